@@ -1,0 +1,475 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Catalog, type GroupInput, type GroupPatch, type ListFilter, type TopicInput, type TopicPatch } from './catalog.ts';
+import { OffsetStore } from './consume/offset-store.ts';
+import { BrokerError } from './errors.ts';
+import { acquireLock } from './lock.ts';
+import type { Group, MessageType, Namespace, Topic } from './model.ts';
+import { hashKey } from './store/index-file.ts';
+import { createMessageId } from './store/message-id.ts';
+import {
+  MessageStore,
+  tagHash,
+  type FlushMode,
+  type GetResult,
+  type PutResult,
+  type QueueStats,
+  type StoreInput,
+  type StoredMessage,
+} from './store/message-store.ts';
+
+export interface BrokerOptions {
+  dataDir: string;
+  flush?: FlushMode;
+  /** Commit-log segment size in bytes (default 1 GiB). */
+  segmentSize?: number;
+  /** Largest accepted body in bytes (default 4 MiB). */
+  maxMessageSize?: number;
+  /** Commit-log segments older than this are deleted (default 72). */
+  retentionHours?: number;
+  retentionCheckIntervalMs?: number;
+  cqEntriesPerFile?: number;
+  indexSlots?: number;
+  indexEntries?: number;
+  checkpointIntervalMs?: number;
+}
+
+/** Property keys the engine reserves for itself; user properties may not start with `__`. */
+export const SystemProperty = {
+  MESSAGE_GROUP: '__MESSAGE_GROUP',
+  MESSAGE_TYPE: '__MESSAGE_TYPE',
+} as const;
+
+export interface PutMessage {
+  topic: string;
+  body: Buffer | Uint8Array | string;
+  tag?: string;
+  keys?: readonly string[];
+  properties?: Readonly<Record<string, string>>;
+  /** Kept when given (the client's id), generated otherwise. */
+  messageId?: string;
+  /** FIFO message group / sharding key: picks the queue by hash, so one group stays in one queue. */
+  messageGroup?: string;
+  queueId?: number;
+  /** When given, checked against the topic's message type. */
+  messageType?: MessageType;
+  bornTimestamp?: number;
+  bornHost?: string;
+}
+
+export interface TopicStats {
+  topic: string;
+  queues: QueueStats[];
+  messageCount: number;
+  bytes: number;
+  minStoreTimestamp: number | null;
+  maxStoreTimestamp: number | null;
+}
+
+export interface GroupQueueLag {
+  queueId: number;
+  brokerOffset: number;
+  consumerOffset: number;
+  lag: number;
+}
+
+export interface GroupStats {
+  group: string;
+  topics: { topic: string; queues: GroupQueueLag[]; lag: number }[];
+  lag: number;
+}
+
+export type ResetTarget = { timestamp: number } | { position: 'earliest' | 'latest' };
+
+export interface ResetResult {
+  queues: { queueId: number; from: number; to: number }[];
+  /** Messages the group will consume again (positive) or skip (negative). */
+  delta: number;
+}
+
+export interface TimeQueryCursor {
+  queueId: number;
+  offset: number;
+}
+
+const MAX_PROPERTIES = 128;
+const MAX_PROPERTIES_BYTES = 16 * 1024;
+const HOST = os.hostname();
+
+const DEFAULTS = {
+  flush: 'async' as FlushMode,
+  segmentSize: 1024 * 1024 * 1024,
+  maxMessageSize: 4 * 1024 * 1024,
+  retentionHours: 72,
+  retentionCheckIntervalMs: 60_000,
+  cqEntriesPerFile: 300_000,
+  indexSlots: 500_000,
+  indexEntries: 1_000_000,
+  checkpointIntervalMs: 1000,
+};
+
+function invalid(field: string, message: string): BrokerError {
+  return new BrokerError('INVALID_ARGUMENT', message, { field });
+}
+
+function hasControlChars(s: string): boolean {
+  return /[\u0000-\u001f\u007f]/.test(s);
+}
+
+/**
+ * The embedded broker engine: metadata (namespaces, topics, groups), the message store, consumer offsets.
+ * Everything lives in `dataDir`; one process at a time may open it.
+ */
+export class Broker {
+  readonly catalog: Catalog;
+  readonly offsets: OffsetStore;
+  private readonly roundRobin = new Map<string, number>();
+  private readonly retentionTimer: NodeJS.Timeout;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly options: Required<BrokerOptions>,
+    readonly store: MessageStore,
+    private readonly releaseLock: () => void,
+    readonly recovery: { replayed: number; truncatedBytes: number; ms: number },
+  ) {
+    const meta = path.join(options.dataDir, 'metadata');
+    this.catalog = new Catalog(meta);
+    this.offsets = new OffsetStore(meta, options.checkpointIntervalMs);
+    this.retentionTimer = setInterval(() => void this.runRetention(), options.retentionCheckIntervalMs).unref();
+  }
+
+  static async open(options: BrokerOptions): Promise<Broker> {
+    const opts: Required<BrokerOptions> = { ...DEFAULTS, ...stripUndefined(options), dataDir: options.dataDir };
+    if (opts.maxMessageSize + 64 * 1024 > opts.segmentSize) {
+      throw invalid('segmentSize', `segmentSize (${opts.segmentSize}) must exceed maxMessageSize (${opts.maxMessageSize}) by at least 64 KiB`);
+    }
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    const release = acquireLock(opts.dataDir);
+    try {
+      const { store, recovery } = MessageStore.open({
+        dir: path.join(opts.dataDir, 'store'),
+        flush: opts.flush,
+        segmentSize: opts.segmentSize,
+        cqEntriesPerFile: opts.cqEntriesPerFile,
+        indexSlots: opts.indexSlots,
+        indexEntries: opts.indexEntries,
+        checkpointIntervalMs: opts.checkpointIntervalMs,
+      });
+      return new Broker(opts, store, release, recovery);
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /** Flushes and closes everything; safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.retentionTimer);
+      await this.store.close();
+      this.offsets.close();
+      this.releaseLock();
+    })();
+    return this.closing;
+  }
+
+  // ---- namespaces ----
+
+  createNamespace(name: string, description?: string): Namespace {
+    return this.catalog.createNamespace(name, description);
+  }
+  deleteNamespace(name: string): void {
+    this.catalog.deleteNamespace(name);
+  }
+  listNamespaces(): Namespace[] {
+    return this.catalog.namespaces.list();
+  }
+
+  // ---- topics ----
+
+  createTopic(input: TopicInput): Topic {
+    return this.catalog.createTopic(input);
+  }
+  updateTopic(name: string, patch: TopicPatch): Topic {
+    return this.catalog.updateTopic(name, patch);
+  }
+  getTopic(name: string): Topic {
+    return this.catalog.getTopic(name);
+  }
+  listTopics(filter?: ListFilter): Topic[] {
+    return this.catalog.listTopics(filter);
+  }
+  async deleteTopic(name: string): Promise<void> {
+    this.catalog.deleteTopic(name);
+    this.offsets.dropTopic(name);
+    this.roundRobin.delete(name);
+    await this.store.deleteTopicData(name);
+  }
+
+  // ---- groups ----
+
+  createGroup(input: GroupInput): Group {
+    return this.catalog.createGroup(input, this.store.commitLogMaxOffset);
+  }
+  updateGroup(name: string, patch: GroupPatch): Group {
+    return this.catalog.updateGroup(name, patch);
+  }
+  getGroup(name: string): Group {
+    return this.catalog.getGroup(name);
+  }
+  listGroups(filter?: ListFilter): Group[] {
+    return this.catalog.listGroups(filter);
+  }
+  deleteGroup(name: string): void {
+    this.catalog.deleteGroup(name);
+    this.offsets.dropGroup(name);
+  }
+
+  // ---- produce ----
+
+  async put(message: PutMessage): Promise<PutResult> {
+    const [result] = await this.putBatch([message]);
+    return result!;
+  }
+
+  /** Stores messages (of any topics) in one group commit; all are validated before any is written. */
+  putBatch(messages: readonly PutMessage[]): Promise<PutResult[]> {
+    try {
+      return this.store.put(messages.map((m) => this.prepare(m)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private prepare(m: PutMessage): StoreInput {
+    const topic = this.catalog.getTopic(m.topic);
+    if (topic.perm === 'READ' || topic.perm === 'NONE') {
+      throw new BrokerError('PERMISSION_DENIED', `Topic "${topic.name}" does not accept writes (permission ${topic.perm})`);
+    }
+    if (m.messageType && m.messageType !== topic.messageType) {
+      throw new BrokerError(
+        'MESSAGE_TYPE_MISMATCH',
+        `Topic "${topic.name}" is a ${topic.messageType} topic and does not accept ${m.messageType} messages`,
+        { topicType: topic.messageType, messageType: m.messageType },
+      );
+    }
+    const body = typeof m.body === 'string' ? Buffer.from(m.body) : Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
+    if (body.length === 0) throw new BrokerError('MESSAGE_BODY_EMPTY', 'Message body is empty');
+    if (body.length > this.options.maxMessageSize) {
+      throw new BrokerError(
+        'MESSAGE_TOO_LARGE',
+        `Message body is ${body.length} bytes; the limit is ${this.options.maxMessageSize} bytes`,
+        { size: body.length, limit: this.options.maxMessageSize },
+      );
+    }
+    const tag = m.tag ?? '';
+    if (tag.includes('|') || hasControlChars(tag) || (m.tag !== undefined && tag.trim() === '')) {
+      throw invalid('tag', `Tag "${tag}" is invalid: it must be non-blank, without '|' or control characters`);
+    }
+    const keys = m.keys ?? [];
+    for (const k of keys) if (!k.trim() || hasControlChars(k)) throw invalid('keys', `Message key "${k}" is invalid`);
+    const properties: Record<string, string> = { ...m.properties };
+    const entries = Object.entries(properties);
+    if (entries.length > MAX_PROPERTIES) throw invalid('properties', `A message may carry at most ${MAX_PROPERTIES} properties`);
+    let propBytes = Buffer.byteLength(tag) + keys.reduce((n, k) => n + Buffer.byteLength(k), 0);
+    for (const [k, v] of entries) {
+      if (!k || k.startsWith('__') || hasControlChars(k)) throw invalid('properties', `Property key "${k}" is reserved or invalid`);
+      propBytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+    }
+    if (propBytes > MAX_PROPERTIES_BYTES) throw invalid('properties', `Properties, tag and keys exceed ${MAX_PROPERTIES_BYTES} bytes`);
+    if (m.messageGroup !== undefined) properties[SystemProperty.MESSAGE_GROUP] = m.messageGroup;
+    properties[SystemProperty.MESSAGE_TYPE] = m.messageType ?? topic.messageType;
+    return {
+      topic: topic.name,
+      queueId: this.selectQueue(topic, m),
+      messageId: m.messageId ?? createMessageId(),
+      body,
+      tag,
+      keys,
+      properties,
+      bornTimestamp: m.bornTimestamp ?? Date.now(),
+      bornHost: m.bornHost ?? HOST,
+      sysFlag: 0,
+      reconsumeTimes: 0,
+    };
+  }
+
+  private selectQueue(topic: Topic, m: PutMessage): number {
+    if (m.queueId !== undefined) {
+      if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId >= topic.writeQueueNums) {
+        throw new BrokerError('QUEUE_NOT_FOUND', `Topic "${topic.name}" has no writable queue ${m.queueId} (0-${topic.writeQueueNums - 1})`);
+      }
+      return m.queueId;
+    }
+    if (m.messageGroup) return hashKey(m.messageGroup) % topic.writeQueueNums;
+    const next = this.roundRobin.get(topic.name) ?? 0;
+    this.roundRobin.set(topic.name, next + 1);
+    return next % topic.writeQueueNums;
+  }
+
+  // ---- read ----
+
+  private readableTopic(name: string): Topic {
+    const topic = this.catalog.getTopic(name);
+    if (topic.perm === 'WRITE' || topic.perm === 'NONE') {
+      throw new BrokerError('PERMISSION_DENIED', `Topic "${topic.name}" does not allow reads (permission ${topic.perm})`);
+    }
+    return topic;
+  }
+
+  /** Reads a batch by logical offset; `tags` filters by hash, then exactly. */
+  getMessages(topic: string, queueId: number, offset: number, maxCount: number, tags?: readonly string[]): GetResult {
+    this.readableTopic(topic);
+    const filter =
+      tags && tags.length > 0 && !tags.includes('*')
+        ? { tagHashes: new Set(tags.map(tagHash)), accept: (msg: StoredMessage) => tags.includes(msg.tag) }
+        : undefined;
+    return this.store.getMessages(topic, queueId, offset, Math.max(1, Math.min(maxCount, 1024)), filter);
+  }
+
+  minOffset(topic: string, queueId: number): number {
+    return this.store.minOffset(topic, queueId);
+  }
+  maxOffset(topic: string, queueId: number): number {
+    return this.store.maxOffset(topic, queueId);
+  }
+
+  getMessageById(messageId: string): StoredMessage {
+    const m = this.store.lookupById(messageId);
+    if (!m) throw new BrokerError('MESSAGE_NOT_FOUND', `No stored message has id ${messageId}`, { messageId });
+    return m;
+  }
+
+  queryByKey(topic: string, key: string, opts: { beginMs?: number; endMs?: number; limit?: number } = {}): StoredMessage[] {
+    this.catalog.getTopic(topic);
+    return this.store.lookupByKey(topic, key, opts.beginMs ?? 0, opts.endMs ?? Number.MAX_SAFE_INTEGER, Math.min(opts.limit ?? 32, 1000));
+  }
+
+  /** Messages of a topic stored within [beginMs, endMs], queue by queue; pass `nextCursor` back for the next page. */
+  queryByTime(
+    topic: string,
+    beginMs: number,
+    endMs: number,
+    opts: { limit?: number; cursor?: TimeQueryCursor } = {},
+  ): { messages: StoredMessage[]; nextCursor?: TimeQueryCursor } {
+    const t = this.catalog.getTopic(topic);
+    const limit = Math.max(1, Math.min(opts.limit ?? 32, 1000));
+    const messages: StoredMessage[] = [];
+    for (let q = opts.cursor?.queueId ?? 0; q < t.readQueueNums; q++) {
+      let offset = opts.cursor?.queueId === q ? opts.cursor.offset : this.store.searchOffsetByTime(topic, q, beginMs);
+      for (;;) {
+        const res = this.store.getMessages(topic, q, offset, Math.min(limit - messages.length, 256));
+        if (res.status === 'OFFSET_TOO_SMALL') {
+          offset = res.nextOffset;
+          continue;
+        }
+        let done = res.messages.length === 0;
+        for (const msg of res.messages) {
+          if (msg.storeTimestamp > endMs) {
+            done = true;
+            break;
+          }
+          messages.push(msg);
+          offset = msg.queueOffset + 1;
+          if (messages.length === limit) return { messages, nextCursor: { queueId: q, offset } };
+        }
+        if (done) break;
+      }
+    }
+    return { messages };
+  }
+
+  // ---- consumer offsets ----
+
+  /** The next offset the group consumes on a queue: its committed offset, else where the group started. */
+  consumerOffset(group: string, topic: string, queueId: number): number {
+    const committed = this.offsets.get(group, topic, queueId);
+    const min = this.store.minOffset(topic, queueId);
+    if (committed !== undefined) return Math.max(committed, min);
+    const g = this.catalog.getGroup(group);
+    return this.store.searchOffsetByPhysical(topic, queueId, g.startPhysicalOffset);
+  }
+
+  commitOffset(group: string, topic: string, queueId: number, offset: number): void {
+    this.catalog.getGroup(group);
+    const t = this.catalog.getTopic(topic);
+    if (!Number.isInteger(queueId) || queueId < 0 || queueId >= Math.max(t.readQueueNums, t.writeQueueNums)) {
+      throw new BrokerError('QUEUE_NOT_FOUND', `Topic "${topic}" has no queue ${queueId}`);
+    }
+    const max = this.store.maxOffset(topic, queueId);
+    if (!Number.isInteger(offset) || offset < 0 || offset > max) {
+      throw invalid('offset', `Offset ${offset} is outside 0-${max} for ${topic}/${queueId}`);
+    }
+    this.offsets.set(group, topic, queueId, offset);
+  }
+
+  /** Moves a group's offsets on every queue of a topic (replay or skip); `dryRun` only previews. */
+  resetOffset(group: string, topic: string, target: ResetTarget, dryRun = false): ResetResult {
+    this.catalog.getGroup(group);
+    const t = this.catalog.getTopic(topic);
+    const queues: ResetResult['queues'] = [];
+    for (let q = 0; q < t.readQueueNums; q++) {
+      const from = this.consumerOffset(group, topic, q);
+      const to =
+        'timestamp' in target
+          ? this.store.searchOffsetByTime(topic, q, target.timestamp)
+          : target.position === 'earliest'
+            ? this.store.minOffset(topic, q)
+            : this.store.maxOffset(topic, q);
+      queues.push({ queueId: q, from, to });
+      if (!dryRun) this.offsets.set(group, topic, q, to);
+    }
+    return { queues, delta: queues.reduce((n, x) => n + (x.from - x.to), 0) };
+  }
+
+  // ---- stats ----
+
+  topicStats(topic: string): TopicStats {
+    const t = this.catalog.getTopic(topic);
+    const queues: QueueStats[] = [];
+    for (let q = 0; q < Math.max(t.readQueueNums, t.writeQueueNums); q++) queues.push(this.store.queueStats(topic, q));
+    const times = (pick: (s: QueueStats) => number | null) => queues.map(pick).filter((x): x is number => x !== null);
+    const mins = times((s) => s.minStoreTimestamp);
+    const maxs = times((s) => s.maxStoreTimestamp);
+    return {
+      topic,
+      queues,
+      messageCount: queues.reduce((n, s) => n + s.messageCount, 0),
+      bytes: queues.reduce((n, s) => n + s.bytes, 0),
+      minStoreTimestamp: mins.length ? Math.min(...mins) : null,
+      maxStoreTimestamp: maxs.length ? Math.max(...maxs) : null,
+    };
+  }
+
+  /** Lag per topic and queue for a group; topics default to those it has offsets on. */
+  groupStats(group: string, topics?: readonly string[]): GroupStats {
+    this.catalog.getGroup(group);
+    const names = [...new Set([...(topics ?? []), ...this.offsets.topicsOf(group)])].filter((t) => this.catalog.topics.has(t));
+    const out: GroupStats['topics'] = names.map((topic) => {
+      const t = this.catalog.getTopic(topic);
+      const queues: GroupQueueLag[] = [];
+      for (let q = 0; q < t.readQueueNums; q++) {
+        const brokerOffset = this.store.maxOffset(topic, q);
+        const consumerOffset = this.consumerOffset(group, topic, q);
+        queues.push({ queueId: q, brokerOffset, consumerOffset, lag: Math.max(0, brokerOffset - consumerOffset) });
+      }
+      return { topic, queues, lag: queues.reduce((n, x) => n + x.lag, 0) };
+    });
+    return { group, topics: out, lag: out.reduce((n, x) => n + x.lag, 0) };
+  }
+
+  // ---- retention ----
+
+  /** Deletes commit-log segments older than the retention; returns how many were deleted. */
+  runRetention(now = Date.now()): Promise<number> {
+    return this.store.deleteExpired(now - this.options.retentionHours * 3_600_000);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export type { FlushMode, GetResult, PutResult, QueueStats, StoredMessage };

@@ -1,0 +1,252 @@
+import { BrokerError } from './errors.ts';
+import {
+  DEFAULT_MAX_DELIVERY_ATTEMPTS,
+  DEFAULT_RETRY_DELAYS_MS,
+  GroupSchema,
+  NamespaceSchema,
+  TopicSchema,
+  type ConsumeType,
+  type Group,
+  type MessageType,
+  type Namespace,
+  type Permission,
+  type RetryPolicy,
+  type Topic,
+} from './model.ts';
+import { dlqTopicOf, retryTopicOf, unwrapName, validateNamespace, validateResourceName, wrapName } from './names.ts';
+import { Registry } from './registry.ts';
+
+export const MAX_QUEUES = 1024;
+
+export interface TopicInput {
+  name: string;
+  namespace?: string;
+  messageType?: MessageType;
+  /** Sets both read and write queue counts. */
+  queueNums?: number;
+  readQueueNums?: number;
+  writeQueueNums?: number;
+  perm?: Permission;
+  attributes?: Record<string, string>;
+}
+export type TopicPatch = Partial<Omit<TopicInput, 'name' | 'namespace'>>;
+
+export interface GroupInput {
+  name: string;
+  namespace?: string;
+  consumeType?: ConsumeType;
+  fifo?: boolean;
+  maxDeliveryAttempts?: number;
+  retryPolicy?: RetryPolicy;
+  attributes?: Record<string, string>;
+}
+export type GroupPatch = Partial<Omit<GroupInput, 'name' | 'namespace'>>;
+
+export interface ListFilter {
+  /** Only resources of this namespace ('' = those without one); all when undefined. */
+  namespace?: string;
+}
+
+function checkQueues(field: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_QUEUES) {
+    throw new BrokerError('INVALID_ARGUMENT', `${field} must be an integer from 1 to ${MAX_QUEUES}, got ${n}`, { field });
+  }
+}
+
+function checkMaxAttempts(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new BrokerError('INVALID_ARGUMENT', `maxDeliveryAttempts must be an integer from 1 to 1000, got ${n}`, {
+      field: 'maxDeliveryAttempts',
+    });
+  }
+}
+
+/** Namespaces, topics and consumer groups: validated, persisted in the data directory. */
+export class Catalog {
+  readonly namespaces: Registry<Namespace>;
+  readonly topics: Registry<Topic>;
+  readonly groups: Registry<Group>;
+
+  constructor(metaDir: string) {
+    this.namespaces = new Registry(metaDir, 'namespaces.json', NamespaceSchema);
+    this.topics = new Registry(metaDir, 'topics.json', TopicSchema);
+    this.groups = new Registry(metaDir, 'groups.json', GroupSchema);
+  }
+
+  // ---- namespaces ----
+
+  createNamespace(name: string, description = ''): Namespace {
+    validateNamespace(name);
+    if (this.namespaces.has(name)) throw new BrokerError('NAMESPACE_EXISTS', `Namespace "${name}" already exists`);
+    const ns = { name, description, createdAt: Date.now() };
+    this.namespaces.put(ns);
+    return ns;
+  }
+
+  deleteNamespace(name: string): void {
+    if (!this.namespaces.has(name)) throw new BrokerError('NAMESPACE_NOT_FOUND', `Namespace "${name}" does not exist`);
+    const topics = this.listTopics({ namespace: name }).length;
+    const groups = this.listGroups({ namespace: name }).length;
+    if (topics + groups > 0) {
+      throw new BrokerError(
+        'NAMESPACE_NOT_EMPTY',
+        `Namespace "${name}" still holds ${topics} topic(s) and ${groups} group(s); delete them first`,
+        { topics, groups },
+      );
+    }
+    this.namespaces.delete(name);
+  }
+
+  private requireNamespace(namespace: string | undefined): void {
+    if (namespace && !this.namespaces.has(namespace)) {
+      throw new BrokerError('NAMESPACE_NOT_FOUND', `Namespace "${namespace}" does not exist; create it first`);
+    }
+  }
+
+  // ---- topics ----
+
+  getTopic(name: string): Topic {
+    const t = this.topics.get(name);
+    if (!t) throw new BrokerError('TOPIC_NOT_FOUND', `Topic "${name}" does not exist`, { topic: name });
+    return t;
+  }
+
+  listTopics(filter: ListFilter = {}): Topic[] {
+    return this.topics.list().filter((t) => !t.system && (filter.namespace === undefined || t.namespace === filter.namespace));
+  }
+
+  createTopic(input: TopicInput): Topic {
+    validateResourceName('topic', input.name, input.namespace);
+    this.requireNamespace(input.namespace);
+    const name = wrapName(input.namespace, input.name);
+    if (this.topics.has(name)) throw new BrokerError('TOPIC_EXISTS', `Topic "${name}" already exists`, { topic: name });
+    const now = Date.now();
+    const topic = this.buildTopic(
+      { name, namespace: input.namespace ?? '', messageType: 'NORMAL', readQueueNums: 8, writeQueueNums: 8, perm: 'READ_WRITE', attributes: {}, system: false, createdAt: now, updatedAt: now },
+      input,
+    );
+    this.topics.put(topic);
+    return topic;
+  }
+
+  updateTopic(name: string, patch: TopicPatch): Topic {
+    const topic = this.buildTopic({ ...this.getTopic(name), updatedAt: Date.now() }, patch);
+    this.topics.put(topic);
+    return topic;
+  }
+
+  private buildTopic(base: Topic, patch: TopicPatch): Topic {
+    const t = { ...base, attributes: { ...base.attributes, ...patch.attributes } };
+    if (patch.messageType) t.messageType = patch.messageType;
+    if (patch.perm) t.perm = patch.perm;
+    if (patch.queueNums !== undefined) {
+      checkQueues('queueNums', patch.queueNums);
+      t.readQueueNums = t.writeQueueNums = patch.queueNums;
+    }
+    if (patch.readQueueNums !== undefined) {
+      checkQueues('readQueueNums', patch.readQueueNums);
+      t.readQueueNums = patch.readQueueNums;
+    }
+    if (patch.writeQueueNums !== undefined) {
+      checkQueues('writeQueueNums', patch.writeQueueNums);
+      t.writeQueueNums = patch.writeQueueNums;
+    }
+    return t;
+  }
+
+  deleteTopic(name: string): Topic {
+    const topic = this.getTopic(name);
+    if (topic.system) throw new BrokerError('PERMISSION_DENIED', `Topic "${name}" is a system topic and cannot be deleted`);
+    this.topics.delete(name);
+    return topic;
+  }
+
+  /** The retry or dead-letter topic of a group, created on first use. */
+  systemTopicFor(kind: 'retry' | 'dlq', group: string): Topic {
+    const name = kind === 'retry' ? retryTopicOf(group) : dlqTopicOf(group);
+    const existing = this.topics.get(name);
+    if (existing) return existing;
+    const now = Date.now();
+    const topic: Topic = {
+      name,
+      namespace: unwrapName(group).namespace,
+      messageType: 'NORMAL',
+      readQueueNums: 1,
+      writeQueueNums: 1,
+      perm: 'READ_WRITE',
+      attributes: {},
+      system: true,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.topics.put(topic);
+    return topic;
+  }
+
+  // ---- groups ----
+
+  getGroup(name: string): Group {
+    const g = this.groups.get(name);
+    if (!g) throw new BrokerError('GROUP_NOT_FOUND', `Consumer group "${name}" does not exist`, { group: name });
+    return g;
+  }
+
+  listGroups(filter: ListFilter = {}): Group[] {
+    return this.groups.list().filter((g) => filter.namespace === undefined || g.namespace === filter.namespace);
+  }
+
+  createGroup(input: GroupInput, startPhysicalOffset: number): Group {
+    validateResourceName('group', input.name, input.namespace);
+    this.requireNamespace(input.namespace);
+    const name = wrapName(input.namespace, input.name);
+    if (this.groups.has(name)) throw new BrokerError('GROUP_EXISTS', `Consumer group "${name}" already exists`, { group: name });
+    const now = Date.now();
+    const group = this.buildGroup(
+      {
+        name,
+        namespace: input.namespace ?? '',
+        consumeType: 'CLUSTERING',
+        fifo: false,
+        maxDeliveryAttempts: DEFAULT_MAX_DELIVERY_ATTEMPTS,
+        retryPolicy: { kind: 'customized', delaysMs: DEFAULT_RETRY_DELAYS_MS },
+        attributes: {},
+        startPhysicalOffset,
+        createdAt: now,
+        updatedAt: now,
+      },
+      input,
+    );
+    this.groups.put(group);
+    return group;
+  }
+
+  updateGroup(name: string, patch: GroupPatch): Group {
+    const group = this.buildGroup({ ...this.getGroup(name), updatedAt: Date.now() }, patch);
+    this.groups.put(group);
+    return group;
+  }
+
+  private buildGroup(base: Group, patch: GroupPatch): Group {
+    const g = { ...base, attributes: { ...base.attributes, ...patch.attributes } };
+    if (patch.consumeType) g.consumeType = patch.consumeType;
+    if (patch.fifo !== undefined) g.fifo = patch.fifo;
+    if (patch.maxDeliveryAttempts !== undefined) {
+      checkMaxAttempts(patch.maxDeliveryAttempts);
+      g.maxDeliveryAttempts = patch.maxDeliveryAttempts;
+    }
+    if (patch.retryPolicy) {
+      const parsed = GroupSchema.shape.retryPolicy.safeParse(patch.retryPolicy);
+      if (!parsed.success) {
+        throw new BrokerError('INVALID_ARGUMENT', `retryPolicy is invalid: ${parsed.error.issues[0]?.message}`, { field: 'retryPolicy' });
+      }
+      g.retryPolicy = parsed.data;
+    }
+    return g;
+  }
+
+  deleteGroup(name: string): Group {
+    const group = this.getGroup(name);
+    this.groups.delete(name);
+    return group;
+  }
+}

@@ -1,0 +1,38 @@
+/** Stable error codes of the engine. Front-ends map them to protocol statuses. */
+export type BrokerErrorCode =
+  | 'INVALID_NAME'
+  | 'INVALID_ARGUMENT'
+  | 'TOPIC_EXISTS'
+  | 'TOPIC_NOT_FOUND'
+  | 'GROUP_EXISTS'
+  | 'GROUP_NOT_FOUND'
+  | 'NAMESPACE_EXISTS'
+  | 'NAMESPACE_NOT_FOUND'
+  | 'NAMESPACE_NOT_EMPTY'
+  | 'MESSAGE_BODY_EMPTY'
+  | 'MESSAGE_TOO_LARGE'
+  | 'MESSAGE_NOT_FOUND'
+  | 'MESSAGE_TYPE_MISMATCH'
+  | 'PERMISSION_DENIED'
+  | 'QUEUE_NOT_FOUND'
+  | 'DISK_FULL'
+  | 'STORE_WRITE_FAILED'
+  | 'STORE_CLOSED'
+  | 'DATA_DIR_LOCKED'
+  | 'INVALID_RECEIPT_HANDLE'
+  | 'CORRUPT_DATA';
+
+export class BrokerError extends Error {
+  override readonly name = 'BrokerError';
+  constructor(
+    readonly code: BrokerErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isBrokerError(e: unknown, code?: BrokerErrorCode): e is BrokerError {
+  return e instanceof BrokerError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,82 @@
+import { BrokerError } from './errors.ts';
+
+/** RocketMQ 5 joins a namespace and a resource name with `%`. */
+export const NAMESPACE_SEPARATOR = '%';
+export const RETRY_PREFIX = '%RETRY%';
+export const DLQ_PREFIX = '%DLQ%';
+export const MAX_TOPIC_LENGTH = 127;
+export const MAX_GROUP_LENGTH = 120;
+export const MAX_NAMESPACE_LENGTH = 64;
+
+const RESOURCE_CHARS = /^[A-Za-z0-9_|-]+$/;
+const NAMESPACE_CHARS = /^[A-Za-z0-9_-]+$/;
+const SYSTEM_TOPICS = new Set(['SCHEDULE_TOPIC_XXXX', 'TBW102', 'RMQ_SYS_TRANS_HALF_TOPIC', 'RMQ_SYS_TRANS_OP_HALF_TOPIC']);
+
+export type ResourceKind = 'topic' | 'group';
+
+/** Full stored name of a resource: `ns%name`, or `name` without a namespace. */
+export function wrapName(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}${NAMESPACE_SEPARATOR}${name}` : name;
+}
+
+/** Splits a stored name back into namespace and bare name (retry/DLQ prefixes are kept on the name). */
+export function unwrapName(fullName: string): { namespace: string; name: string } {
+  let prefix = '';
+  let rest = fullName;
+  for (const p of [RETRY_PREFIX, DLQ_PREFIX]) {
+    if (rest.startsWith(p)) {
+      prefix = p;
+      rest = rest.slice(p.length);
+    }
+  }
+  const i = rest.indexOf(NAMESPACE_SEPARATOR);
+  if (i < 0) return { namespace: '', name: prefix + rest };
+  return { namespace: rest.slice(0, i), name: prefix + rest.slice(i + 1) };
+}
+
+export function isSystemTopic(name: string): boolean {
+  return SYSTEM_TOPICS.has(name) || /^rmq_sys_/i.test(name);
+}
+
+export function validateNamespace(namespace: string): void {
+  if (!namespace || namespace.length > MAX_NAMESPACE_LENGTH || !NAMESPACE_CHARS.test(namespace)) {
+    throw new BrokerError(
+      'INVALID_NAME',
+      `Namespace "${namespace}" is invalid: use 1-${MAX_NAMESPACE_LENGTH} letters, digits, '-' or '_'`,
+      { field: 'namespace' },
+    );
+  }
+}
+
+/** Validates a user-chosen bare name (no namespace, no system prefix). */
+export function validateResourceName(kind: ResourceKind, name: string, namespace?: string): void {
+  const max = kind === 'topic' ? MAX_TOPIC_LENGTH : MAX_GROUP_LENGTH;
+  const full = wrapName(namespace, name);
+  if (!name || !RESOURCE_CHARS.test(name)) {
+    throw new BrokerError(
+      'INVALID_NAME',
+      `${capitalize(kind)} name "${name}" is invalid: use letters, digits, '|', '-' or '_'`,
+      { field: 'name' },
+    );
+  }
+  if (full.length > max) {
+    throw new BrokerError('INVALID_NAME', `${capitalize(kind)} name "${full}" is longer than ${max} characters`, {
+      field: 'name',
+    });
+  }
+  if (kind === 'topic' && isSystemTopic(name)) {
+    throw new BrokerError('INVALID_NAME', `Topic name "${name}" is reserved for the system`, { field: 'name' });
+  }
+}
+
+export function retryTopicOf(group: string): string {
+  return RETRY_PREFIX + group;
+}
+
+export function dlqTopicOf(group: string): string {
+  return DLQ_PREFIX + group;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

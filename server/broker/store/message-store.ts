@@ -1,0 +1,515 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { BrokerError } from '../errors.ts';
+import { readJson, writeJsonAtomic } from '../json-file.ts';
+import { CommitLog, type PendingRecord } from './commit-log.ts';
+import { ConsumeQueue, readEntry, type CqEntry } from './consume-queue.ts';
+import { hashKey } from './index-file.ts';
+import { idIndexKey, IndexService, keyIndexKey } from './index-service.ts';
+import { decodeRecord, encodedSize, encodeRecord, readStoreTimestamp, type DecodedRecord } from './record.ts';
+
+export type FlushMode = 'sync' | 'async';
+
+export interface StoreOptions {
+  dir: string;
+  flush: FlushMode;
+  segmentSize: number;
+  cqEntriesPerFile: number;
+  indexSlots: number;
+  indexEntries: number;
+  checkpointIntervalMs: number;
+}
+
+/** A message as stored, read back from the commit log. */
+export type StoredMessage = DecodedRecord;
+
+/** What the store needs to append one message; queue and topic already resolved by the broker. */
+export interface StoreInput {
+  topic: string;
+  queueId: number;
+  messageId: string;
+  body: Buffer;
+  tag: string;
+  keys: readonly string[];
+  properties: Readonly<Record<string, string>>;
+  bornTimestamp: number;
+  bornHost: string;
+  sysFlag: number;
+  reconsumeTimes: number;
+}
+
+export interface PutResult {
+  messageId: string;
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  physicalOffset: number;
+  storeTimestamp: number;
+}
+
+export type GetStatus = 'FOUND' | 'NO_MATCHED_MESSAGE' | 'NO_NEW_MESSAGE' | 'OFFSET_TOO_SMALL' | 'OFFSET_OVERFLOW';
+
+export interface GetResult {
+  status: GetStatus;
+  messages: StoredMessage[];
+  /** Where the next read should start (past filtered-out messages too). */
+  nextOffset: number;
+  minOffset: number;
+  maxOffset: number;
+}
+
+/** Filter applied while reading: a cheap check on the tag hash, then an exact check on the decoded message. */
+export interface ReadFilter {
+  tagHashes?: ReadonlySet<number>;
+  accept(message: StoredMessage): boolean;
+}
+
+export interface QueueStats {
+  queueId: number;
+  minOffset: number;
+  maxOffset: number;
+  messageCount: number;
+  bytes: number;
+  minStoreTimestamp: number | null;
+  maxStoreTimestamp: number | null;
+}
+
+interface Job {
+  inputs: StoreInput[];
+  resolve(results: PutResult[]): void;
+  reject(e: unknown): void;
+}
+
+const CheckpointSchema = z.object({ dispatched: z.number().int().nonnegative() });
+const MAX_SCAN = 4096;
+/** Reads of neighbouring records are merged into one pread up to this size. */
+const MAX_COALESCED_READ = 1024 * 1024;
+
+export function tagHash(tag: string): number {
+  return tag ? hashKey(tag) : 0;
+}
+
+/**
+ * The storage engine: one commit log, a consume queue per topic queue, index files, a checkpoint. Puts are
+ * group-committed: everything queued while the previous write (and fsync, in sync mode) ran goes in one write.
+ */
+export class MessageStore {
+  private readonly commitLog: CommitLog;
+  private readonly index: IndexService;
+  private readonly queues = new Map<string, Map<number, ConsumeQueue>>();
+  private readonly nextOffsets = new Map<string, number>();
+  private jobs: Job[] = [];
+  private draining = false;
+  private dispatched = 0;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private checkpointRunning: Promise<void> | undefined;
+  private failure: BrokerError | undefined;
+  private closed = false;
+  private readonly listeners = new Set<(topic: string, queueId: number) => void>();
+
+  private constructor(private readonly opts: StoreOptions) {
+    this.commitLog = new CommitLog(path.join(opts.dir, 'commitlog'), opts.segmentSize);
+    this.index = new IndexService(path.join(opts.dir, 'index'), { slotCount: opts.indexSlots, maxEntries: opts.indexEntries });
+  }
+
+  /** Opens the store, recovering from a crash: torn tail trimmed by CRC, queues and index rebuilt past the checkpoint. */
+  static open(opts: StoreOptions): { store: MessageStore; recovery: { replayed: number; truncatedBytes: number; ms: number } } {
+    const started = performance.now();
+    const store = new MessageStore(opts);
+    const checkpoint = CheckpointSchema.safeParse(readJson(store.checkpointFile));
+    const from = checkpoint.success ? checkpoint.data.dispatched : 0;
+    store.loadQueues(from);
+    store.index.load();
+    let replayed = 0;
+    const { truncatedBytes } = store.commitLog.recover(from, (buf, at, phys) => {
+      const r = decodeRecord(buf, at, false);
+      // A record whose queue has moved on belongs to a topic deleted (and maybe re-created) since: skip it.
+      if (r.queueOffset !== store.queue(r.topic, r.queueId).maxOffset) return;
+      store.dispatchOne(r.topic, r.queueId, r.queueOffset, phys, r.size, r.tag, r.keys, r.messageId, r.storeTimestamp);
+      replayed++;
+    });
+    store.dispatched = store.commitLog.maxOffset;
+    store.index.cover(store.dispatched);
+    for (const [topic, qs] of store.queues) for (const [q, cq] of qs) store.nextOffsets.set(queueKey(topic, q), cq.maxOffset);
+    store.checkpointTimer = setInterval(() => void store.checkpoint(), opts.checkpointIntervalMs).unref();
+    return { store, recovery: { replayed, truncatedBytes, ms: performance.now() - started } };
+  }
+
+  private get checkpointFile(): string {
+    return path.join(this.opts.dir, 'checkpoint.json');
+  }
+
+  private loadQueues(physicalLimit: number): void {
+    const root = path.join(this.opts.dir, 'consumequeue');
+    fs.mkdirSync(root, { recursive: true });
+    for (const topic of fs.readdirSync(root)) {
+      for (const q of fs.readdirSync(path.join(root, topic))) {
+        if (!/^\d+$/.test(q)) continue;
+        this.queue(topic, Number(q)).load(physicalLimit);
+      }
+    }
+  }
+
+  private queue(topic: string, queueId: number): ConsumeQueue {
+    let qs = this.queues.get(topic);
+    if (!qs) {
+      qs = new Map();
+      this.queues.set(topic, qs);
+    }
+    let cq = qs.get(queueId);
+    if (!cq) {
+      cq = new ConsumeQueue(path.join(this.opts.dir, 'consumequeue', topic, String(queueId)), this.opts.cqEntriesPerFile);
+      qs.set(queueId, cq);
+    }
+    return cq;
+  }
+
+  private existingQueue(topic: string, queueId: number): ConsumeQueue | undefined {
+    return this.queues.get(topic)?.get(queueId);
+  }
+
+  onDispatch(listener: (topic: string, queueId: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Appends messages; resolves once they are as durable as the flush mode promises and readable. */
+  put(inputs: StoreInput[]): Promise<PutResult[]> {
+    if (this.closed) return Promise.reject(new BrokerError('STORE_CLOSED', 'The broker is shut down'));
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.jobs.push({ inputs, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        if (this.opts.flush === 'sync') void this.drainSync();
+        else queueMicrotask(() => this.drainAsync());
+      }
+    });
+  }
+
+  private drainAsync(): void {
+    const jobs = this.takeJobs();
+    this.draining = false;
+    const written = this.write(jobs);
+    if (written) this.complete(jobs, written);
+  }
+
+  private async drainSync(): Promise<void> {
+    while (this.jobs.length > 0) {
+      const jobs = this.takeJobs();
+      const written = this.write(jobs);
+      if (!written) continue;
+      try {
+        await this.commitLog.sync();
+      } catch (e) {
+        // Durability can no longer be promised (fsyncgate): refuse writes until a restart recovers by CRC.
+        this.failure = new BrokerError('STORE_WRITE_FAILED', `fsync of the commit log failed (${(e as Error).message}); restart the broker`);
+        for (const j of [...jobs, ...this.takeJobs()]) j.reject(this.failure);
+        break;
+      }
+      this.complete(jobs, written);
+    }
+    this.draining = false;
+  }
+
+  private takeJobs(): Job[] {
+    const jobs = this.jobs;
+    this.jobs = [];
+    return jobs;
+  }
+
+  /** Lays out and writes the jobs' records in one append; on failure rejects them all and rolls offsets back. */
+  private write(jobs: Job[]): { results: PutResult[]; sizes: number[] } | undefined {
+    const now = Date.now();
+    const saved = new Map<string, number>();
+    const results: PutResult[] = [];
+    const sizes: number[] = [];
+    const records: PendingRecord[] = [];
+    for (const job of jobs) {
+      for (const input of job.inputs) {
+        const key = queueKey(input.topic, input.queueId);
+        const queueOffset = this.nextOffsetOf(input.topic, input.queueId);
+        if (!saved.has(key)) saved.set(key, queueOffset);
+        this.nextOffsets.set(key, queueOffset + 1);
+        const result: PutResult = {
+          messageId: input.messageId,
+          topic: input.topic,
+          queueId: input.queueId,
+          queueOffset,
+          physicalOffset: -1,
+          storeTimestamp: now,
+        };
+        const size = encodedSize(input);
+        results.push(result);
+        sizes.push(size);
+        records.push({
+          size,
+          encode: (buf, at, physicalOffset) =>
+            encodeRecord({ ...input, queueOffset, physicalOffset, storeTimestamp: now }, size, buf, at),
+        });
+      }
+    }
+    try {
+      const offsets = this.commitLog.append(records);
+      offsets.forEach((o, i) => (results[i]!.physicalOffset = o));
+      return { results, sizes };
+    } catch (e) {
+      for (const [key, offset] of saved) this.nextOffsets.set(key, offset);
+      for (const j of jobs) j.reject(e);
+      return undefined;
+    }
+  }
+
+  private nextOffsetOf(topic: string, queueId: number): number {
+    const key = queueKey(topic, queueId);
+    let next = this.nextOffsets.get(key);
+    if (next === undefined) {
+      next = this.existingQueue(topic, queueId)?.maxOffset ?? 0;
+      this.nextOffsets.set(key, next);
+    }
+    return next;
+  }
+
+  private complete(jobs: Job[], written: { results: PutResult[]; sizes: number[] }): void {
+    let i = 0;
+    const touched = new Set<string>();
+    for (const job of jobs) {
+      const out: PutResult[] = [];
+      for (const input of job.inputs) {
+        const r = written.results[i]!;
+        this.dispatchOne(r.topic, r.queueId, r.queueOffset, r.physicalOffset, written.sizes[i]!, input.tag, input.keys, r.messageId, r.storeTimestamp);
+        touched.add(queueKey(r.topic, r.queueId));
+        out.push(r);
+        i++;
+      }
+      job.resolve(out);
+    }
+    this.dispatched = this.commitLog.maxOffset;
+    this.index.cover(this.dispatched);
+    for (const key of touched) {
+      const [topic, q] = splitQueueKey(key);
+      for (const l of this.listeners) l(topic, q);
+    }
+  }
+
+  private dispatchOne(
+    topic: string,
+    queueId: number,
+    queueOffset: number,
+    physicalOffset: number,
+    size: number,
+    tag: string,
+    keys: readonly string[],
+    messageId: string,
+    storeTimestamp: number,
+  ): void {
+    const cq = this.queue(topic, queueId);
+    if (queueOffset !== cq.maxOffset) {
+      throw new BrokerError('CORRUPT_DATA', `Consume queue ${topic}/${queueId} expected offset ${cq.maxOffset}, got ${queueOffset}`);
+    }
+    cq.append(physicalOffset, size, tagHash(tag));
+    const indexKeys = [idIndexKey(messageId), ...keys.map((k) => keyIndexKey(topic, k))];
+    this.index.add(indexKeys, physicalOffset, storeTimestamp);
+  }
+
+  /**
+   * Flushes queues and index, syncs them and the commit log, then records the dispatched offset: recovery
+   * replays from there. Runs on a timer and at close.
+   */
+  checkpoint(): Promise<void> {
+    this.checkpointRunning ??= this.runCheckpoint().finally(() => (this.checkpointRunning = undefined));
+    return this.checkpointRunning;
+  }
+
+  private async runCheckpoint(): Promise<void> {
+    const dispatched = this.dispatched;
+    const flushed: { cq: ConsumeQueue; fds: number[] }[] = [];
+    try {
+      for (const qs of this.queues.values()) for (const cq of qs.values()) if (cq.dirty) flushed.push({ cq, fds: cq.flush() });
+      this.index.flush();
+      await Promise.all([
+        this.commitLog.sync(),
+        ...flushed.flatMap(({ fds }) => fds.map((fd) => new Promise<void>((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res()))))),
+      ]);
+      writeJsonAtomic(this.checkpointFile, { dispatched });
+    } catch {
+      // Next tick retries; recovery only ever replays from the last checkpoint that completed.
+    } finally {
+      for (const { cq, fds } of flushed) cq.releaseFds(fds);
+    }
+  }
+
+  // ---- reads ----
+
+  maxOffset(topic: string, queueId: number): number {
+    return this.existingQueue(topic, queueId)?.maxOffset ?? 0;
+  }
+
+  minOffset(topic: string, queueId: number): number {
+    return this.existingQueue(topic, queueId)?.minOffset ?? 0;
+  }
+
+  get commitLogMaxOffset(): number {
+    return this.commitLog.maxOffset;
+  }
+
+  /** Up to `maxCount` messages of one queue from a logical offset, skipping those the filter rejects. */
+  getMessages(topic: string, queueId: number, offset: number, maxCount: number, filter?: ReadFilter): GetResult {
+    const cq = this.existingQueue(topic, queueId);
+    const minOffset = cq?.minOffset ?? 0;
+    const maxOffset = cq?.maxOffset ?? 0;
+    const base = { minOffset, maxOffset, messages: [] as StoredMessage[] };
+    if (!cq || maxOffset === minOffset) return { ...base, status: 'NO_NEW_MESSAGE', nextOffset: Math.max(offset, minOffset) };
+    if (offset < minOffset) return { ...base, status: 'OFFSET_TOO_SMALL', nextOffset: minOffset };
+    if (offset > maxOffset) return { ...base, status: 'OFFSET_OVERFLOW', nextOffset: maxOffset };
+    if (offset === maxOffset) return { ...base, status: 'NO_NEW_MESSAGE', nextOffset: offset };
+    const { buf, count } = cq.read(offset, filter ? MAX_SCAN : maxCount);
+    const candidates: { entry: CqEntry; offset: number }[] = [];
+    let scanned = 0;
+    for (; scanned < count && candidates.length < maxCount; scanned++) {
+      const entry = readEntry(buf, scanned);
+      if (filter?.tagHashes && !filter.tagHashes.has(entry.tagHash)) continue;
+      candidates.push({ entry, offset: offset + scanned });
+    }
+    const messages = this.readRecords(candidates.map((c) => c.entry)).filter((m) => !filter || filter.accept(m));
+    return { ...base, messages, status: messages.length > 0 ? 'FOUND' : 'NO_MATCHED_MESSAGE', nextOffset: offset + scanned };
+  }
+
+  /** Reads the records behind consume-queue entries, merging neighbours into one read. */
+  private readRecords(entries: readonly CqEntry[]): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    let i = 0;
+    while (i < entries.length) {
+      const first = entries[i]!;
+      let end = first.physicalOffset + first.size;
+      let j = i + 1;
+      const segment = Math.floor(first.physicalOffset / this.commitLog.segmentSize);
+      while (j < entries.length) {
+        const e = entries[j]!;
+        if (e.physicalOffset !== end || e.physicalOffset + e.size - first.physicalOffset > MAX_COALESCED_READ) break;
+        if (Math.floor(e.physicalOffset / this.commitLog.segmentSize) !== segment) break;
+        end += e.size;
+        j++;
+      }
+      const buf = this.commitLog.read(first.physicalOffset, end - first.physicalOffset);
+      for (let k = i; k < j; k++) out.push(decodeRecord(buf, entries[k]!.physicalOffset - first.physicalOffset));
+      i = j;
+    }
+    return out;
+  }
+
+  /** Reads one record by commit-log position (from the index or a consume queue). */
+  readAt(physicalOffset: number, size?: number): StoredMessage | undefined {
+    if (physicalOffset < this.commitLog.minOffset || physicalOffset >= this.dispatched) return undefined;
+    const head = size ?? this.commitLog.read(physicalOffset, 4).readUInt32LE(0);
+    return decodeRecord(this.commitLog.read(physicalOffset, head));
+  }
+
+  getByOffset(topic: string, queueId: number, offset: number): StoredMessage | undefined {
+    const e = this.existingQueue(topic, queueId)?.entry(offset);
+    return e ? this.readRecords([e])[0] : undefined;
+  }
+
+  lookupById(messageId: string): StoredMessage | undefined {
+    for (const phys of this.index.lookup(idIndexKey(messageId), 0, Number.MAX_SAFE_INTEGER, 16)) {
+      const m = this.readAt(phys);
+      if (m?.messageId === messageId) return m;
+    }
+    return undefined;
+  }
+
+  lookupByKey(topic: string, key: string, beginMs: number, endMs: number, limit: number): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    const seen = new Set<number>();
+    for (const phys of this.index.lookup(keyIndexKey(topic, key), beginMs, endMs, limit * 2 + 16)) {
+      if (seen.has(phys)) continue;
+      seen.add(phys);
+      const m = this.readAt(phys);
+      if (m && m.topic === topic && m.keys.includes(key) && m.storeTimestamp >= beginMs && m.storeTimestamp <= endMs) out.push(m);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** First logical offset whose message was stored at or after `timestamp` (maxOffset when none). */
+  searchOffsetByTime(topic: string, queueId: number, timestamp: number): number {
+    const cq = this.existingQueue(topic, queueId);
+    if (!cq) return 0;
+    return cq.lowerBound((e) => this.storeTimeAt(e) >= timestamp);
+  }
+
+  /** First logical offset whose message sits at or after a commit-log position. */
+  searchOffsetByPhysical(topic: string, queueId: number, physicalOffset: number): number {
+    const cq = this.existingQueue(topic, queueId);
+    if (!cq) return 0;
+    return cq.lowerBound((e) => e.physicalOffset >= physicalOffset);
+  }
+
+  private storeTimeAt(e: CqEntry): number {
+    return readStoreTimestamp(this.commitLog.read(e.physicalOffset, 52));
+  }
+
+  queueStats(topic: string, queueId: number): QueueStats {
+    const cq = this.existingQueue(topic, queueId);
+    const minOffset = cq?.minOffset ?? 0;
+    const maxOffset = cq?.maxOffset ?? 0;
+    const empty = !cq || maxOffset === minOffset;
+    return {
+      queueId,
+      minOffset,
+      maxOffset,
+      messageCount: maxOffset - minOffset,
+      bytes: empty ? 0 : cq.totalBytes(),
+      minStoreTimestamp: empty ? null : this.storeTimeAt(cq.entry(minOffset)!),
+      maxStoreTimestamp: empty ? null : this.storeTimeAt(cq.entry(maxOffset - 1)!),
+    };
+  }
+
+  /** Drops a deleted topic's queues. Its records stay in the commit log until retention removes them. */
+  deleteTopicData(topic: string): Promise<void> {
+    const qs = this.queues.get(topic);
+    for (const [q, cq] of qs ?? []) {
+      cq.destroy();
+      this.nextOffsets.delete(queueKey(topic, q));
+    }
+    this.queues.delete(topic);
+    fs.rmSync(path.join(this.opts.dir, 'consumequeue', topic), { recursive: true, force: true });
+    // Move the checkpoint past the deletion so recovery never replays the old records into a new queue.
+    return this.checkpoint();
+  }
+
+  /** Deletes whole commit-log segments older than the cutoff (never the active one, never undispatched ones). */
+  async deleteExpired(cutoffMs: number): Promise<number> {
+    await this.checkpoint();
+    const deleted = this.commitLog.deleteExpired(cutoffMs);
+    if (deleted > 0) {
+      const min = this.commitLog.minOffset;
+      for (const qs of this.queues.values()) for (const cq of qs.values()) cq.dropBelow(min);
+      this.index.dropBelow(min);
+    }
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.checkpointTimer);
+    while (this.draining || this.jobs.length > 0) await new Promise((r) => setImmediate(r));
+    await this.checkpoint();
+    for (const qs of this.queues.values()) for (const cq of qs.values()) cq.close();
+    this.index.close();
+    this.commitLog.close();
+    writeJsonAtomic(this.checkpointFile, { dispatched: this.dispatched });
+  }
+}
+
+
+function queueKey(topic: string, queueId: number): string {
+  return `${queueId}@${topic}`;
+}
+
+function splitQueueKey(key: string): [string, number] {
+  const at = key.indexOf('@');
+  return [key.slice(at + 1), Number(key.slice(0, at))];
+}

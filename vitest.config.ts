@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['server/**/*.test.ts', 'broker/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // 2-core CI machines: more workers only add contention.
+    maxWorkers: 2,
+  },
+});
