@@ -3,11 +3,8 @@ import path from 'node:path';
 import { BrokerError } from '../errors.ts';
 import { BLANK_SIZE, encodeBlank, probeRecord } from './record.ts';
 
-/** One record to append: its size is known up front, its bytes are written once its offset is. */
-export interface PendingRecord {
-  size: number;
-  encode(buf: Buffer, at: number, physicalOffset: number): void;
-}
+/** Writes record `i` of a batch into `buf` at `at`, now that its physical offset is known. */
+export type EncodeAt = (i: number, buf: Buffer, at: number, physicalOffset: number) => void;
 
 interface Segment {
   start: number;
@@ -153,7 +150,7 @@ export class CommitLog {
    * Lays out and writes a batch with one write per segment touched. On failure the files are rolled back
    * to where they stood, so the log stays exactly as before the call.
    */
-  append(records: readonly PendingRecord[]): number[] {
+  append(sizes: readonly number[], encode: EncodeAt): number[] {
     if (this.writeFd < 0) throw new BrokerError('STORE_CLOSED', 'The commit log is closed');
     const savedPos = this.writePos;
     const savedStart = this.writeStart;
@@ -162,33 +159,32 @@ export class CommitLog {
     const offsets: number[] = [];
     try {
       let i = 0;
-      while (i < records.length) {
+      while (i < sizes.length) {
         const localStart = this.writePos - this.writeStart;
         let room = this.segmentSize - localStart;
         let bytes = 0;
         let j = i;
-        while (j < records.length && records[j]!.size + BLANK_SIZE <= room - bytes) {
-          bytes += records[j]!.size;
+        while (j < sizes.length && sizes[j]! + BLANK_SIZE <= room - bytes) {
+          bytes += sizes[j]!;
           j++;
         }
-        const rolling = j < records.length;
+        const rolling = j < sizes.length;
         const total = bytes + (rolling ? BLANK_SIZE : 0);
         if (total > 0) {
           const buf = Buffer.allocUnsafe(total);
           let at = 0;
           for (let k = i; k < j; k++) {
-            const r = records[k]!;
             const phys = this.writeStart + localStart + at;
-            r.encode(buf, at, phys);
+            encode(k, buf, at, phys);
             offsets.push(phys);
-            at += r.size;
+            at += sizes[k]!;
           }
           if (rolling) encodeBlank(buf, at, room - bytes);
           this.writeFully(buf, localStart);
         }
         if (rolling) {
           if (j === i && localStart === 0) {
-            throw new BrokerError('MESSAGE_TOO_LARGE', `A record of ${records[j]!.size} bytes does not fit in a commit-log segment`);
+            throw new BrokerError('MESSAGE_TOO_LARGE', `A record of ${sizes[j]!} bytes does not fit in a commit-log segment`);
           }
           room = 0;
           const next = this.writeStart + this.segmentSize;

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { crc32 } from '@node-rs/crc32';
 import { readU64, writeU64 } from './bytes.ts';
 
 /**
@@ -17,8 +16,14 @@ export interface IndexGeometry {
   maxEntries: number;
 }
 
+/**
+ * 32-bit FNV-1a over UTF-16 code units: short keys hash faster in JS than through a native call, and the
+ * index only needs a stable spread (collisions are resolved by checking the record).
+ */
 export function hashKey(key: string): number {
-  return crc32(key);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 export class IndexFile {

@@ -35,17 +35,15 @@ export class IndexService {
     return this.files[this.files.length - 1]?.coveredUpTo ?? 0;
   }
 
-  add(keys: readonly string[], physicalOffset: number, storeTimestamp: number): void {
-    if (physicalOffset < this.coveredUpTo) return;
-    for (const key of keys) {
-      let active = this.files[this.files.length - 1];
-      if (!active || active.sealed || active.full) {
-        active?.seal();
-        active = IndexFile.create(path.join(this.dir, `${String(physicalOffset).padStart(20, '0')}.idx`), this.geo, physicalOffset);
-        this.files.push(active);
-      }
-      active.add(hashKey(key), physicalOffset, storeTimestamp);
+  add(key: string, physicalOffset: number, storeTimestamp: number): void {
+    let active = this.files[this.files.length - 1];
+    if (active && physicalOffset < active.coveredUpTo) return;
+    if (!active || active.sealed || active.full) {
+      active?.seal();
+      active = IndexFile.create(path.join(this.dir, `${String(physicalOffset).padStart(20, '0')}.idx`), this.geo, physicalOffset);
+      this.files.push(active);
     }
+    active.add(hashKey(key), physicalOffset, storeTimestamp);
   }
 
   cover(physicalOffset: number): void {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BrokerError } from '../errors.ts';
 import { readJson, writeJsonAtomic } from '../json-file.ts';
-import { CommitLog, type PendingRecord } from './commit-log.ts';
+import { CommitLog } from './commit-log.ts';
 import { ConsumeQueue, readEntry, type CqEntry } from './consume-queue.ts';
 import { hashKey } from './index-file.ts';
 import { idIndexKey, IndexService, keyIndexKey } from './index-service.ts';
@@ -182,31 +182,30 @@ export class MessageStore {
       this.jobs.push({ inputs, resolve, reject });
       if (!this.draining) {
         this.draining = true;
-        if (this.opts.flush === 'sync') void this.drainSync();
-        else queueMicrotask(() => this.drainAsync());
+        // setImmediate rather than a microtask: a producer awaiting puts in a loop must not starve timers.
+        setImmediate(() => void this.drain());
       }
     });
   }
 
-  private drainAsync(): void {
-    const jobs = this.takeJobs();
-    this.draining = false;
-    const written = this.write(jobs);
-    if (written) this.complete(jobs, written);
-  }
-
-  private async drainSync(): Promise<void> {
+  /**
+   * Group commit: takes every queued put, writes them in one append, and (sync mode) fdatasyncs once before
+   * resolving them; puts queued meanwhile form the next batch.
+   */
+  private async drain(): Promise<void> {
     while (this.jobs.length > 0) {
       const jobs = this.takeJobs();
       const written = this.write(jobs);
       if (!written) continue;
-      try {
-        await this.commitLog.sync();
-      } catch (e) {
-        // Durability can no longer be promised (fsyncgate): refuse writes until a restart recovers by CRC.
-        this.failure = new BrokerError('STORE_WRITE_FAILED', `fsync of the commit log failed (${(e as Error).message}); restart the broker`);
-        for (const j of [...jobs, ...this.takeJobs()]) j.reject(this.failure);
-        break;
+      if (this.opts.flush === 'sync') {
+        try {
+          await this.commitLog.sync();
+        } catch (e) {
+          // Durability can no longer be promised (fsyncgate): refuse writes until a restart recovers by CRC.
+          this.failure = new BrokerError('STORE_WRITE_FAILED', `fsync of the commit log failed (${(e as Error).message}); restart the broker`);
+          for (const j of [...jobs, ...this.takeJobs()]) j.reject(this.failure);
+          break;
+        }
       }
       this.complete(jobs, written);
     }
@@ -225,34 +224,25 @@ export class MessageStore {
     const saved = new Map<string, number>();
     const results: PutResult[] = [];
     const sizes: number[] = [];
-    const records: PendingRecord[] = [];
+    const inputs: StoreInput[] = [];
     for (const job of jobs) {
       for (const input of job.inputs) {
         const key = queueKey(input.topic, input.queueId);
-        const queueOffset = this.nextOffsetOf(input.topic, input.queueId);
+        const queueOffset = this.nextOffsetOf(key, input.topic, input.queueId);
         if (!saved.has(key)) saved.set(key, queueOffset);
         this.nextOffsets.set(key, queueOffset + 1);
-        const result: PutResult = {
-          messageId: input.messageId,
-          topic: input.topic,
-          queueId: input.queueId,
-          queueOffset,
-          physicalOffset: -1,
-          storeTimestamp: now,
-        };
-        const size = encodedSize(input);
-        results.push(result);
-        sizes.push(size);
-        records.push({
-          size,
-          encode: (buf, at, physicalOffset) =>
-            encodeRecord({ ...input, queueOffset, physicalOffset, storeTimestamp: now }, size, buf, at),
-        });
+        results.push({ messageId: input.messageId, topic: input.topic, queueId: input.queueId, queueOffset, physicalOffset: -1, storeTimestamp: now });
+        sizes.push(encodedSize(input));
+        inputs.push(input);
       }
     }
     try {
-      const offsets = this.commitLog.append(records);
-      offsets.forEach((o, i) => (results[i]!.physicalOffset = o));
+      const offsets = this.commitLog.append(sizes, (i, buf, at, physicalOffset) => {
+        const r = results[i]!;
+        r.physicalOffset = physicalOffset;
+        encodeRecord(inputs[i]!, r, sizes[i]!, buf, at);
+      });
+      if (offsets.length !== results.length) throw new BrokerError('STORE_WRITE_FAILED', 'Commit log wrote a partial batch');
       return { results, sizes };
     } catch (e) {
       for (const [key, offset] of saved) this.nextOffsets.set(key, offset);
@@ -261,8 +251,7 @@ export class MessageStore {
     }
   }
 
-  private nextOffsetOf(topic: string, queueId: number): number {
-    const key = queueKey(topic, queueId);
+  private nextOffsetOf(key: string, topic: string, queueId: number): number {
     let next = this.nextOffsets.get(key);
     if (next === undefined) {
       next = this.existingQueue(topic, queueId)?.maxOffset ?? 0;
@@ -309,8 +298,8 @@ export class MessageStore {
       throw new BrokerError('CORRUPT_DATA', `Consume queue ${topic}/${queueId} expected offset ${cq.maxOffset}, got ${queueOffset}`);
     }
     cq.append(physicalOffset, size, tagHash(tag));
-    const indexKeys = [idIndexKey(messageId), ...keys.map((k) => keyIndexKey(topic, k))];
-    this.index.add(indexKeys, physicalOffset, storeTimestamp);
+    this.index.add(idIndexKey(messageId), physicalOffset, storeTimestamp);
+    for (const k of keys) this.index.add(keyIndexKey(topic, k), physicalOffset, storeTimestamp);
   }
 
   /**

@@ -21,13 +21,11 @@ export const SysFlag = {
   TRANSACTION_PREPARED: 1 << 0,
 } as const;
 
-export interface RecordInput {
+/** The parts of a record known before it is laid out in the log. */
+export interface RecordBody {
   topic: string;
   queueId: number;
-  queueOffset: number;
-  physicalOffset: number;
   bornTimestamp: number;
-  storeTimestamp: number;
   sysFlag: number;
   reconsumeTimes: number;
   messageId: string;
@@ -38,20 +36,27 @@ export interface RecordInput {
   body: Buffer;
 }
 
-export type DecodedRecord = RecordInput & { size: number };
+/** Assigned when the record is laid out: where it sits and when. */
+export interface RecordPosition {
+  queueOffset: number;
+  physicalOffset: number;
+  storeTimestamp: number;
+}
+
+export type DecodedRecord = RecordBody & RecordPosition & { size: number };
 
 function strLen(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
 /** Byte size of the encoded record, so a batch can be laid out before it is written. */
-export function encodedSize(r: Omit<RecordInput, 'queueOffset' | 'physicalOffset' | 'storeTimestamp'>): number {
+export function encodedSize(r: RecordBody): number {
   let n = FIXED_HEADER;
   n += 2 + strLen(r.topic) + 2 + strLen(r.messageId) + 2 + strLen(r.bornHost) + 2 + strLen(r.tag);
   n += 2;
   for (const k of r.keys) n += 2 + strLen(k);
   n += 2;
-  for (const [k, v] of Object.entries(r.properties)) n += 2 + strLen(k) + 4 + strLen(v);
+  for (const k in r.properties) n += 2 + strLen(k) + 4 + strLen(r.properties[k]!);
   n += 4 + r.body.length;
   return n;
 }
@@ -63,15 +68,15 @@ function putShortStr(buf: Buffer, s: string, at: number): number {
 }
 
 /** Writes the record into `buf` at `at`; `size` must come from encodedSize. */
-export function encodeRecord(r: RecordInput, size: number, buf: Buffer, at: number): void {
+export function encodeRecord(r: RecordBody, pos: RecordPosition, size: number, buf: Buffer, at: number): void {
   buf.writeUInt32LE(size, at);
   buf.writeUInt32LE(MESSAGE_MAGIC, at + 4);
   buf.writeUInt32LE(r.queueId, at + 12);
   buf.writeUInt32LE(r.sysFlag, at + 16);
-  writeU64(buf, r.queueOffset, at + 20);
-  writeU64(buf, r.physicalOffset, at + 28);
+  writeU64(buf, pos.queueOffset, at + 20);
+  writeU64(buf, pos.physicalOffset, at + 28);
   writeU64(buf, r.bornTimestamp, at + 36);
-  writeU64(buf, r.storeTimestamp, at + 44);
+  writeU64(buf, pos.storeTimestamp, at + 44);
   buf.writeUInt32LE(r.reconsumeTimes, at + 52);
   let p = at + FIXED_HEADER;
   p = putShortStr(buf, r.topic, p);
@@ -81,17 +86,19 @@ export function encodeRecord(r: RecordInput, size: number, buf: Buffer, at: numb
   buf.writeUInt16LE(r.keys.length, p);
   p += 2;
   for (const k of r.keys) p = putShortStr(buf, k, p);
-  const props = Object.entries(r.properties);
-  buf.writeUInt16LE(props.length, p);
+  const countAt = p;
+  let count = 0;
   p += 2;
-  for (const [k, v] of props) {
+  for (const k in r.properties) {
+    count++;
     p = putShortStr(buf, k, p);
-    const len = buf.write(v, p + 4, 'utf8');
+    const len = buf.write(r.properties[k]!, p + 4, 'utf8');
     buf.writeUInt32LE(len, p);
     p += 4 + len;
   }
+  buf.writeUInt16LE(count, countAt);
   buf.writeUInt32LE(r.body.length, p);
-  r.body.copy(buf, p + 4);
+  buf.set(r.body, p + 4);
   buf.writeUInt32LE(crc32(buf.subarray(at + 12, at + size)), at + 8);
 }
 

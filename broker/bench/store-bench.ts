@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Broker } from '../../server/broker/index.ts';
+import type { FlushMode } from '../../server/broker/index.ts';
+import { latencySummaryUs, mbPerSec, rate } from './stats.ts';
+
+const BODY = Buffer.alloc(1024, 97);
+
+export interface StoreBenchOptions {
+  dir: string;
+  quick: boolean;
+}
+
+type Line = Record<string, unknown>;
+
+async function fresh(dir: string, flush: FlushMode): Promise<Broker> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const broker = await Broker.open({ dataDir: dir, flush });
+  broker.createTopic({ name: 'bench', queueNums: 8 });
+  return broker;
+}
+
+/** `producers` concurrent loops, each awaiting its put before the next, until `total` puts are done. */
+async function putBench(dir: string, flush: FlushMode, producers: number, total: number): Promise<Line> {
+  const broker = await fresh(dir, flush);
+  const samples: number[] = [];
+  let issued = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: producers }, async () => {
+      while (issued < total) {
+        issued++;
+        const t0 = process.hrtime.bigint();
+        await broker.put({ topic: 'bench', body: BODY });
+        samples.push(Number(process.hrtime.bigint() - t0));
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  await broker.close();
+  return { bench: 'store.put', flush, producers, messages: total, msgPerSec: rate(total, ms), mbPerSec: mbPerSec(total * BODY.length, ms), ...latencySummaryUs(samples) };
+}
+
+/** The physical ceiling of the sync case: append 64 KiB blocks with an fdatasync after each. */
+function diskRaw(dir: string, seconds: number): Line {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'disk-raw.bin');
+  const fd = fs.openSync(file, 'w');
+  const block = Buffer.alloc(64 * 1024, 1);
+  let blocks = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    fs.writeSync(fd, block);
+    fs.fdatasyncSync(fd);
+    blocks++;
+  }
+  const ms = performance.now() - started;
+  fs.closeSync(fd);
+  fs.rmSync(file);
+  return { bench: 'disk.raw', blockKiB: 64, msgPerSec: rate(blocks * 64, ms), mbPerSec: mbPerSec(blocks * block.length, ms) };
+}
+
+/** Sequential read of every queue by logical offset in batches of 32. */
+async function readBench(dir: string, total: number): Promise<Line> {
+  const broker = await fresh(dir, 'async');
+  const puts = [];
+  for (let i = 0; i < total; i++) puts.push(broker.put({ topic: 'bench', body: BODY }));
+  await Promise.all(puts);
+  let read = 0;
+  const started = performance.now();
+  for (let q = 0; q < 8; q++) {
+    let offset = 0;
+    for (;;) {
+      const res = broker.getMessages('bench', q, offset, 32);
+      if (res.messages.length === 0) break;
+      read += res.messages.length;
+      offset = res.nextOffset;
+    }
+  }
+  const ms = performance.now() - started;
+  await broker.close();
+  return { bench: 'store.read', batch: 32, messages: read, msgPerSec: rate(read, ms), mbPerSec: mbPerSec(read * BODY.length, ms) };
+}
+
+/** Fills a store in a child, kills it with SIGKILL, and times the reopen. */
+async function fillAndKill(dir: string, count: number): Promise<string[]> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'store-fill.ts'), dir, String(count)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const report = await new Promise<{ sampleIds: string[] }>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)) as { sampleIds: string[] });
+    });
+    child.on('exit', (code) => reject(new Error(`fill process exited early (${code})`)));
+  });
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  return report.sampleIds;
+}
+
+function lookupBench(broker: Broker, by: 'key' | 'id', stored: number, ids: string[], n: number): Line {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    if (by === 'id') {
+      broker.getMessageById(ids[(i * 7919) % ids.length]!);
+    } else {
+      const found = broker.queryByKey('bench-lookup', `key-${(i * 7919) % stored}`, { limit: 1 });
+      if (found.length !== 1) throw new Error('key lookup missed');
+    }
+    samples.push(Number(process.hrtime.bigint() - t0));
+  }
+  const { p50Us, p99Us, p999Us } = latencySummaryUs(samples);
+  return { bench: 'store.lookup', by, stored, lookups: n, p50Us, p99Us, p999Us };
+}
+
+export async function runStoreBench(opts: StoreBenchOptions, emit: (line: Line) => void): Promise<void> {
+  const q = opts.quick;
+  const dir = (name: string) => path.join(opts.dir, name);
+  emit(await putBench(dir('put'), 'async', 1, q ? 50_000 : 300_000));
+  emit(await putBench(dir('put'), 'async', 64, q ? 100_000 : 600_000));
+  const raw = diskRaw(dir('raw'), q ? 2 : 5);
+  const sync = await putBench(dir('put'), 'sync', 64, q ? 20_000 : 100_000);
+  emit(raw);
+  emit({ ...sync, ofDiskRaw: Math.round((Number(sync.msgPerSec) / Number(raw.msgPerSec)) * 100) / 100 });
+  emit(await readBench(dir('read'), q ? 50_000 : 300_000));
+  const stored = q ? 100_000 : 1_000_000;
+  const ids = await fillAndKill(dir('lookup'), stored);
+  const broker = await Broker.open({ dataDir: dir('lookup') });
+  emit({ bench: 'store.recovery', stored, ms: Math.round(broker.recovery.ms), replayed: broker.recovery.replayed });
+  const n = q ? 20_000 : 100_000;
+  emit(lookupBench(broker, 'key', stored, ids, n));
+  emit(lookupBench(broker, 'id', stored, ids, n));
+  await broker.close();
+  fs.rmSync(opts.dir, { recursive: true, force: true });
+}
