@@ -114,7 +114,11 @@ function invalid(field: string, message: string): BrokerError {
 }
 
 function hasControlChars(s: string): boolean {
-  return /[\u0000-\u001f\u007f]/.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }
 
 /**
