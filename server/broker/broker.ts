@@ -1,9 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Catalog, type GroupInput, type GroupPatch, type ListFilter, type TopicInput, type TopicPatch } from './catalog.ts';
 import { OffsetStore } from './consume/offset-store.ts';
+import { PopService, type ReceivedMessage, type ReceiveRequest } from './consume/pop-service.ts';
+import { PopStateStore } from './consume/pop-state.ts';
+import { ReceiptHandles } from './consume/receipt-handle.ts';
 import { BrokerError } from './errors.ts';
+import { writeFileAtomic } from './json-file.ts';
 import { acquireLock } from './lock.ts';
 import type { Group, MessageType, Namespace, Topic } from './model.ts';
 import { hashKey } from './store/index-file.ts';
@@ -39,6 +44,11 @@ export interface BrokerOptions {
 export const SystemProperty = {
   MESSAGE_GROUP: '__MESSAGE_GROUP',
   MESSAGE_TYPE: '__MESSAGE_TYPE',
+  /** On a dead-lettered message: where it came from and why. */
+  ORIGIN_TOPIC: '__ORIGIN_TOPIC',
+  ORIGIN_QUEUE_ID: '__ORIGIN_QUEUE_ID',
+  ORIGIN_QUEUE_OFFSET: '__ORIGIN_QUEUE_OFFSET',
+  DLQ_REASON: '__DLQ_REASON',
 } as const;
 
 export interface PutMessage {
@@ -128,6 +138,8 @@ function hasControlChars(s: string): boolean {
 export class Broker {
   readonly catalog: Catalog;
   readonly offsets: OffsetStore;
+  readonly pop: PopService;
+  private readonly popState: PopStateStore;
   private readonly roundRobin = new Map<string, number>();
   private readonly retentionTimer: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
@@ -141,6 +153,19 @@ export class Broker {
     const meta = path.join(options.dataDir, 'metadata');
     this.catalog = new Catalog(meta);
     this.offsets = new OffsetStore(meta, options.checkpointIntervalMs);
+    this.popState = new PopStateStore(path.join(meta, 'pop'));
+    this.pop = new PopService(
+      {
+        store,
+        getGroup: (name) => this.catalog.getGroup(name),
+        readQueueCount: (topic) => this.readableTopic(topic).readQueueNums,
+        startOffset: (group, topic, q) => this.consumerOffset(group, topic, q),
+        commitProgress: (group, topic, q, offset) => this.offsets.set(group, topic, q, offset),
+        moveToDeadLetter: (m, group, attempts, reason) => this.moveToDeadLetter(m, group, attempts, reason),
+      },
+      this.popState,
+      new ReceiptHandles(loadSecret(meta)),
+    );
     this.retentionTimer = setInterval(() => void this.runRetention(), options.retentionCheckIntervalMs).unref();
   }
 
@@ -172,7 +197,9 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.retentionTimer);
+      this.pop.wakeAll();
       await this.store.close();
+      this.popState.close();
       this.offsets.close();
       this.releaseLock();
     })();
@@ -208,6 +235,7 @@ export class Broker {
   async deleteTopic(name: string): Promise<void> {
     this.catalog.deleteTopic(name);
     this.offsets.dropTopic(name);
+    this.pop.forget({ topic: name });
     this.roundRobin.delete(name);
     await this.store.deleteTopicData(name);
   }
@@ -229,6 +257,7 @@ export class Broker {
   deleteGroup(name: string): void {
     this.catalog.deleteGroup(name);
     this.offsets.dropGroup(name);
+    this.pop.forget({ group: name });
   }
 
   // ---- produce ----
@@ -423,9 +452,59 @@ export class Broker {
             ? this.store.minOffset(topic, q)
             : this.store.maxOffset(topic, q);
       queues.push({ queueId: q, from, to });
-      if (!dryRun) this.offsets.set(group, topic, q, to);
+      if (!dryRun) {
+        this.offsets.set(group, topic, q, to);
+        this.pop.reset(group, topic, q, to);
+      }
     }
     return { queues, delta: queues.reduce((n, x) => n + (x.from - x.to), 0) };
+  }
+
+  // ---- pop consumption (the message model) ----
+
+  /** Hands out up to `maxMessages` messages, invisible to the group's other consumers until acked or expired. */
+  receive(req: ReceiveRequest): Promise<ReceivedMessage[]> {
+    this.catalog.getGroup(req.group);
+    this.readableTopic(req.topic);
+    return this.pop.receive(req);
+  }
+
+  ack(group: string, topic: string, receiptHandle: string): void {
+    this.pop.ack(group, topic, receiptHandle);
+  }
+
+  changeInvisibleDuration(group: string, topic: string, receiptHandle: string, invisibleMs: number): { receiptHandle: string; visibleAt: number } {
+    return this.pop.changeInvisibleDuration(group, topic, receiptHandle, invisibleMs);
+  }
+
+  forwardToDeadLetter(group: string, topic: string, receiptHandle: string, reason: string): Promise<void> {
+    return this.pop.forwardToDeadLetter(group, topic, receiptHandle, reason);
+  }
+
+  /** Stores a copy of the message in the group's dead-letter topic `%DLQ%<group>`. */
+  private async moveToDeadLetter(m: StoredMessage, group: string, attempts: number, reason: string): Promise<void> {
+    const dlq = this.catalog.systemTopicFor('dlq', group);
+    await this.store.put([
+      {
+        topic: dlq.name,
+        queueId: 0,
+        messageId: m.messageId,
+        body: m.body,
+        tag: m.tag,
+        keys: m.keys,
+        properties: {
+          ...m.properties,
+          [SystemProperty.ORIGIN_TOPIC]: m.topic,
+          [SystemProperty.ORIGIN_QUEUE_ID]: String(m.queueId),
+          [SystemProperty.ORIGIN_QUEUE_OFFSET]: String(m.queueOffset),
+          [SystemProperty.DLQ_REASON]: reason,
+        },
+        bornTimestamp: m.bornTimestamp,
+        bornHost: m.bornHost,
+        sysFlag: 0,
+        reconsumeTimes: attempts,
+      },
+    ]);
   }
 
   // ---- stats ----
@@ -472,8 +551,16 @@ export class Broker {
   }
 }
 
+/** The broker's secret for receipt handles, created once per data directory. */
+function loadSecret(metaDir: string): Buffer {
+  const file = path.join(metaDir, 'secret');
+  fs.mkdirSync(metaDir, { recursive: true });
+  if (!fs.existsSync(file)) writeFileAtomic(file, randomBytes(32).toString('hex'));
+  return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
+}
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export type { FlushMode, GetResult, PutResult, QueueStats, StoredMessage };
+export type { FlushMode, GetResult, PutResult, QueueStats, ReceivedMessage, ReceiveRequest, StoredMessage };

@@ -20,6 +20,7 @@ export type BrokerErrorCode =
   | 'STORE_CLOSED'
   | 'DATA_DIR_LOCKED'
   | 'INVALID_RECEIPT_HANDLE'
+  | 'TOO_MANY_REQUESTS'
   | 'CORRUPT_DATA';
 
 export class BrokerError extends Error {
