@@ -9,13 +9,13 @@ import { PopStateStore } from './consume/pop-state.ts';
 import { ReceiptHandles } from './consume/receipt-handle.ts';
 import { BrokerError } from './errors.ts';
 import { writeFileAtomic } from './json-file.ts';
+import { tagFilter } from './filter/tag.ts';
 import { acquireLock } from './lock.ts';
 import type { Group, MessageType, Namespace, Topic } from './model.ts';
 import { hashKey } from './store/index-file.ts';
 import { createMessageId } from './store/message-id.ts';
 import {
   MessageStore,
-  tagHash,
   type FlushMode,
   type GetResult,
   type PutResult,
@@ -44,6 +44,8 @@ export interface BrokerOptions {
 export const SystemProperty = {
   MESSAGE_GROUP: '__MESSAGE_GROUP',
   MESSAGE_TYPE: '__MESSAGE_TYPE',
+  /** The producer's trace context (W3C traceparent), so consumers' spans can link to it. */
+  TRACE_CONTEXT: '__TRACE_CONTEXT',
   /** On a dead-lettered message: where it came from and why. */
   ORIGIN_TOPIC: '__ORIGIN_TOPIC',
   ORIGIN_QUEUE_ID: '__ORIGIN_QUEUE_ID',
@@ -66,6 +68,7 @@ export interface PutMessage {
   messageType?: MessageType;
   bornTimestamp?: number;
   bornHost?: string;
+  traceContext?: string;
 }
 
 export interface TopicStats {
@@ -288,7 +291,8 @@ export class Broker {
         { topicType: topic.messageType, messageType: m.messageType },
       );
     }
-    const body = typeof m.body === 'string' ? Buffer.from(m.body) : Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
+    // A copy: the write happens a moment later, and the caller may reuse its buffer meanwhile.
+    const body = Buffer.from(m.body);
     if (body.length === 0) throw new BrokerError('MESSAGE_BODY_EMPTY', 'Message body is empty');
     if (body.length > this.options.maxMessageSize) {
       throw new BrokerError(
@@ -313,6 +317,7 @@ export class Broker {
     }
     if (propBytes > MAX_PROPERTIES_BYTES) throw invalid('properties', `Properties, tag and keys exceed ${MAX_PROPERTIES_BYTES} bytes`);
     if (m.messageGroup !== undefined) properties[SystemProperty.MESSAGE_GROUP] = m.messageGroup;
+    if (m.traceContext) properties[SystemProperty.TRACE_CONTEXT] = m.traceContext;
     properties[SystemProperty.MESSAGE_TYPE] = m.messageType ?? topic.messageType;
     return {
       topic: topic.name,
@@ -344,7 +349,8 @@ export class Broker {
 
   // ---- read ----
 
-  private readableTopic(name: string): Topic {
+  /** The topic, if it allows reads. */
+  readableTopic(name: string): Topic {
     const topic = this.catalog.getTopic(name);
     if (topic.perm === 'WRITE' || topic.perm === 'NONE') {
       throw new BrokerError('PERMISSION_DENIED', `Topic "${topic.name}" does not allow reads (permission ${topic.perm})`);
@@ -355,11 +361,7 @@ export class Broker {
   /** Reads a batch by logical offset; `tags` filters by hash, then exactly. */
   getMessages(topic: string, queueId: number, offset: number, maxCount: number, tags?: readonly string[]): GetResult {
     this.readableTopic(topic);
-    const filter =
-      tags && tags.length > 0 && !tags.includes('*')
-        ? { tagHashes: new Set(tags.map(tagHash)), accept: (msg: StoredMessage) => tags.includes(msg.tag) }
-        : undefined;
-    return this.store.getMessages(topic, queueId, offset, Math.max(1, Math.min(maxCount, 1024)), filter);
+    return this.store.getMessages(topic, queueId, offset, Math.max(1, Math.min(maxCount, 1024)), tagFilter(tags));
   }
 
   minOffset(topic: string, queueId: number): number {

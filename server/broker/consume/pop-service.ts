@@ -23,6 +23,8 @@ export interface ReceiveRequest {
   invisibleMs: number;
   /** How long to hold the request open when nothing is deliverable (long polling). */
   waitMs: number;
+  /** Only this queue (FIFO push consumers poll queue by queue); all readable queues when undefined. */
+  queueId?: number;
   filter?: ReadFilter;
   signal?: AbortSignal;
 }
@@ -79,8 +81,9 @@ export class PopService {
     const first = (this.rotation.get(rotKey) ?? 0) % Math.max(queueCount, 1);
     this.rotation.set(rotKey, first + 1);
     const now = Date.now();
-    for (let i = 0; i < queueCount && out.length < req.maxMessages; i++) {
-      const queueId = (first + i) % queueCount;
+    const queueIds = req.queueId !== undefined ? [req.queueId] : Array.from({ length: queueCount }, (_, i) => (first + i) % queueCount);
+    for (const queueId of queueIds) {
+      if (out.length >= req.maxMessages) break;
       const key = popKey(req.group, req.topic, queueId);
       const state = this.state.get(key) ?? this.state.init(key, this.host.startOffset(req.group, req.topic, queueId));
       this.skipDeleted(req.topic, queueId, key, state);

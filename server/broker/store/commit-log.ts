@@ -223,7 +223,8 @@ export class CommitLog {
       fs.rmSync(c.seg.file, { force: true });
       this.segments = this.segments.filter((s) => s !== c.seg);
     }
-    this.retiredFds = this.retiredFds.filter((f) => f !== fd);
+    const createdFds = new Set(created.map((c) => c.fd));
+    this.retiredFds = this.retiredFds.filter((f) => f !== fd && !createdFds.has(f));
     try {
       fs.ftruncateSync(fd, pos - start);
     } catch {

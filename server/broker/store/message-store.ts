@@ -130,6 +130,9 @@ export class MessageStore {
       replayed++;
     });
     store.dispatched = store.commitLog.maxOffset;
+    // Queue minimums raised by retention live only in memory: derive them again from the log's minimum.
+    const physicalMin = store.commitLog.minOffset;
+    if (physicalMin > 0) for (const qs of store.queues.values()) for (const cq of qs.values()) cq.dropBelow(physicalMin);
     store.index.cover(store.dispatched);
     for (const [topic, qs] of store.queues) for (const [q, cq] of qs) store.nextOffsets.set(queueKey(topic, q), cq.maxOffset);
     store.checkpointTimer = setInterval(() => void store.checkpoint(), opts.checkpointIntervalMs).unref();

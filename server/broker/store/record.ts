@@ -158,7 +158,7 @@ export function decodeRecord(buf: Buffer, at = 0, verify = true): DecodedRecord 
     p += 4 + len;
   }
   const bodyLen = buf.readUInt32LE(p);
-  // A view, not a copy: each read allocates its own buffer, so nothing shared is pinned.
+  // A view, not a copy: it keeps its read buffer (up to one coalesced read) alive; copy to keep a body long.
   const body = buf.subarray(p + 4, p + 4 + bodyLen);
   return {
     size,

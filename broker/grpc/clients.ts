@@ -1,0 +1,123 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { Settings, TelemetryCommand } from './wire.ts';
+
+export type ClientKind = 'PRODUCER' | 'PUSH_CONSUMER' | 'SIMPLE_CONSUMER' | 'PULL_CONSUMER' | 'OTHER';
+
+export interface ClientSubscription {
+  topic: string;
+  filterType: 'TAG' | 'SQL';
+  expression: string;
+}
+
+/** A client connected over gRPC, as the console shows it. */
+export interface ClientInfo {
+  clientId: string;
+  kind: ClientKind;
+  namespace: string;
+  /** Consumer group (full name), for consumers. */
+  group?: string;
+  topics: string[];
+  subscriptions: ClientSubscription[];
+  language: string;
+  version: string;
+  host: string;
+  connectedAt: number;
+  lastHeartbeat: number;
+}
+
+interface Entry {
+  info: ClientInfo;
+  settings: Settings;
+  streams: Set<grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>>;
+}
+
+/** Clients not heard from (heartbeat every 10 s, settings every 5 min) for this long are dropped. */
+const EXPIRE_MS = 60_000;
+
+function kindOf(clientType: string | undefined): ClientKind {
+  switch (clientType) {
+    case 'PRODUCER':
+    case 'PUSH_CONSUMER':
+    case 'SIMPLE_CONSUMER':
+    case 'PULL_CONSUMER':
+      return clientType;
+    default:
+      return 'OTHER';
+  }
+}
+
+/** Live clients by `x-mq-client-id`: their settings, telemetry streams and last heartbeat. */
+export class ClientRegistry {
+  private readonly clients = new Map<string, Entry>();
+
+  /** Stores a client's settings (sent on its telemetry stream); returns whether it is new. */
+  upsertSettings(
+    clientId: string,
+    settings: Settings,
+    base: Omit<ClientInfo, 'clientId' | 'kind' | 'connectedAt' | 'lastHeartbeat'>,
+    stream?: grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>,
+  ): ClientInfo {
+    const now = Date.now();
+    const existing = this.clients.get(clientId);
+    const info: ClientInfo = {
+      ...base,
+      clientId,
+      kind: kindOf(settings.client_type),
+      connectedAt: existing?.info.connectedAt ?? now,
+      lastHeartbeat: now,
+    };
+    const entry: Entry = { info, settings, streams: existing?.streams ?? new Set() };
+    if (stream) entry.streams.add(stream);
+    this.clients.set(clientId, entry);
+    return info;
+  }
+
+  settingsOf(clientId: string): Settings | undefined {
+    return this.clients.get(clientId)?.settings;
+  }
+
+  heartbeat(clientId: string): boolean {
+    const e = this.clients.get(clientId);
+    if (!e) return false;
+    e.info.lastHeartbeat = Date.now();
+    return true;
+  }
+
+  detachStream(stream: grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>): void {
+    for (const e of this.clients.values()) e.streams.delete(stream);
+  }
+
+  remove(clientId: string): void {
+    this.clients.delete(clientId);
+  }
+
+  /** Live clients, most recently seen first; stale ones are dropped on the way. */
+  list(filter: { group?: string; kind?: ClientKind } = {}): ClientInfo[] {
+    const cutoff = Date.now() - EXPIRE_MS;
+    const out: ClientInfo[] = [];
+    for (const [id, e] of this.clients) {
+      if (e.info.lastHeartbeat < cutoff && e.streams.size === 0) {
+        this.clients.delete(id);
+        continue;
+      }
+      if (filter.group !== undefined && e.info.group !== filter.group) continue;
+      if (filter.kind !== undefined && e.info.kind !== filter.kind) continue;
+      out.push({ ...e.info });
+    }
+    return out.sort((a, b) => b.lastHeartbeat - a.lastHeartbeat);
+  }
+
+  /** Open telemetry streams of producers publishing to a topic (for transaction check-backs). */
+  producerStreams(topic: string): grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>[] {
+    const out: grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>[] = [];
+    for (const e of this.clients.values()) {
+      if (e.info.kind === 'PRODUCER' && e.info.topics.includes(topic)) out.push(...e.streams);
+    }
+    return out;
+  }
+
+  closeAll(): void {
+    for (const e of this.clients.values()) for (const s of e.streams) s.end();
+    this.clients.clear();
+  }
+}

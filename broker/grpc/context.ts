@@ -1,0 +1,45 @@
+import type * as grpc from '@grpc/grpc-js';
+import { wrapName } from '../../server/broker/names.ts';
+import { ProtocolError } from './status.ts';
+import type { Resource } from './wire.ts';
+
+/** Who is calling, from the request metadata the SDKs send on every call. */
+export interface CallContext {
+  clientId: string;
+  namespace: string;
+  language: string;
+  version: string;
+  host: string;
+}
+
+function header(md: grpc.Metadata, name: string): string {
+  const v = md.get(name)[0];
+  return typeof v === 'string' ? v : v ? v.toString() : '';
+}
+
+/** Peer "ipv4:1.2.3.4:5678" / "ipv6:[::1]:5678" → host. */
+function peerHost(peer: string): string {
+  const addr = peer.replace(/^ipv[46]:/, '');
+  const m = /^\[(.*)\]:\d+$/.exec(addr) ?? /^(.*):\d+$/.exec(addr);
+  return m?.[1] ?? addr;
+}
+
+export function callContext(call: { metadata: grpc.Metadata; getPeer(): string }): CallContext {
+  return {
+    clientId: header(call.metadata, 'x-mq-client-id'),
+    namespace: header(call.metadata, 'x-mq-namespace'),
+    language: header(call.metadata, 'x-mq-language'),
+    version: header(call.metadata, 'x-mq-client-version'),
+    host: peerHost(call.getPeer()),
+  };
+}
+
+/**
+ * The engine's name for a resource: the `x-mq-namespace` header wins (the Node.js SDK leaves
+ * resource_namespace empty on most requests), then the resource's own namespace.
+ */
+export function resolveName(ctx: CallContext, res: Resource | null | undefined, kind: 'topic' | 'group'): string {
+  const name = res?.name?.trim();
+  if (!name) throw new ProtocolError(kind === 'topic' ? 'ILLEGAL_TOPIC' : 'ILLEGAL_CONSUMER_GROUP', `The ${kind} name is empty`);
+  return wrapName(ctx.namespace || res?.resource_namespace || undefined, name);
+}

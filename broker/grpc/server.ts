@@ -1,0 +1,87 @@
+import * as grpc from '@grpc/grpc-js';
+import os from 'node:os';
+import type { Broker } from '../../server/broker/broker.ts';
+import { logger } from '../../server/broker/logger.ts';
+import { ClientRegistry } from './clients.ts';
+import { messagingService } from './proto.ts';
+import { createHandlers } from './service.ts';
+import type { Endpoints } from './wire.ts';
+
+export interface GrpcEndpointOptions {
+  broker: Broker;
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  autoCreate?: boolean;
+  brokerName?: string;
+  /** Longest a receive is held open waiting for messages (default 20 s, RocketMQ's). */
+  longPollingMs?: number;
+  /** Shortest invisible duration a receive may ask for (default 1 s). */
+  minInvisibleMs?: number;
+  pushInvisibleMs?: number;
+}
+
+/** The RocketMQ v2 gRPC MessagingService over one engine. */
+export class GrpcEndpoint {
+  readonly clients = new ClientRegistry();
+  private readonly shutdown = new AbortController();
+  private constructor(
+    private readonly server: grpc.Server,
+    readonly port: number,
+    readonly host: string,
+  ) {}
+
+  static async start(opts: GrpcEndpointOptions): Promise<GrpcEndpoint> {
+    const host = opts.host ?? '0.0.0.0';
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': opts.broker.options.maxMessageSize + 1024 * 1024 });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    const endpoint = new GrpcEndpoint(server, port, host);
+    const advertised: Endpoints = {
+      scheme: 'IPv4',
+      addresses: [{ host: host === '0.0.0.0' ? advertisedHost() : host, port }],
+    };
+    server.addService(
+      messagingService().service,
+      createHandlers({
+        broker: opts.broker,
+        clients: endpoint.clients,
+        autoCreate: opts.autoCreate ?? false,
+        brokerName: opts.brokerName ?? 'meridian',
+        advertisedEndpoints: () => advertised,
+        longPollingMs: opts.longPollingMs ?? 20_000,
+        minInvisibleMs: opts.minInvisibleMs ?? 1000,
+        pushInvisibleMs: opts.pushInvisibleMs ?? 60_000,
+        shutdown: endpoint.shutdown.signal,
+      }),
+    );
+    logger.info({ event: 'grpc.start', port, host }, 'gRPC endpoint listening');
+    return endpoint;
+  }
+
+  /** Stops accepting calls, lets in-flight ones finish (long polls are answered early), then closes. */
+  async close(graceMs = 5000): Promise<void> {
+    this.shutdown.abort();
+    this.clients.closeAll();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    logger.info({ event: 'grpc.stop', port: this.port }, 'gRPC endpoint stopped');
+  }
+}
+
+/** The first non-internal IPv4 address, for clients that do not say which address they dialed. */
+function advertisedHost(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

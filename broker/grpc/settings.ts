@@ -1,0 +1,45 @@
+import type { Group } from '../../server/broker/model.ts';
+import { duration, type Settings } from './wire.ts';
+
+export interface SettingsLimits {
+  maxBodySize: number;
+  longPollingMs: number;
+  receiveBatchSize: number;
+}
+
+/** The broker's answer to a producer's settings: retry policy and publishing limits. */
+export function producerSettings(client: Settings, limits: SettingsLimits): object {
+  return {
+    ...client,
+    // The Node.js SDK only accepts an exponential policy here.
+    backoff_policy: { max_attempts: 3, exponential_backoff: { initial: duration(10), max: duration(1000), multiplier: 2 } },
+    publishing: { ...client.publishing, max_body_size: limits.maxBodySize, validate_message_type: true },
+    metric: { on: false },
+  };
+}
+
+/** The broker's answer to a consumer's settings: the group's retry policy, batch size, long polling, FIFO. */
+export function consumerSettings(client: Settings, group: Group | undefined, limits: SettingsLimits): object {
+  const policy = group?.retryPolicy;
+  const backoff =
+    policy?.kind === 'exponential'
+      ? {
+          exponential_backoff: {
+            initial: duration(policy.initialMs),
+            max: duration(policy.maxMs),
+            multiplier: policy.multiplier,
+          },
+        }
+      : { customized_backoff: { next: (policy?.delaysMs ?? []).map(duration) } };
+  return {
+    ...client,
+    backoff_policy: { max_attempts: group?.maxDeliveryAttempts ?? 17, ...backoff },
+    subscription: {
+      ...client.subscription,
+      fifo: group?.fifo ?? false,
+      receive_batch_size: limits.receiveBatchSize,
+      long_polling_timeout: duration(limits.longPollingMs),
+    },
+    metric: { on: false },
+  };
+}
