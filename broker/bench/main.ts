@@ -4,10 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { recordResults } from './record.ts';
+import { runGrpcBench } from './grpc-bench.ts';
 import { runStoreBench } from './store-bench.ts';
 
 const SUITES: Record<string, (opts: { dir: string; quick: boolean }, emit: (l: Record<string, unknown>) => void) => Promise<void>> = {
   store: runStoreBench,
+  grpc: runGrpcBench,
 };
 
 const { values, positionals } = parseArgs({

@@ -1,7 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
-import { wrapName } from '../../server/broker/names.ts';
+import { isSystemTopic, MAX_GROUP_LENGTH, MAX_TOPIC_LENGTH, wrapName } from '../../server/broker/names.ts';
 import { ProtocolError } from './status.ts';
 import type { Resource } from './wire.ts';
+
+/** Names as RocketMQ accepts them on the wire (`%` joins namespaces and marks retry/DLQ topics). */
+const WIRE_NAME = /^[%|A-Za-z0-9_-]+$/;
 
 /** Who is calling, from the request metadata the SDKs send on every call. */
 export interface CallContext {
@@ -39,7 +42,14 @@ export function callContext(call: { metadata: grpc.Metadata; getPeer(): string }
  * resource_namespace empty on most requests), then the resource's own namespace.
  */
 export function resolveName(ctx: CallContext, res: Resource | null | undefined, kind: 'topic' | 'group'): string {
-  const name = res?.name?.trim();
-  if (!name) throw new ProtocolError(kind === 'topic' ? 'ILLEGAL_TOPIC' : 'ILLEGAL_CONSUMER_GROUP', `The ${kind} name is empty`);
-  return wrapName(ctx.namespace || res?.resource_namespace || undefined, name);
+  const name = res?.name ?? '';
+  const code = kind === 'topic' ? 'ILLEGAL_TOPIC' : 'ILLEGAL_CONSUMER_GROUP';
+  if (!name) throw new ProtocolError(code, `The ${kind} name is empty`);
+  const full = wrapName(ctx.namespace || res?.resource_namespace || undefined, name);
+  const max = kind === 'topic' ? MAX_TOPIC_LENGTH : MAX_GROUP_LENGTH;
+  if (!WIRE_NAME.test(full) || full.length > max) {
+    throw new ProtocolError(code, `The ${kind} name "${full}" is invalid: use at most ${max} letters, digits, '%', '|', '-' or '_'`);
+  }
+  if (kind === 'topic' && isSystemTopic(name)) throw new ProtocolError(code, `Topic "${name}" is reserved for the system`);
+  return full;
 }

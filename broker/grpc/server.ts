@@ -33,7 +33,9 @@ export class GrpcEndpoint {
 
   static async start(opts: GrpcEndpointOptions): Promise<GrpcEndpoint> {
     const host = opts.host ?? '0.0.0.0';
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': opts.broker.options.maxMessageSize + 1024 * 1024 });
+    // Accept frames far above the body limit (as the RocketMQ proxy does, 130 MiB) so an oversized message gets
+    // MESSAGE_BODY_TOO_LARGE rather than a transport error that makes SDKs write the endpoint off.
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': Math.max(130 * 1024 * 1024, opts.broker.options.maxMessageSize * 2) });
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );

@@ -319,16 +319,21 @@ export class Broker {
     if (m.messageGroup !== undefined) properties[SystemProperty.MESSAGE_GROUP] = m.messageGroup;
     if (m.traceContext) properties[SystemProperty.TRACE_CONTEXT] = m.traceContext;
     properties[SystemProperty.MESSAGE_TYPE] = m.messageType ?? topic.messageType;
+    const messageId = m.messageId ?? createMessageId();
+    if (Buffer.byteLength(messageId) > 128 || !messageId.trim()) throw invalid('messageId', 'Message id must be 1-128 bytes');
+    const bornHost = m.bornHost ?? HOST;
+    if (Buffer.byteLength(bornHost) > 255) throw invalid('bornHost', 'Born host must be at most 255 bytes');
     return {
       topic: topic.name,
+      generation: this.store.topicGeneration(topic.name),
       queueId: this.selectQueue(topic, m),
-      messageId: m.messageId ?? createMessageId(),
+      messageId,
       body,
       tag,
       keys,
       properties,
       bornTimestamp: m.bornTimestamp ?? Date.now(),
-      bornHost: m.bornHost ?? HOST,
+      bornHost,
       sysFlag: 0,
       reconsumeTimes: 0,
     };
@@ -444,6 +449,9 @@ export class Broker {
   resetOffset(group: string, topic: string, target: ResetTarget, dryRun = false): ResetResult {
     this.catalog.getGroup(group);
     const t = this.catalog.getTopic(topic);
+    if ('timestamp' in target ? !Number.isFinite(target.timestamp) : target.position !== 'earliest' && target.position !== 'latest') {
+      throw invalid('target', 'Reset target must be a finite timestamp, "earliest" or "latest"');
+    }
     const queues: ResetResult['queues'] = [];
     for (let q = 0; q < t.readQueueNums; q++) {
       const from = this.consumerOffset(group, topic, q);
@@ -489,6 +497,7 @@ export class Broker {
     await this.store.put([
       {
         topic: dlq.name,
+        generation: this.store.topicGeneration(dlq.name),
         queueId: 0,
         messageId: m.messageId,
         body: m.body,

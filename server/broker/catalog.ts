@@ -1,6 +1,9 @@
 import { BrokerError } from './errors.ts';
 import {
+  CONSUME_TYPES,
   DEFAULT_MAX_DELIVERY_ATTEMPTS,
+  MESSAGE_TYPES,
+  PERMISSIONS,
   DEFAULT_RETRY_DELAYS_MS,
   GroupSchema,
   NamespaceSchema,
@@ -50,6 +53,12 @@ export interface ListFilter {
 function checkQueues(field: string, n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > MAX_QUEUES) {
     throw new BrokerError('INVALID_ARGUMENT', `${field} must be an integer from 1 to ${MAX_QUEUES}, got ${n}`, { field });
+  }
+}
+
+function oneOf(field: string, value: string | undefined, allowed: readonly string[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new BrokerError('INVALID_ARGUMENT', `${field} must be one of ${allowed.join(', ')}, got "${value}"`, { field });
   }
 }
 
@@ -136,6 +145,8 @@ export class Catalog {
   }
 
   private buildTopic(base: Topic, patch: TopicPatch): Topic {
+    oneOf('messageType', patch.messageType, MESSAGE_TYPES);
+    oneOf('perm', patch.perm, PERMISSIONS);
     const t = { ...base, attributes: { ...base.attributes, ...patch.attributes } };
     if (patch.messageType) t.messageType = patch.messageType;
     if (patch.perm) t.perm = patch.perm;
@@ -227,6 +238,7 @@ export class Catalog {
   }
 
   private buildGroup(base: Group, patch: GroupPatch): Group {
+    oneOf('consumeType', patch.consumeType, CONSUME_TYPES);
     const g = { ...base, attributes: { ...base.attributes, ...patch.attributes } };
     if (patch.consumeType) g.consumeType = patch.consumeType;
     if (patch.fifo !== undefined) g.fifo = patch.fifo;

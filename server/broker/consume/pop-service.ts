@@ -88,7 +88,9 @@ export class PopService {
       const state = this.state.get(key) ?? this.state.init(key, this.host.startOffset(req.group, req.topic, queueId));
       this.skipDeleted(req.topic, queueId, key, state);
       this.redeliverExpired(req, group, key, state, now, out);
-      this.deliverNew(req, key, state, now, out);
+      // FIFO: a queue hands out nothing new while any of its messages is in flight, so each message group
+      // (one group always maps to one queue) is consumed strictly in order, retries keeping their place.
+      if (!group.fifo || state.inflight.size === 0) this.deliverNew(req, key, state, now, out);
       this.publishProgress(key, state);
       nextVisibleAt = Math.min(nextVisibleAt, this.earliestVisible.get(key) ?? Number.POSITIVE_INFINITY);
     }
@@ -109,9 +111,12 @@ export class PopService {
   private redeliverExpired(req: ReceiveRequest, group: Group, key: string, state: QueuePopState, now: number, out: ReceivedMessage[]): void {
     if (state.inflight.size === 0 || (this.earliestVisible.get(key) ?? 0) > now) return;
     let earliest = Number.POSITIVE_INFINITY;
+    let blocked = false;
     for (const [offset, f] of state.inflight) {
-      if (f.visibleAt > now || out.length >= req.maxMessages) {
+      if (blocked || f.visibleAt > now || out.length >= req.maxMessages) {
         earliest = Math.min(earliest, f.visibleAt);
+        // FIFO: never hand out a later message ahead of an earlier one still in flight.
+        blocked ||= group.fifo;
         continue;
       }
       const message = this.host.store.getByOffset(req.topic, splitPopKey(key).queueId, offset);

@@ -171,21 +171,23 @@ export class ConsumeQueue {
     return lo;
   }
 
-  /** Total message bytes in [min, max). */
+  /** Total message bytes in [min, max), flushed or still buffered. */
   totalBytes(): number {
     let total = 0;
-    for (const start of this.files) {
-      const end = Math.min(start + this.entriesPerFile, this.maxOffset);
-      const sealed = end === start + this.entriesPerFile && end <= this.flushed;
-      if (sealed && start >= this.min && this.sealedBytes.has(start)) {
-        total += this.sealedBytes.get(start)!;
+    const epf = this.entriesPerFile;
+    for (let start = Math.floor(this.min / epf) * epf; start < this.maxOffset; start += epf) {
+      const end = Math.min(start + epf, this.maxOffset);
+      const sealed = end === start + epf && end <= this.flushed && start >= this.min;
+      const cached = sealed ? this.sealedBytes.get(start) : undefined;
+      if (cached !== undefined) {
+        total += cached;
         continue;
       }
       const from = Math.max(start, this.min);
       const { buf, count } = this.read(from, end - from);
       let sum = 0;
       for (let i = 0; i < count; i++) sum += buf.readUInt32LE(i * CQ_ENTRY + 8);
-      if (sealed && from === start) this.sealedBytes.set(start, sum);
+      if (sealed) this.sealedBytes.set(start, sum);
       total += sum;
     }
     return total;

@@ -27,6 +27,8 @@ export type StoredMessage = DecodedRecord;
 /** What the store needs to append one message; queue and topic already resolved by the broker. */
 export interface StoreInput {
   topic: string;
+  /** The topic's incarnation when the put was accepted: a put racing a topic deletion is refused. */
+  generation: number;
   queueId: number;
   messageId: string;
   body: Buffer;
@@ -107,6 +109,7 @@ export class MessageStore {
   private failure: BrokerError | undefined;
   private closed = false;
   private readonly listeners = new Set<(topic: string, queueId: number) => void>();
+  private readonly generations = new Map<string, number>();
 
   private constructor(private readonly opts: StoreOptions) {
     this.commitLog = new CommitLog(path.join(opts.dir, 'commitlog'), opts.segmentSize);
@@ -177,6 +180,11 @@ export class MessageStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** Changes each time the topic's data is deleted. */
+  topicGeneration(topic: string): number {
+    return this.generations.get(topic) ?? 0;
+  }
+
   /** Appends messages; resolves once they are as durable as the flush mode promises and readable. */
   put(inputs: StoreInput[]): Promise<PutResult[]> {
     if (this.closed) return Promise.reject(new BrokerError('STORE_CLOSED', 'The broker is shut down'));
@@ -196,8 +204,26 @@ export class MessageStore {
    * resolving them; puts queued meanwhile form the next batch.
    */
   private async drain(): Promise<void> {
-    while (this.jobs.length > 0) {
-      const jobs = this.takeJobs();
+    try {
+      await this.drainLoop();
+    } catch (e) {
+      // Never leave puts hanging: whatever failed, fail what is queued and let later puts try again.
+      for (const j of this.takeJobs()) j.reject(e);
+      this.draining = false;
+    }
+  }
+
+  /**
+   * Clears `draining` in the same synchronous step as its last look at the queue: a put made by a caller
+   * resumed from this batch must either be seen here or schedule a new drain.
+   */
+  private async drainLoop(): Promise<void> {
+    for (;;) {
+      if (this.jobs.length === 0) {
+        this.draining = false;
+        return;
+      }
+      const jobs = this.takeLiveJobs();
       const written = this.write(jobs);
       if (!written) continue;
       if (this.opts.flush === 'sync') {
@@ -207,12 +233,22 @@ export class MessageStore {
           // Durability can no longer be promised (fsyncgate): refuse writes until a restart recovers by CRC.
           this.failure = new BrokerError('STORE_WRITE_FAILED', `fsync of the commit log failed (${(e as Error).message}); restart the broker`);
           for (const j of [...jobs, ...this.takeJobs()]) j.reject(this.failure);
-          break;
+          continue;
         }
       }
       this.complete(jobs, written);
     }
-    this.draining = false;
+  }
+
+  /** Takes the queued jobs, refusing those whose topic was deleted since they were accepted. */
+  private takeLiveJobs(): Job[] {
+    const live: Job[] = [];
+    for (const job of this.takeJobs()) {
+      const stale = job.inputs.find((i) => i.generation !== this.topicGeneration(i.topic));
+      if (stale) job.reject(new BrokerError('TOPIC_NOT_FOUND', `Topic "${stale.topic}" was deleted before the message was stored`));
+      else live.push(job);
+    }
+    return live;
   }
 
   private takeJobs(): Job[] {
@@ -268,6 +304,13 @@ export class MessageStore {
     const touched = new Set<string>();
     for (const job of jobs) {
       const out: PutResult[] = [];
+      const stale = job.inputs.find((input) => input.generation !== this.topicGeneration(input.topic));
+      if (stale) {
+        // The topic was deleted while this write was being synced: the record stays an orphan in the log.
+        i += job.inputs.length;
+        job.reject(new BrokerError('TOPIC_NOT_FOUND', `Topic "${stale.topic}" was deleted before the message was stored`));
+        continue;
+      }
       for (const input of job.inputs) {
         const r = written.results[i]!;
         this.dispatchOne(r.topic, r.queueId, r.queueOffset, r.physicalOffset, written.sizes[i]!, input.tag, input.keys, r.messageId, r.storeTimestamp);
@@ -352,7 +395,9 @@ export class MessageStore {
     const minOffset = cq?.minOffset ?? 0;
     const maxOffset = cq?.maxOffset ?? 0;
     const base = { minOffset, maxOffset, messages: [] as StoredMessage[] };
-    if (!cq || maxOffset === minOffset) return { ...base, status: 'NO_NEW_MESSAGE', nextOffset: Math.max(offset, minOffset) };
+    if (!cq || maxOffset === minOffset) {
+      return { ...base, status: 'NO_NEW_MESSAGE', nextOffset: Math.min(Math.max(offset, minOffset), maxOffset) };
+    }
     if (offset < minOffset) return { ...base, status: 'OFFSET_TOO_SMALL', nextOffset: minOffset };
     if (offset > maxOffset) return { ...base, status: 'OFFSET_OVERFLOW', nextOffset: maxOffset };
     if (offset === maxOffset) return { ...base, status: 'NO_NEW_MESSAGE', nextOffset: offset };
@@ -403,9 +448,16 @@ export class MessageStore {
     return e ? this.readRecords([e])[0] : undefined;
   }
 
+  /** A record the index points at counts only while its queue still holds it (not deleted, not expired). */
+  private indexed(physicalOffset: number): StoredMessage | undefined {
+    const m = this.readAt(physicalOffset);
+    if (!m || this.existingQueue(m.topic, m.queueId)?.entry(m.queueOffset)?.physicalOffset !== physicalOffset) return undefined;
+    return m;
+  }
+
   lookupById(messageId: string): StoredMessage | undefined {
     for (const phys of this.index.lookup(idIndexKey(messageId), 0, Number.MAX_SAFE_INTEGER, 16)) {
-      const m = this.readAt(phys);
+      const m = this.indexed(phys);
       if (m?.messageId === messageId) return m;
     }
     return undefined;
@@ -417,7 +469,7 @@ export class MessageStore {
     for (const phys of this.index.lookup(keyIndexKey(topic, key), beginMs, endMs, limit * 2 + 16)) {
       if (seen.has(phys)) continue;
       seen.add(phys);
-      const m = this.readAt(phys);
+      const m = this.indexed(phys);
       if (m && m.topic === topic && m.keys.includes(key) && m.storeTimestamp >= beginMs && m.storeTimestamp <= endMs) out.push(m);
       if (out.length >= limit) break;
     }
@@ -466,6 +518,7 @@ export class MessageStore {
       this.nextOffsets.delete(queueKey(topic, q));
     }
     this.queues.delete(topic);
+    this.generations.set(topic, this.topicGeneration(topic) + 1);
     fs.rmSync(path.join(this.opts.dir, 'consumequeue', topic), { recursive: true, force: true });
     // Move the checkpoint past the deletion so recovery never replays the old records into a new queue.
     return this.checkpoint();

@@ -1,0 +1,124 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { startBrokerProcess } from './broker-process.ts';
+import { latencySummaryUs, mbPerSec, rate } from './stats.ts';
+
+type Line = Record<string, unknown>;
+const BODY = Buffer.alloc(1024, 98);
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const TOPIC = 'bench-grpc';
+
+async function producer(endpoints: string): Promise<Producer> {
+  const p = new Producer({ endpoints, namespace: '', topics: [TOPIC], logger: quiet });
+  await p.startup();
+  return p;
+}
+
+/** `concurrency` producers each sending in a closed loop until `total` sends are done. */
+async function sendRate(endpoints: string, flush: string, concurrency: number, total: number): Promise<Line> {
+  const producers = await Promise.all(Array.from({ length: concurrency }, () => producer(endpoints)));
+  const samples: number[] = [];
+  let issued = 0;
+  const started = performance.now();
+  await Promise.all(
+    producers.map(async (p) => {
+      while (issued < total) {
+        issued++;
+        const t0 = process.hrtime.bigint();
+        await p.send({ topic: TOPIC, body: BODY });
+        samples.push(Number(process.hrtime.bigint() - t0));
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  await Promise.all(producers.map((p) => p.shutdown()));
+  return { bench: 'grpc.send', flush, producers: concurrency, messages: total, msgPerSec: rate(total, ms), mbPerSec: mbPerSec(total * BODY.length, ms), ...latencySummaryUs(samples) };
+}
+
+/** Sends at a steady rate and measures send latency and send→receive latency with a SimpleConsumer. */
+async function steady(endpoints: string, flush: string, perSec: number, seconds: number): Promise<Line[]> {
+  const p = await producer(endpoints);
+  const consumer = new SimpleConsumer({ endpoints, namespace: '', consumerGroup: 'bench-e2e', subscriptions: new Map([[TOPIC, '*']]), awaitDuration: 2000, logger: quiet });
+  await consumer.startup();
+  const sendSamples: number[] = [];
+  const e2eSamples: number[] = [];
+  const total = perSec * seconds;
+  let received = 0;
+  let stop = false;
+  const consumeLoop = (async () => {
+    while (!stop && received < total) {
+      const batch = await consumer.receive(32, 15000);
+      const now = process.hrtime.bigint();
+      for (const m of batch) {
+        e2eSamples.push(Number(now - BigInt(m.body.toString('latin1', 0, 20).trim())));
+        received++;
+      }
+      await Promise.all(batch.map((m) => consumer.ack(m)));
+    }
+  })();
+  const started = performance.now();
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / perSec;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const body = Buffer.from(BODY);
+    const t0 = process.hrtime.bigint();
+    body.write(String(t0).padEnd(20, ' '), 0, 'latin1');
+    sends.push(p.send({ topic: TOPIC, body }).then(() => void sendSamples.push(Number(process.hrtime.bigint() - t0))));
+  }
+  await Promise.all(sends);
+  const deadline = Date.now() + 30_000;
+  while (received < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  stop = true;
+  await consumeLoop.catch(() => undefined);
+  await p.shutdown();
+  await consumer.shutdown();
+  return [
+    { bench: 'grpc.send.steady', flush, ratePerSec: perSec, messages: total, ...latencySummaryUs(sendSamples), maxUs: Math.round(Math.max(...sendSamples) / 1000) },
+    { bench: 'grpc.e2e', flush, ratePerSec: perSec, messages: received, ...latencySummaryUs(e2eSamples) },
+  ];
+}
+
+/** A backlog drained by one SimpleConsumer in batches of 32 (receive + ack each). */
+async function consumeRate(endpoints: string, flush: string, backlog: number): Promise<Line> {
+  const consumer = new SimpleConsumer({ endpoints, namespace: '', consumerGroup: 'bench-drain', subscriptions: new Map([[TOPIC, '*']]), awaitDuration: 1000, logger: quiet });
+  await consumer.startup();
+  const p = await producer(endpoints);
+  for (let i = 0; i < backlog; i += 64) await Promise.all(Array.from({ length: Math.min(64, backlog - i) }, () => p.send({ topic: TOPIC, body: BODY })));
+  await p.shutdown();
+  let got = 0;
+  const started = performance.now();
+  while (got < backlog) {
+    const batch = await consumer.receive(32, 30000);
+    if (batch.length === 0) break;
+    got += batch.length;
+    await Promise.all(batch.map((m) => consumer.ack(m)));
+  }
+  const ms = performance.now() - started;
+  await consumer.shutdown();
+  return { bench: 'grpc.consume', flush, batch: 32, messages: got, msgPerSec: rate(got, ms), mbPerSec: mbPerSec(got * BODY.length, ms) };
+}
+
+export async function runGrpcBench(opts: { dir: string; quick: boolean }, emit: (l: Line) => void): Promise<void> {
+  const q = opts.quick;
+  for (const flush of ['async', 'sync'] as const) {
+    const broker = await startBrokerProcess({
+      dataDir: path.join(opts.dir, `grpc-${flush}`),
+      flush,
+      bootstrap: { topics: [{ name: TOPIC, queues: 8 }], groups: [{ name: 'bench-e2e' }, { name: 'bench-drain' }] },
+      extraArgs: ['--long-polling-ms', '2000'],
+    });
+    const endpoints = `127.0.0.1:${broker.port}`;
+    try {
+      emit(await sendRate(endpoints, flush, 1, q ? 2000 : 10_000));
+      emit(await sendRate(endpoints, flush, 16, q ? 5000 : 40_000));
+      for (const l of await steady(endpoints, flush, 1000, q ? 3 : 15)) emit(l);
+      if (flush === 'async') emit(await consumeRate(endpoints, flush, q ? 5000 : 30_000));
+    } finally {
+      await broker.stop();
+    }
+  }
+  emit({ bench: 'grpc.machine', cpus: os.cpus().length, note: 'client and broker share the machine' });
+}

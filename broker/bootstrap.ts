@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import type { Broker } from '../server/broker/broker.ts';
+import { MESSAGE_TYPES } from '../server/broker/model.ts';
+import { isBrokerError } from '../server/broker/errors.ts';
+import { validateNamespace, validateResourceName, wrapName } from '../server/broker/names.ts';
+
+/** A zod check that runs the engine's own name rules, so errors point at the field. */
+function engineName(check: (value: string) => void) {
+  return z.string().superRefine((value, ctx) => {
+    try {
+      check(value);
+    } catch (e) {
+      if (!isBrokerError(e)) throw e;
+      ctx.addIssue({ code: 'custom', message: e.message });
+    }
+  });
+}
+const namespaceName = engineName(validateNamespace);
+
+/** `--bootstrap resources.json`: resources a standalone broker creates or updates at start (never deletes). */
+export const BootstrapSchema = z
+  .object({
+    namespaces: z.array(namespaceName).default([]),
+    topics: z
+      .array(
+        z
+          .object({
+            name: engineName((n) => validateResourceName('topic', n)),
+            namespace: namespaceName.optional(),
+            type: z.enum(MESSAGE_TYPES).optional(),
+            queues: z.number().int().min(1).max(1024).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    groups: z
+      .array(
+        z
+          .object({
+            name: engineName((n) => validateResourceName('group', n)),
+            namespace: namespaceName.optional(),
+            fifo: z.boolean().optional(),
+            maxDeliveryAttempts: z.number().int().min(1).max(1000).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+export type Bootstrap = z.infer<typeof BootstrapSchema>;
+
+export class BootstrapError extends Error {}
+
+/** Reads and validates the file; errors name the bad field (e.g. `topics[1].type`). */
+export function readBootstrap(file: string): Bootstrap {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new BootstrapError(`Cannot read bootstrap file ${file}: ${(e as Error).message}`);
+  }
+  const parsed = BootstrapSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)'}: ${i.message}`);
+    throw new BootstrapError(`Invalid bootstrap file ${file}: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Creates what is missing and updates what exists. */
+export function applyBootstrap(broker: Broker, b: Bootstrap): { created: number; updated: number } {
+  let created = 0;
+  let updated = 0;
+  const namespaces = new Set([...b.namespaces, ...b.topics.flatMap((t) => t.namespace ?? []), ...b.groups.flatMap((g) => g.namespace ?? [])]);
+  for (const ns of namespaces) {
+    if (!broker.catalog.namespaces.has(ns)) {
+      broker.createNamespace(ns);
+      created++;
+    }
+  }
+  for (const t of b.topics) {
+    const full = wrapName(t.namespace, t.name);
+    const patch = { ...(t.type ? { messageType: t.type } : {}), ...(t.queues ? { queueNums: t.queues } : {}) };
+    if (broker.catalog.topics.has(full)) {
+      broker.updateTopic(full, patch);
+      updated++;
+    } else {
+      broker.createTopic({ name: t.name, ...(t.namespace ? { namespace: t.namespace } : {}), ...patch });
+      created++;
+    }
+  }
+  for (const g of b.groups) {
+    const full = wrapName(g.namespace, g.name);
+    const patch = { ...(g.fifo !== undefined ? { fifo: g.fifo } : {}), ...(g.maxDeliveryAttempts ? { maxDeliveryAttempts: g.maxDeliveryAttempts } : {}) };
+    if (broker.catalog.groups.has(full)) {
+      broker.updateGroup(full, patch);
+      updated++;
+    } else {
+      broker.createGroup({ name: g.name, ...(g.namespace ? { namespace: g.namespace } : {}), ...patch });
+      created++;
+    }
+  }
+  return { created, updated };
+}

@@ -1,0 +1,123 @@
+/**
+ * `npm run broker -- [flags]`: a standalone broker (engine + RocketMQ v2 gRPC endpoint) without the console.
+ */
+import { parseArgs } from 'node:util';
+import { Broker } from '../server/broker/broker.ts';
+import { BrokerError } from '../server/broker/errors.ts';
+import { logger } from '../server/broker/logger.ts';
+import { applyBootstrap, BootstrapError, readBootstrap } from './bootstrap.ts';
+import { GrpcEndpoint } from './grpc/server.ts';
+
+const HELP = `Usage: npm run broker -- [options]
+
+Starts a Meridian broker: the storage engine and the RocketMQ 5 gRPC endpoint (the SDKs' protocol).
+
+Options:
+  --data-dir <dir>       Data directory (default ./data/broker). One process at a time.
+  --port <n>             gRPC port (default 8081; 0 picks a free one).
+  --host <addr>          Address to listen on (default 0.0.0.0).
+  --flush sync|async     sync: a send is acknowledged after fdatasync (group commit);
+                         async (default): after the OS has the bytes (survives a crash of the broker).
+  --bootstrap <file>     Create or update namespaces, topics and groups from a JSON file:
+                         {"namespaces":["ns1"],"topics":[{"name":"orders","namespace":"ns1","type":"NORMAL","queues":8}],
+                          "groups":[{"name":"billing","namespace":"ns1","fifo":false,"maxDeliveryAttempts":16}]}
+  --auto-create          Create unknown topics on first send (type from the message, 8 queues) and
+                         groups on first sight. Off by default: unknown ones get NOT_FOUND statuses.
+  --max-message-size <b> Largest message body in bytes (default 4194304).
+  --retention-hours <h>  Delete commit-log segments older than this (default 72).
+  --long-polling-ms <ms> Longest a receive waits for messages (default 20000).
+  --help                 Show this help.
+
+Environment: MERIDIAN_LOG_LEVEL (trace|debug|info|warn|error|silent, default info).
+Stops gracefully on SIGTERM / SIGINT: in-flight requests finish, files are flushed and closed.`;
+
+function fail(message: string): never {
+  logger.error({ event: 'broker.start_failed' }, message);
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+function intFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) fail(`--${name} must be a non-negative number, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        'data-dir': { type: 'string', default: './data/broker' },
+        port: { type: 'string', default: '8081' },
+        host: { type: 'string', default: '0.0.0.0' },
+        flush: { type: 'string', default: 'async' },
+        bootstrap: { type: 'string' },
+        'auto-create': { type: 'boolean', default: false },
+        'max-message-size': { type: 'string' },
+        'retention-hours': { type: 'string' },
+        'long-polling-ms': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (e) {
+    fail(`${(e as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  // Every flag is checked before the data directory is touched.
+  const flush = values.flush;
+  if (flush !== 'sync' && flush !== 'async') fail(`--flush must be sync or async, got "${flush}"`);
+  const port = intFlag('port', values.port, 8081);
+  if (!Number.isInteger(port) || port > 65535) fail(`--port must be an integer from 0 to 65535, got "${values.port}"`);
+  const maxMessageSize = intFlag('max-message-size', values['max-message-size'], 4 * 1024 * 1024);
+  const retentionHours = intFlag('retention-hours', values['retention-hours'], 72);
+  const longPollingMs = intFlag('long-polling-ms', values['long-polling-ms'], 20_000);
+  const bootstrap = values.bootstrap ? readBootstrapOrFail(values.bootstrap) : undefined;
+
+  let broker: Broker;
+  try {
+    broker = await Broker.open({ dataDir: values['data-dir']!, flush, maxMessageSize, retentionHours });
+  } catch (e) {
+    fail(e instanceof BrokerError ? `${e.code}: ${e.message}` : String(e));
+  }
+  let endpoint: GrpcEndpoint;
+  try {
+    if (bootstrap) applyBootstrap(broker, bootstrap);
+    endpoint = await GrpcEndpoint.start({ broker, port, host: values.host!, autoCreate: values['auto-create']!, longPollingMs });
+  } catch (e) {
+    await broker.close();
+    fail(e instanceof BrokerError ? `${e.code}: ${e.message}` : `Cannot start on ${values.host}:${port}: ${(e as Error).message}`);
+  }
+  logger.info(
+    { event: 'broker.start', port: endpoint.port, dataDir: values['data-dir'], flush, autoCreate: values['auto-create'], recovery: broker.recovery },
+    `Meridian broker ready on port ${endpoint.port}`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'broker.stopping', signal }, 'shutting down');
+    await endpoint.close();
+    await broker.close();
+    logger.info({ event: 'broker.stop', signal }, 'Meridian broker stopped');
+    // Every handle is closed now; exit even if a library left a timer behind.
+    setTimeout(() => process.exit(0), 1000).unref();
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function readBootstrapOrFail(file: string) {
+  try {
+    return readBootstrap(file);
+  } catch (e) {
+    fail(e instanceof BootstrapError ? e.message : String(e));
+  }
+}
+
+await main();
