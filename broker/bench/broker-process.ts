@@ -21,6 +21,8 @@ export async function startBrokerProcess(opts: { dataDir: string; flush: 'sync' 
     ['--import', 'tsx', path.join(ROOT, 'broker', 'main.ts'), '--data-dir', opts.dataDir, '--port', '0', '--host', '127.0.0.1', '--flush', opts.flush, '--bootstrap', bootstrapFile, ...(opts.extraArgs ?? [])],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MERIDIAN_LOG_LEVEL: 'info' } },
   );
+  // Never outlive the benchmark, even when it fails.
+  process.once('exit', () => child.kill('SIGKILL'));
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {

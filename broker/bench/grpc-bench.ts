@@ -2,15 +2,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { startBrokerProcess } from './broker-process.ts';
+import { RawProducer } from './raw-client.ts';
 import { latencySummaryUs, mbPerSec, rate } from './stats.ts';
 
 type Line = Record<string, unknown>;
 const BODY = Buffer.alloc(1024, 98);
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-const TOPIC = 'bench-grpc';
+/** One topic per phase, so each consumer group sees only its own phase's messages. */
+const TOPIC = 'bench-send';
+const E2E_TOPIC = 'bench-e2e';
+const DRAIN_TOPIC = 'bench-drain';
 
-async function producer(endpoints: string): Promise<Producer> {
-  const p = new Producer({ endpoints, namespace: '', topics: [TOPIC], logger: quiet });
+async function producer(endpoints: string, topic = TOPIC): Promise<Producer> {
+  const p = new Producer({ endpoints, namespace: '', topics: [topic], logger: quiet });
   await p.startup();
   return p;
 }
@@ -38,8 +42,8 @@ async function sendRate(endpoints: string, flush: string, concurrency: number, t
 
 /** Sends at a steady rate and measures send latency and send→receive latency with a SimpleConsumer. */
 async function steady(endpoints: string, flush: string, perSec: number, seconds: number): Promise<Line[]> {
-  const p = await producer(endpoints);
-  const consumer = new SimpleConsumer({ endpoints, namespace: '', consumerGroup: 'bench-e2e', subscriptions: new Map([[TOPIC, '*']]), awaitDuration: 2000, logger: quiet });
+  const p = await producer(endpoints, E2E_TOPIC);
+  const consumer = new SimpleConsumer({ endpoints, namespace: '', consumerGroup: 'bench-e2e', subscriptions: new Map([[E2E_TOPIC, '*']]), awaitDuration: 2000, logger: quiet });
   await consumer.startup();
   const sendSamples: number[] = [];
   const e2eSamples: number[] = [];
@@ -66,7 +70,7 @@ async function steady(endpoints: string, flush: string, perSec: number, seconds:
     const body = Buffer.from(BODY);
     const t0 = process.hrtime.bigint();
     body.write(String(t0).padEnd(20, ' '), 0, 'latin1');
-    sends.push(p.send({ topic: TOPIC, body }).then(() => void sendSamples.push(Number(process.hrtime.bigint() - t0))));
+    sends.push(p.send({ topic: E2E_TOPIC, body }).then(() => void sendSamples.push(Number(process.hrtime.bigint() - t0))));
   }
   await Promise.all(sends);
   const deadline = Date.now() + 30_000;
@@ -81,12 +85,51 @@ async function steady(endpoints: string, flush: string, perSec: number, seconds:
   ];
 }
 
+/** The same loads from the light raw client: what the broker (gRPC + engine) sustains when the SDK is not the bound. */
+async function rawSend(endpoints: string, flush: string, concurrency: number, total: number): Promise<Line> {
+  const producers = Array.from({ length: concurrency }, () => new RawProducer(endpoints));
+  await Promise.all(producers.map((p) => p.send(TOPIC, BODY)));
+  const samples: number[] = [];
+  let issued = 0;
+  const started = performance.now();
+  await Promise.all(
+    producers.map(async (p) => {
+      while (issued < total) {
+        issued++;
+        const t0 = process.hrtime.bigint();
+        await p.send(TOPIC, BODY);
+        samples.push(Number(process.hrtime.bigint() - t0));
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  for (const p of producers) p.close();
+  return { bench: 'grpc.send.raw', flush, producers: concurrency, messages: total, msgPerSec: rate(total, ms), mbPerSec: mbPerSec(total * BODY.length, ms), ...latencySummaryUs(samples) };
+}
+
+async function rawSteady(endpoints: string, flush: string, perSec: number, seconds: number): Promise<Line> {
+  const p = new RawProducer(endpoints);
+  await p.send(TOPIC, BODY);
+  const samples: number[] = [];
+  const sends: Promise<void>[] = [];
+  const started = performance.now();
+  for (let i = 0; i < perSec * seconds; i++) {
+    const wait = started + (i * 1000) / perSec - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const t0 = process.hrtime.bigint();
+    sends.push(p.send(TOPIC, BODY).then(() => void samples.push(Number(process.hrtime.bigint() - t0))));
+  }
+  await Promise.all(sends);
+  p.close();
+  return { bench: 'grpc.send.raw.steady', flush, ratePerSec: perSec, messages: samples.length, ...latencySummaryUs(samples), maxUs: Math.round(Math.max(...samples) / 1000) };
+}
+
 /** A backlog drained by one SimpleConsumer in batches of 32 (receive + ack each). */
 async function consumeRate(endpoints: string, flush: string, backlog: number): Promise<Line> {
-  const consumer = new SimpleConsumer({ endpoints, namespace: '', consumerGroup: 'bench-drain', subscriptions: new Map([[TOPIC, '*']]), awaitDuration: 1000, logger: quiet });
+  const consumer = new SimpleConsumer({ endpoints, namespace: '', consumerGroup: 'bench-drain', subscriptions: new Map([[DRAIN_TOPIC, '*']]), awaitDuration: 1000, logger: quiet });
   await consumer.startup();
-  const p = await producer(endpoints);
-  for (let i = 0; i < backlog; i += 64) await Promise.all(Array.from({ length: Math.min(64, backlog - i) }, () => p.send({ topic: TOPIC, body: BODY })));
+  const p = await producer(endpoints, DRAIN_TOPIC);
+  for (let i = 0; i < backlog; i += 64) await Promise.all(Array.from({ length: Math.min(64, backlog - i) }, () => p.send({ topic: DRAIN_TOPIC, body: BODY })));
   await p.shutdown();
   let got = 0;
   const started = performance.now();
@@ -107,11 +150,13 @@ export async function runGrpcBench(opts: { dir: string; quick: boolean }, emit: 
     const broker = await startBrokerProcess({
       dataDir: path.join(opts.dir, `grpc-${flush}`),
       flush,
-      bootstrap: { topics: [{ name: TOPIC, queues: 8 }], groups: [{ name: 'bench-e2e' }, { name: 'bench-drain' }] },
+      bootstrap: { topics: [TOPIC, E2E_TOPIC, DRAIN_TOPIC].map((name) => ({ name, queues: 8 })), groups: [{ name: 'bench-e2e' }, { name: 'bench-drain' }] },
       extraArgs: ['--long-polling-ms', '2000'],
     });
     const endpoints = `127.0.0.1:${broker.port}`;
     try {
+      emit(await rawSteady(endpoints, flush, 1000, q ? 3 : 15));
+      emit(await rawSend(endpoints, flush, 16, q ? 10_000 : 60_000));
       emit(await sendRate(endpoints, flush, 1, q ? 2000 : 10_000));
       emit(await sendRate(endpoints, flush, 16, q ? 5000 : 40_000));
       for (const l of await steady(endpoints, flush, 1000, q ? 3 : 15)) emit(l);

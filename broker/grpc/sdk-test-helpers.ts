@@ -38,6 +38,8 @@ export interface FixtureOptions {
   autoCreate?: boolean;
   /** Short long polls keep PushConsumer.shutdown (which waits for in-flight polls) fast. */
   longPollingMs?: number;
+  /** Invisible time of push deliveries (renewed while the client is connected). */
+  pushInvisibleMs?: number;
 }
 
 interface Shutdownable {
@@ -167,6 +169,7 @@ function startEndpoint(broker: Broker, opts: FixtureOptions): Promise<GrpcEndpoi
     host: '127.0.0.1',
     longPollingMs: opts.longPollingMs ?? 2000,
     autoCreate: opts.autoCreate ?? false,
+    ...(opts.pushInvisibleMs ? { pushInvisibleMs: opts.pushInvisibleMs } : {}),
   });
 }
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Broker } from '../../server/broker/broker.ts';
 import { logger } from '../../server/broker/logger.ts';
 import { ClientRegistry } from './clients.ts';
+import { Renewals } from './renewals.ts';
 import { messagingService } from './proto.ts';
 import { createHandlers } from './service.ts';
 import type { Endpoints } from './wire.ts';
@@ -25,6 +26,7 @@ export interface GrpcEndpointOptions {
 export class GrpcEndpoint {
   readonly clients = new ClientRegistry();
   private readonly shutdown = new AbortController();
+  private renewals: Renewals | undefined;
   private constructor(
     private readonly server: grpc.Server,
     readonly port: number,
@@ -40,6 +42,8 @@ export class GrpcEndpoint {
       server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
     const endpoint = new GrpcEndpoint(server, port, host);
+    const pushInvisibleMs = opts.pushInvisibleMs ?? 60_000;
+    endpoint.renewals = new Renewals(opts.broker, endpoint.clients, pushInvisibleMs);
     const advertised: Endpoints = {
       scheme: 'IPv4',
       addresses: [{ host: host === '0.0.0.0' ? advertisedHost() : host, port }],
@@ -49,12 +53,13 @@ export class GrpcEndpoint {
       createHandlers({
         broker: opts.broker,
         clients: endpoint.clients,
+        renewals: endpoint.renewals,
         autoCreate: opts.autoCreate ?? false,
         brokerName: opts.brokerName ?? 'meridian',
         advertisedEndpoints: () => advertised,
         longPollingMs: opts.longPollingMs ?? 20_000,
         minInvisibleMs: opts.minInvisibleMs ?? 1000,
-        pushInvisibleMs: opts.pushInvisibleMs ?? 60_000,
+        pushInvisibleMs,
         shutdown: endpoint.shutdown.signal,
       }),
     );
@@ -65,6 +70,7 @@ export class GrpcEndpoint {
   /** Stops accepting calls, lets in-flight ones finish (long polls are answered early), then closes. */
   async close(graceMs = 5000): Promise<void> {
     this.shutdown.abort();
+    this.renewals?.close();
     this.clients.closeAll();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

@@ -7,6 +7,7 @@ import type { Group, MessageType } from '../../server/broker/model.ts';
 import { unwrapName } from '../../server/broker/names.ts';
 import type { ReadFilter } from '../../server/broker/store/message-store.ts';
 import type { ClientRegistry, ClientSubscription } from './clients.ts';
+import type { Renewals } from './renewals.ts';
 import { callContext, resolveName, type CallContext } from './context.ts';
 import { toPutMessage, toWireMessage } from './messages.ts';
 import { consumerSettings, producerSettings } from './settings.ts';
@@ -16,6 +17,7 @@ import { timestamp, toMs, type Endpoints, type FilterExpression, type MessageQue
 export interface ServiceOptions {
   broker: Broker;
   clients: ClientRegistry;
+  renewals: Renewals;
   /** Create unknown topics on first send and groups on first sight, as RocketMQ's auto-create does. */
   autoCreate: boolean;
   brokerName: string;
@@ -44,7 +46,7 @@ interface QueueRef {
 
 /** The apache.rocketmq.v2.MessagingService handlers over one engine. */
 export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImplementation {
-  const { broker, clients } = opts;
+  const { broker, clients, renewals } = opts;
 
   /** Runs a unary handler; any failure becomes `{status}` with the protocol's code, never a crash. */
   function unary<Req>(rpc: string, kind: 'topic' | 'group' | undefined, fn: (req: Req, ctx: CallContext) => object | Promise<object>) {
@@ -278,6 +280,11 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
           const advertised = opts.advertisedEndpoints().addresses[0];
           const storeHost = advertised ? `${advertised.host}:${advertised.port}` : '';
           if (received.length === 0) return finish(status('MESSAGE_NOT_FOUND', 'No new message'));
+          if (req.auto_renew) {
+            for (const r of received) {
+              renewals.track(r.receiptHandle, { group: g.name, topic, clientId: ctx.clientId, visibleAt: r.invisibleUntil });
+            }
+          }
           finish(
             OK,
             received.map((r) => toWireMessage(r.message, storeHost, r, invisibleMs)),
@@ -298,6 +305,7 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
         const entries = req.entries.map((e) => {
           let st = OK;
           try {
+            renewals.forget(e.receipt_handle);
             broker.ack(g, topic, e.receipt_handle);
           } catch (err) {
             st = toStatus(err, { rpc: 'AckMessage', kind: 'group' });
@@ -318,6 +326,7 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
       if (ms === undefined || ms < 0 || ms > MAX_INVISIBLE_MS) {
         throw new ProtocolError('ILLEGAL_INVISIBLE_TIME', `Invisible duration must be from 0 to 12 h, got ${ms ?? 'none'}`);
       }
+      renewals.forget(req.receipt_handle);
       const r = broker.changeInvisibleDuration(resolveName(ctx, req.group, 'group'), topicName(ctx, req.topic), req.receipt_handle, ms);
       return { status: OK, receipt_handle: r.receiptHandle };
     }),
@@ -329,6 +338,7 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
       delivery_attempt: number;
       max_delivery_attempts: number;
     }>('ForwardMessageToDeadLetterQueue', 'group', async (req, ctx) => {
+      renewals.forget(req.receipt_handle);
       await broker.forwardToDeadLetter(
         resolveName(ctx, req.group, 'group'),
         topicName(ctx, req.topic),

@@ -487,6 +487,11 @@ export class Broker {
     return this.pop.changeInvisibleDuration(group, topic, receiptHandle, invisibleMs);
   }
 
+  /** Extends a delivery's invisible time, keeping its handle valid (auto-renewal for push consumers). */
+  renewInvisibleDuration(group: string, topic: string, receiptHandle: string, invisibleMs: number): number {
+    return this.pop.renew(group, topic, receiptHandle, invisibleMs);
+  }
+
   forwardToDeadLetter(group: string, topic: string, receiptHandle: string, reason: string): Promise<void> {
     return this.pop.forwardToDeadLetter(group, topic, receiptHandle, reason);
   }

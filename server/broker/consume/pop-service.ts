@@ -211,6 +211,18 @@ export class PopService {
     return { receiptHandle: this.handles.encode({ group, topic, queueId, offset, seq: next.seq }), visibleAt: next.visibleAt };
   }
 
+  /**
+   * Keeps a delivery invisible for another `invisibleMs` without issuing a new handle: the broker renews
+   * push consumers' deliveries on their behalf while they are connected, and their handles must stay valid.
+   */
+  renew(group: string, topic: string, handle: string, invisibleMs: number): number {
+    const { key, state, f, offset } = this.resolve(group, topic, handle);
+    const next = { ...f, visibleAt: Date.now() + invisibleMs };
+    this.state.setInflight(key, state, offset, next);
+    this.state.commit();
+    return next.visibleAt;
+  }
+
   /** The client gave up on the message (FIFO push consumers): store it in the group's DLQ and finish it. */
   async forwardToDeadLetter(group: string, topic: string, handle: string, reason: string): Promise<void> {
     const { key, state, f, queueId, offset } = this.resolve(group, topic, handle);
