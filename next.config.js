@@ -1,0 +1,19 @@
+/** @type {import('next').NextConfig} */
+const config = {
+  // Native / gRPC packages stay as Node modules at run time rather than being bundled.
+  serverExternalPackages: [
+    '@grpc/grpc-js',
+    '@grpc/proto-loader',
+    'rocketmq-client-nodejs',
+    '@node-rs/crc32',
+    '@node-rs/argon2',
+    'pino',
+    '@libsql/client',
+    '@prisma/adapter-libsql',
+    '@prisma/adapter-pg',
+    'pg',
+  ],
+  poweredByHeader: false,
+};
+
+export default config;

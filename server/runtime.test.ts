@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedBrokerAdmin } from './broker-admin.ts';
+import { Runtime, type InstanceSpec } from './runtime.ts';
+
+const dirs: string[] = [];
+const runtimes: Runtime[] = [];
+
+function newRuntime(): Runtime {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-runtime-'));
+  dirs.push(dir);
+  const rt = new Runtime(dir);
+  runtimes.push(rt);
+  return rt;
+}
+
+function spec(over: Partial<InstanceSpec> = {}): InstanceSpec {
+  return { id: 'i1', name: 'default', grpcPort: 0, retentionHours: 72, maxMessageSize: 4 << 20, flushMode: 'async', ...over };
+}
+
+afterEach(async () => {
+  for (const rt of runtimes.splice(0)) await rt.stopAll();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('Runtime', () => {
+  it('starts an engine and a gRPC endpoint per instance, each with its own data directory', async () => {
+    const rt = newRuntime();
+    const a = await rt.start(spec({ id: 'a', name: 'alpha' }));
+    const b = await rt.start(spec({ id: 'b', name: 'beta' }));
+    expect([a.status, b.status]).toEqual(['running', 'running']);
+    expect(a.endpoint!.port).not.toBe(b.endpoint!.port);
+    a.broker!.createTopic({ name: 'only-in-alpha' });
+    expect(b.broker!.listTopics()).toEqual([]);
+    expect(fs.existsSync(rt.dataDirOf({ name: 'alpha' }))).toBe(true);
+    const admin = new EmbeddedBrokerAdmin({ ...a, broker: a.broker! });
+    expect(admin.summary()).toMatchObject({ topics: 1, groups: 0, clients: 0, messages: 0 });
+  });
+
+  it('keeps a start failure as the instance status instead of throwing', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '0.0.0.0', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const rt = newRuntime();
+      const entry = await rt.start(spec({ grpcPort: port }));
+      expect(entry.status).toBe('error');
+      expect(entry.error).toBeTruthy();
+      expect(entry.broker).toBeUndefined();
+      // The data directory was released: the instance can start once the port is free.
+      blocker.close();
+      const again = await rt.start(spec({ grpcPort: 0 }));
+      expect(again.status).toBe('running');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('restarting an instance with a new spec reopens the same data', async () => {
+    const rt = newRuntime();
+    const first = await rt.start(spec());
+    first.broker!.createTopic({ name: 'kept' });
+    const second = await rt.start(spec({ flushMode: 'sync' }));
+    expect(second.broker!.options.flush).toBe('sync');
+    expect(second.broker!.listTopics().map((t) => t.name)).toEqual(['kept']);
+    await rt.stop('i1');
+    expect(rt.get('i1')).toBeUndefined();
+  });
+});
