@@ -3,10 +3,19 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-const require = createRequire(import.meta.url);
+/**
+ * The .proto files ship with the official Node.js SDK; we load them rather than keep a copy. Bundlers
+ * (Next's Turbopack) turn `require.resolve` of this module into a module id, so fall back to resolving from
+ * the working directory's package.
+ */
+function protoRoot(): string {
+  const SDK = 'rocketmq-client-nodejs/package.json';
+  const here: unknown = createRequire(import.meta.url).resolve(SDK);
+  const pkg = typeof here === 'string' ? here : createRequire(path.join(process.cwd(), 'package.json')).resolve(SDK);
+  return path.join(path.dirname(pkg), 'proto');
+}
 
-/** The .proto files ship with the official Node.js SDK; we load them rather than keep a copy. */
-export const PROTO_ROOT = path.join(path.dirname(require.resolve('rocketmq-client-nodejs/package.json')), 'proto');
+export const PROTO_ROOT = protoRoot();
 
 export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { MESSAGE_TYPES, PERMISSIONS } from '../broker/model.ts';
+import { operatorProcedure, router, viewerProcedure } from '../trpc.ts';
+import { adminFor } from './instance-access.ts';
+import { PageInput, paginate } from './paging.ts';
+
+const TopicRef = z.object({ instanceId: z.string().min(1), name: z.string().min(1).max(200) });
+
+export const topicRouter = router({
+  list: viewerProcedure
+    .input(PageInput.extend({ instanceId: z.string().min(1), namespace: z.string().optional() }))
+    .query(({ ctx, input }) => {
+      const admin = adminFor(ctx, input.instanceId);
+      const rows = admin.listTopics(input.namespace).map((t) => {
+        const s = admin.topicStats(t.name);
+        return {
+          name: t.name,
+          namespace: t.namespace,
+          messageType: t.messageType,
+          readQueueNums: t.readQueueNums,
+          writeQueueNums: t.writeQueueNums,
+          perm: t.perm,
+          description: t.attributes.description ?? '',
+          messageCount: s.messageCount,
+          bytes: s.bytes,
+          minStoreTimestamp: s.minStoreTimestamp,
+          maxStoreTimestamp: s.maxStoreTimestamp,
+          updatedAt: t.updatedAt,
+        };
+      });
+      return paginate(rows, input, (r) => `${r.name} ${r.description}`);
+    }),
+
+  get: viewerProcedure.input(TopicRef).query(({ ctx, input }) => {
+    const admin = adminFor(ctx, input.instanceId);
+    return { topic: admin.getTopic(input.name), stats: admin.topicStats(input.name) };
+  }),
+
+  create: operatorProcedure
+    .input(
+      z.object({
+        instanceId: z.string().min(1),
+        namespace: z.string().optional(),
+        name: z.string().min(1).max(127),
+        messageType: z.enum(MESSAGE_TYPES).default('NORMAL'),
+        queueNums: z.number().int().min(1).max(1024).default(8),
+        perm: z.enum(PERMISSIONS).default('READ_WRITE'),
+        description: z.string().max(500).default(''),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      adminFor(ctx, input.instanceId).createTopic({
+        name: input.name,
+        ...(input.namespace ? { namespace: input.namespace } : {}),
+        messageType: input.messageType,
+        queueNums: input.queueNums,
+        perm: input.perm,
+        attributes: { description: input.description },
+      }),
+    ),
+
+  delete: operatorProcedure.input(TopicRef).mutation(async ({ ctx, input }) => {
+    await adminFor(ctx, input.instanceId).deleteTopic(input.name);
+    return { deleted: input.name };
+  }),
+});
