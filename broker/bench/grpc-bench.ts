@@ -19,25 +19,30 @@ async function producer(endpoints: string, topic = TOPIC): Promise<Producer> {
   return p;
 }
 
-/** `concurrency` producers each sending in a closed loop until `total` sends are done. */
-async function sendRate(endpoints: string, flush: string, concurrency: number, total: number): Promise<Line> {
-  const producers = await Promise.all(Array.from({ length: concurrency }, () => producer(endpoints)));
+/** Each sender sends in a closed loop (next send after the previous answer) until `total` sends are done. */
+async function closedLoop<S>(senders: readonly S[], total: number, send: (s: S) => Promise<unknown>) {
   const samples: number[] = [];
   let issued = 0;
   const started = performance.now();
   await Promise.all(
-    producers.map(async (p) => {
+    senders.map(async (s) => {
       while (issued < total) {
         issued++;
         const t0 = process.hrtime.bigint();
-        await p.send({ topic: TOPIC, body: BODY });
+        await send(s);
         samples.push(Number(process.hrtime.bigint() - t0));
       }
     }),
   );
   const ms = performance.now() - started;
+  return { producers: senders.length, messages: total, msgPerSec: rate(total, ms), mbPerSec: mbPerSec(total * BODY.length, ms), ...latencySummaryUs(samples) };
+}
+
+async function sendRate(endpoints: string, flush: string, concurrency: number, total: number): Promise<Line> {
+  const producers = await Promise.all(Array.from({ length: concurrency }, () => producer(endpoints)));
+  const figures = await closedLoop(producers, total, (p) => p.send({ topic: TOPIC, body: BODY }));
   await Promise.all(producers.map((p) => p.shutdown()));
-  return { bench: 'grpc.send', flush, producers: concurrency, messages: total, msgPerSec: rate(total, ms), mbPerSec: mbPerSec(total * BODY.length, ms), ...latencySummaryUs(samples) };
+  return { bench: 'grpc.send', flush, ...figures };
 }
 
 /** Sends at a steady rate and measures send latency and send→receive latency with a SimpleConsumer. */
@@ -89,22 +94,9 @@ async function steady(endpoints: string, flush: string, perSec: number, seconds:
 async function rawSend(endpoints: string, flush: string, concurrency: number, total: number): Promise<Line> {
   const producers = Array.from({ length: concurrency }, () => new RawProducer(endpoints));
   await Promise.all(producers.map((p) => p.send(TOPIC, BODY)));
-  const samples: number[] = [];
-  let issued = 0;
-  const started = performance.now();
-  await Promise.all(
-    producers.map(async (p) => {
-      while (issued < total) {
-        issued++;
-        const t0 = process.hrtime.bigint();
-        await p.send(TOPIC, BODY);
-        samples.push(Number(process.hrtime.bigint() - t0));
-      }
-    }),
-  );
-  const ms = performance.now() - started;
+  const figures = await closedLoop(producers, total, (p) => p.send(TOPIC, BODY));
   for (const p of producers) p.close();
-  return { bench: 'grpc.send.raw', flush, producers: concurrency, messages: total, msgPerSec: rate(total, ms), mbPerSec: mbPerSec(total * BODY.length, ms), ...latencySummaryUs(samples) };
+  return { bench: 'grpc.send.raw', flush, ...figures };
 }
 
 async function rawSteady(endpoints: string, flush: string, perSec: number, seconds: number): Promise<Line> {

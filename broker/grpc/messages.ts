@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SystemProperty, type PutMessage } from '../../server/broker/broker.ts';
 import type { MessageType } from '../../server/broker/model.ts';
-import { unwrapName } from '../../server/broker/names.ts';
+import { hasControlChars, unwrapName } from '../../server/broker/names.ts';
 import type { ReceivedMessage } from '../../server/broker/consume/pop-service.ts';
 import type { StoredMessage } from '../../server/broker/store/message-store.ts';
 import { ProtocolError } from './status.ts';
@@ -12,13 +12,6 @@ const MAX_PROPERTIES_BYTES = 16 * 1024;
 const MAX_GROUP_BYTES = 64;
 const ENGINE_TYPES: readonly string[] = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'];
 
-function hasControl(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
-}
 
 /**
  * Checks a message as the RocketMQ proxy does and turns it into an engine put. `topic` is the resolved full
@@ -33,24 +26,24 @@ export function toPutMessage(m: WireMessage, topic: string, maxBodySize: number,
   }
   if (!sys.message_id?.trim()) throw new ProtocolError('ILLEGAL_MESSAGE_ID', 'Message id is blank');
   const tag = sys.tag;
-  if (tag !== undefined && (!tag.trim() || tag.includes('|') || hasControl(tag))) {
+  if (tag !== undefined && (!tag.trim() || tag.includes('|') || hasControlChars(tag))) {
     throw new ProtocolError('ILLEGAL_MESSAGE_TAG', `Tag "${tag}" is invalid: it must be non-blank, without '|' or control characters`);
   }
   for (const k of sys.keys ?? []) {
-    if (!k.trim() || hasControl(k)) throw new ProtocolError('ILLEGAL_MESSAGE_KEY', `Message key "${k}" is blank or has control characters`);
+    if (!k.trim() || hasControlChars(k)) throw new ProtocolError('ILLEGAL_MESSAGE_KEY', `Message key "${k}" is blank or has control characters`);
   }
   const props = Object.entries(m.user_properties ?? {});
   if (props.length > MAX_PROPERTIES) throw new ProtocolError('MESSAGE_PROPERTIES_TOO_LARGE', `More than ${MAX_PROPERTIES} user properties`);
   let bytes = Buffer.byteLength(tag ?? '') + (sys.keys ?? []).reduce((n, k) => n + Buffer.byteLength(k), 0);
   for (const [k, v] of props) {
-    if (!k || k.startsWith('__') || hasControl(k)) throw new ProtocolError('ILLEGAL_MESSAGE_PROPERTY_KEY', `Property key "${k}" is reserved or invalid`);
+    if (!k || k.startsWith('__') || hasControlChars(k)) throw new ProtocolError('ILLEGAL_MESSAGE_PROPERTY_KEY', `Property key "${k}" is reserved or invalid`);
     bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
   }
   if (bytes > MAX_PROPERTIES_BYTES) {
     throw new ProtocolError('MESSAGE_PROPERTIES_TOO_LARGE', `Properties, tag and keys are ${bytes} bytes; the limit is ${MAX_PROPERTIES_BYTES}`);
   }
   const group = sys.message_group;
-  if (group !== undefined && (!group.trim() || Buffer.byteLength(group) >= MAX_GROUP_BYTES || hasControl(group))) {
+  if (group !== undefined && (!group.trim() || Buffer.byteLength(group) >= MAX_GROUP_BYTES || hasControlChars(group))) {
     throw new ProtocolError('ILLEGAL_MESSAGE_GROUP', `Message group must be 1-${MAX_GROUP_BYTES - 1} bytes without control characters`);
   }
   const type = sys.message_type;

@@ -11,6 +11,7 @@ import { BrokerError } from './errors.ts';
 import { writeFileAtomic } from './json-file.ts';
 import { tagFilter } from './filter/tag.ts';
 import { acquireLock } from './lock.ts';
+import { hasControlChars } from './names.ts';
 import type { Group, MessageType, Namespace, Topic } from './model.ts';
 import { hashKey } from './store/index-file.ts';
 import { createMessageId } from './store/message-id.ts';
@@ -126,13 +127,6 @@ function invalid(field: string, message: string): BrokerError {
   return new BrokerError('INVALID_ARGUMENT', message, { field });
 }
 
-function hasControlChars(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
-}
 
 /**
  * The embedded broker engine: metadata (namespaces, topics, groups), the message store, consumer offsets.

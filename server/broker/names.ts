@@ -69,6 +69,15 @@ export function validateResourceName(kind: ResourceKind, name: string, namespace
   }
 }
 
+/** True when the text holds ASCII control characters (refused in tags, keys, property keys, groups). */
+export function hasControlChars(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 export function retryTopicOf(group: string): string {
   return RETRY_PREFIX + group;
 }
