@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { BrokerError, type BrokerErrorCode } from './broker/errors.ts';
+import { recordAudit } from './audit.ts';
 import type { Role, SessionUser } from './auth.ts';
 import type { Db } from './db.ts';
 import type { Runtime } from './runtime.ts';
@@ -69,9 +70,30 @@ const mapErrors = t.middleware(async ({ next }) => {
   return res;
 });
 
+/** Every mutation leaves an audit event: who, what, on which target, the input (secrets stripped), the result. */
+const auditMutations = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
+  const res = await next();
+  if (type !== 'mutation') return res;
+  const input = await getRawInput().catch(() => undefined);
+  const fields = (input ?? {}) as { name?: unknown; username?: unknown; instanceId?: unknown; group?: unknown };
+  const target = [fields.instanceId, fields.name ?? fields.group ?? fields.username].filter((x) => typeof x === 'string').join('/');
+  const error = res.ok ? undefined : res.error;
+  await recordAudit(ctx.db, {
+    actor: ctx.user?.username ?? (typeof fields.username === 'string' ? fields.username : 'anonymous'),
+    actorId: ctx.user?.id ?? null,
+    action: path,
+    target,
+    input,
+    result: res.ok ? 'ok' : 'error',
+    errorCode: error ? (error instanceof AppError ? error.appCode : error.cause instanceof BrokerError ? error.cause.code : error.code) : null,
+    instanceId: typeof fields.instanceId === 'string' ? fields.instanceId : null,
+  });
+  return res;
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.use(auditMutations).use(mapErrors);
 
 const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 

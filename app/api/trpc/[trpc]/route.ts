@@ -1,15 +1,21 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { db } from '../../../../server/db.ts';
-import { contextFromRequest } from '../../../../server/http-context.ts';
+import { contextFromRequest, sessionCookie } from '../../../../server/http-context.ts';
 import { appRouter } from '../../../../server/routers/_app.ts';
 import { runtime } from '../../../../server/runtime.ts';
 
-function handler(req: Request): Promise<Response> {
+async function handler(req: Request): Promise<Response> {
+  let cookie: string | undefined;
+  const ctx = await contextFromRequest(req, { db: db(), runtime: runtime() });
+  ctx.setCookie = (token) => {
+    cookie = sessionCookie(token, req);
+  };
   return fetchRequestHandler({
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    createContext: () => contextFromRequest(req, { db: db(), runtime: runtime() }),
+    createContext: () => ctx,
+    responseMeta: () => (cookie ? { headers: new Headers([['set-cookie', cookie]]) } : {}),
   });
 }
 

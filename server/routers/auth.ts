@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { AuthError, deleteSession, login, LoginRateLimiter } from '../auth.ts';
+import { AppError, publicProcedure, router, viewerProcedure } from '../trpc.ts';
+
+/** One limiter per console node (kept across dev reloads). */
+const KEY = Symbol.for('meridian.loginLimiter');
+function limiter(): LoginRateLimiter {
+  const g = globalThis as typeof globalThis & { [KEY]?: LoginRateLimiter };
+  g[KEY] ??= new LoginRateLimiter();
+  return g[KEY];
+}
+
+export const authRouter = router({
+  login: publicProcedure
+    .input(z.object({ username: z.string().trim().min(1, 'Enter your username').max(100), password: z.string().min(1, 'Enter your password').max(500) }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        const res = await login(ctx.db, limiter(), { ...input, ip: ctx.ip });
+        ctx.setCookie?.(res.token);
+        return { user: res.user };
+      } catch (e) {
+        if (e instanceof AuthError) {
+          throw new AppError(e.code, e.code === 'RATE_LIMITED' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED', e.message);
+        }
+        throw e;
+      }
+    }),
+
+  logout: publicProcedure.mutation(async ({ ctx }) => {
+    if (ctx.sessionToken) await deleteSession(ctx.db, ctx.sessionToken);
+    ctx.setCookie?.(null);
+    return { ok: true };
+  }),
+
+  me: viewerProcedure.query(({ ctx }) => ({ id: ctx.user.id, username: ctx.user.username, role: ctx.user.role })),
+});

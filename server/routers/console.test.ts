@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword, type Role } from '../auth.ts';
+import { boot } from '../boot.ts';
+import { createDb, type Db } from '../db.ts';
+import { migrateDatabase } from '../db-migrate.ts';
+import { Runtime } from '../runtime.ts';
+import { createCallerFactory, type InnerContext } from '../trpc.ts';
+import { appRouter } from './_app.ts';
+
+let dir: string;
+let db: Db;
+let runtime: Runtime;
+const createCaller = createCallerFactory(appRouter);
+
+function as(role: Role | null, extra: Partial<InnerContext> = {}) {
+  const user = role ? { id: role, username: `${role}-user`, role, sessionId: 's', sessionExpiresAt: new Date(Date.now() + 60_000) } : null;
+  return createCaller({ db, runtime, ip: '127.0.0.1', user, ...extra });
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'OK';
+  } catch (e) {
+    if (e instanceof TRPCError) return e.code;
+    throw e;
+  }
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-console-'));
+  const url = `file:${path.join(dir, 'console.db')}`;
+  await migrateDatabase(url);
+  db = createDb(url);
+  runtime = new Runtime(dir);
+  await boot(db, runtime, { MERIDIAN_ADMIN_PASSWORD: 'first-admin-pw', MERIDIAN_GRPC_PORT: '0', MERIDIAN_REGION: 'eu-test' });
+});
+
+afterAll(async () => {
+  await runtime.stopAll();
+  await db.$disconnect();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('first start', () => {
+  it('creates the admin and a running default instance; a second boot changes nothing', async () => {
+    expect(await db.consoleUser.findMany({ select: { username: true, role: true } })).toEqual([{ username: 'admin', role: 'admin' }]);
+    const page = await as('viewer').instance.list({});
+    expect(page.rows).toHaveLength(1);
+    expect(page.rows[0]).toMatchObject({ name: 'default', region: 'eu-test', status: 'running', summary: { topics: 0 } });
+    await boot(db, runtime, { MERIDIAN_ADMIN_PASSWORD: 'other-password' });
+    expect(await db.instance.count()).toBe(1);
+    expect(await db.consoleUser.count()).toBe(1);
+  });
+});
+
+describe('auth router', () => {
+  it('logs in with the right password (setting the cookie), refuses a wrong one, and rate-limits', async () => {
+    let cookie: string | null | undefined;
+    const anon = as(null, { setCookie: (v) => (cookie = v), ip: '10.0.0.1' });
+    expect(await codeOf(anon.auth.login({ username: 'admin', password: 'wrong' }))).toBe('UNAUTHORIZED');
+    const ok = await anon.auth.login({ username: 'admin', password: 'first-admin-pw' });
+    expect(ok.user).toMatchObject({ username: 'admin', role: 'admin' });
+    expect(cookie).toBeTruthy();
+    const attacker = as(null, { ip: '10.9.9.9' });
+    for (let i = 0; i < 5; i++) await codeOf(attacker.auth.login({ username: 'admin', password: `guess-${i}` }));
+    expect(await codeOf(attacker.auth.login({ username: 'admin', password: 'first-admin-pw' }))).toBe('TOO_MANY_REQUESTS');
+  });
+});
+
+describe('instance router', () => {
+  it('admins create, update and delete (with name confirmation); others are refused; every mutation is audited', async () => {
+    await db.consoleUser.create({ data: { username: 'op', passwordHash: await hashPassword('operator-pw'), role: 'operator' } });
+    expect(await codeOf(as('operator').instance.create({ name: 'eu-2', region: 'eu', grpcPort: 0 }))).toBe('FORBIDDEN');
+    const created = await as('admin').instance.create({ name: 'eu-2', region: 'eu', grpcPort: 0, description: 'second' });
+    expect(created).toMatchObject({ name: 'eu-2', status: 'running' });
+    expect(await codeOf(as('admin').instance.create({ name: 'eu-2', region: 'eu', grpcPort: 0 }))).toBe('CONFLICT');
+    expect(await codeOf(as('admin').instance.create({ name: 'Bad Name', region: 'eu', grpcPort: 0 }))).toBe('BAD_REQUEST');
+    const updated = await as('admin').instance.update({ instanceId: created.id, flushMode: 'sync' });
+    expect(runtime.get(created.id)?.broker?.options.flush).toBe('sync');
+    expect(updated.flushMode).toBe('sync');
+    expect(await codeOf(as('admin').instance.delete({ instanceId: created.id, confirmName: 'wrong' }))).toBe('BAD_REQUEST');
+    await as('admin').instance.delete({ instanceId: created.id, confirmName: 'eu-2' });
+    expect(runtime.get(created.id)).toBeUndefined();
+
+    const events = await db.auditEvent.findMany({ where: { action: { startsWith: 'instance.' } }, orderBy: { at: 'asc' } });
+    expect(events.map((e) => [e.actor, e.action, e.result])).toEqual([
+      ['operator-user', 'instance.create', 'error'],
+      ['admin-user', 'instance.create', 'ok'],
+      ['admin-user', 'instance.create', 'error'],
+      ['admin-user', 'instance.create', 'error'],
+      ['admin-user', 'instance.update', 'ok'],
+      ['admin-user', 'instance.delete', 'error'],
+      ['admin-user', 'instance.delete', 'ok'],
+    ]);
+    const logins = await db.auditEvent.findMany({ where: { action: 'auth.login' } });
+    expect(logins.every((e) => !e.input.includes('first-admin-pw'))).toBe(true);
+  });
+});
