@@ -1,0 +1,157 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useParams } from 'next/navigation.js';
+import { useState, type FormEvent } from 'react';
+import { PageTable, type Column, type TableState } from '../../../../_components/page-table.tsx';
+import { useCanOperate } from '../../../../_components/shell.tsx';
+import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
+import type { AppRouter } from '../../../../../server/routers/_app.ts';
+import type { inferRouterOutputs } from '@trpc/server';
+
+type TopicRow = inferRouterOutputs<AppRouter>['topic']['list']['rows'][number];
+const TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
+const TYPE_HELP: Record<(typeof TYPES)[number], string> = {
+  NORMAL: 'Plain messages, delivered in any order.',
+  FIFO: 'Ordered per message group; producers must set a message group.',
+  DELAY: 'Delivered at a chosen time (scheduled messages).',
+  TRANSACTION: 'Half messages committed or rolled back by the producer.',
+};
+
+function nameError(name: string): string {
+  if (!name) return 'Enter a topic name';
+  if (!/^[A-Za-z0-9_|-]+$/.test(name)) return "Use letters, digits, '|', '-' or '_'";
+  if (name.length > 127) return 'At most 127 characters';
+  return '';
+}
+
+function CreateTopic({ instanceId }: { instanceId: string }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [name, setName] = useState('');
+  const [messageType, setType] = useState<(typeof TYPES)[number]>('NORMAL');
+  const [queueNums, setQueues] = useState(8);
+  const [description, setDescription] = useState('');
+  const create = useMutation(
+    trpc.topic.create.mutationOptions({
+      onSuccess: () => {
+        setName('');
+        setDescription('');
+        void qc.invalidateQueries({ queryKey: trpc.topic.list.pathKey() });
+      },
+    }),
+  );
+  const err = name ? nameError(name) : '';
+  function submit(e: FormEvent): void {
+    e.preventDefault();
+    if (!nameError(name)) create.mutate({ instanceId, name, messageType, queueNums, description });
+  }
+  return (
+    <form onSubmit={submit} className="grid grid-cols-1 gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm md:grid-cols-5 dark:border-slate-800 dark:bg-slate-900">
+      <label className="md:col-span-2">
+        <span className="font-medium">Name</span>
+        <input aria-label="Topic name" value={name} onChange={(e) => setName(e.target.value)} className="mt-1 w-full rounded-md border border-slate-300 bg-transparent px-2 py-1.5 dark:border-slate-700" />
+        {err && <span className="mt-1 block text-xs text-red-600">{err}</span>}
+      </label>
+      <label>
+        <span className="font-medium">Type</span>
+        <select aria-label="Message type" value={messageType} onChange={(e) => setType(e.target.value as (typeof TYPES)[number])} className="mt-1 w-full rounded-md border border-slate-300 bg-transparent px-2 py-1.5 dark:border-slate-700">
+          {TYPES.map((t) => (
+            <option key={t}>{t}</option>
+          ))}
+        </select>
+        <span className="mt-1 block text-xs text-slate-500">{TYPE_HELP[messageType]}</span>
+      </label>
+      <label>
+        <span className="font-medium">Queues</span>
+        <input aria-label="Queues" type="number" min={1} max={1024} value={queueNums} onChange={(e) => setQueues(Number(e.target.value))} className="mt-1 w-full rounded-md border border-slate-300 bg-transparent px-2 py-1.5 dark:border-slate-700" />
+      </label>
+      <div className="flex items-end">
+        <button type="submit" disabled={!!nameError(name) || create.isPending} className="w-full rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-500 disabled:opacity-50">
+          Create topic
+        </button>
+      </div>
+      <label className="md:col-span-5">
+        <span className="font-medium">Description</span>
+        <input aria-label="Description" value={description} onChange={(e) => setDescription(e.target.value)} className="mt-1 w-full rounded-md border border-slate-300 bg-transparent px-2 py-1.5 dark:border-slate-700" />
+      </label>
+      {create.error && (
+        <p role="alert" className="text-sm text-red-600 md:col-span-5">
+          {errorInfo(create.error).message}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function DeleteTopic({ instanceId, name }: { instanceId: string; name: string }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState('');
+  const del = useMutation(trpc.topic.delete.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.topic.list.pathKey() }) }));
+  if (!open) {
+    return (
+      <button type="button" onClick={() => setOpen(true)} className="text-xs text-red-600 hover:underline">
+        Delete
+      </button>
+    );
+  }
+  return (
+    <span className="flex items-center gap-2">
+      <input aria-label={`Type ${name} to confirm`} placeholder={name} value={typed} onChange={(e) => setTyped(e.target.value)} className="w-32 rounded border border-slate-300 bg-transparent px-1 py-0.5 text-xs dark:border-slate-700" />
+      <button type="button" disabled={typed !== name || del.isPending} onClick={() => del.mutate({ instanceId, name })} className="text-xs font-medium text-red-600 disabled:opacity-40">
+        Confirm delete
+      </button>
+      <button type="button" onClick={() => setOpen(false)} className="text-xs text-slate-500">
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+export default function TopicsPage() {
+  const { id } = useParams<{ id: string }>();
+  const trpc = useTRPC();
+  const canOperate = useCanOperate();
+  const [state, setState] = useState<TableState>({ page: 1, pageSize: 20, sort: 'name', dir: 'asc', search: '' });
+  const list = useQuery({ ...trpc.topic.list.queryOptions({ instanceId: id, ...state }), refetchInterval: 5_000 });
+  const instance = useQuery(trpc.instance.get.queryOptions({ instanceId: id }));
+  const columns: Column<TopicRow>[] = [
+    { key: 'name', header: 'Topic', sortable: true, render: (r) => <span className="font-medium">{r.name}</span> },
+    { key: 'messageType', header: 'Type', sortable: true, render: (r) => r.messageType },
+    { key: 'readQueueNums', header: 'Queues', sortable: true, align: 'right', render: (r) => r.readQueueNums },
+    { key: 'messageCount', header: 'Messages', sortable: true, align: 'right', render: (r) => <span data-testid={`count-${r.name}`}>{r.messageCount.toLocaleString()}</span> },
+    { key: 'maxStoreTimestamp', header: 'Last message', sortable: true, render: (r) => (r.maxStoreTimestamp ? new Date(r.maxStoreTimestamp).toLocaleString() : '—') },
+    { key: 'description', header: 'Description', render: (r) => <span className="text-slate-500">{r.description}</span> },
+    ...(canOperate ? [{ key: 'actions', header: '', render: (r: TopicRow) => <DeleteTopic instanceId={id} name={r.name} /> }] : []),
+  ];
+  return (
+    <section className="space-y-4">
+      <nav className="text-xs text-slate-500">
+        Instances / {instance.data?.name ?? '…'} / Topics
+      </nav>
+      <div className="flex items-end justify-between">
+        <h1 className="text-xl font-semibold">Topics</h1>
+        <input
+          placeholder="Search topics"
+          value={state.search}
+          onChange={(e) => setState({ ...state, search: e.target.value, page: 1 })}
+          className="w-64 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900"
+        />
+      </div>
+      {canOperate && <CreateTopic instanceId={id} />}
+      <PageTable
+        columns={columns}
+        rows={list.data?.rows}
+        total={list.data?.total ?? 0}
+        state={state}
+        onState={setState}
+        loading={list.isPending}
+        error={list.error ? errorInfo(list.error).message : undefined}
+        empty="No topics yet."
+        rowKey={(r) => r.name}
+      />
+    </section>
+  );
+}
