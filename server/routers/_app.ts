@@ -1,13 +1,23 @@
 import { router } from '../trpc.ts';
+import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
+import { clientRouter } from './client.ts';
+import { groupRouter } from './group.ts';
 import { instanceRouter } from './instance.ts';
+import { namespaceRouter } from './namespace.ts';
 import { topicRouter } from './topic.ts';
+import { userRouter } from './user.ts';
 
-/** The console API: one router per domain (instance, namespace, group, ... join as they are built). */
+/** The console API: one router per domain. */
 export const appRouter = router({
   auth: authRouter,
   instance: instanceRouter,
+  namespace: namespaceRouter,
   topic: topicRouter,
+  group: groupRouter,
+  client: clientRouter,
+  user: userRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../auth.ts';
+import { createDb, type Db } from '../db.ts';
+import { migrateDatabase } from '../db-migrate.ts';
+import { Runtime } from '../runtime.ts';
+import { createCallerFactory } from '../trpc.ts';
+import { appRouter } from './_app.ts';
+
+let dir: string;
+let db: Db;
+let runtime: Runtime;
+const I = 'inst';
+const createCaller = createCallerFactory(appRouter);
+
+function as(role: Role) {
+  return createCaller({ db, runtime, ip: '127.0.0.1', user: { id: `${role}-id`, username: role, role, sessionId: 's', sessionExpiresAt: new Date(Date.now() + 60_000) } });
+}
+
+async function errorOf(p: Promise<unknown>): Promise<{ code: string; appCode?: string }> {
+  try {
+    await p;
+    return { code: 'OK' };
+  } catch (e) {
+    if (!(e instanceof TRPCError)) throw e;
+    const cause = e.cause as { code?: string } | undefined;
+    return { code: e.code, ...(cause?.code ? { appCode: cause.code } : {}) };
+  }
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-dp-'));
+  const url = `file:${path.join(dir, 'console.db')}`;
+  await migrateDatabase(url);
+  db = createDb(url);
+  runtime = new Runtime(dir);
+  await runtime.start({ id: I, name: 'default', grpcPort: 0, retentionHours: 72, maxMessageSize: 4 << 20, flushMode: 'async' });
+});
+
+afterAll(async () => {
+  await runtime.stopAll();
+  await db.$disconnect();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('namespaces', () => {
+  it('lists with resource counts and refuses to delete a namespace that still holds resources', async () => {
+    await as('operator').namespace.create({ instanceId: I, name: 'shop' });
+    await as('operator').topic.create({ instanceId: I, namespace: 'shop', name: 'orders' });
+    const page = await as('viewer').namespace.list({ instanceId: I });
+    expect(page.rows).toMatchObject([{ name: 'shop', topics: 1, groups: 0 }]);
+    expect(await errorOf(as('operator').namespace.delete({ instanceId: I, name: 'shop' }))).toEqual({ code: 'PRECONDITION_FAILED', appCode: 'NAMESPACE_NOT_EMPTY' });
+    await as('operator').topic.delete({ instanceId: I, name: 'shop%orders' });
+    await as('operator').namespace.delete({ instanceId: I, name: 'shop' });
+    expect((await as('viewer').namespace.list({ instanceId: I })).total).toBe(0);
+  });
+});
+
+describe('groups', () => {
+  it('creates, lists with backlog, previews and applies an offset reset', async () => {
+    await as('operator').topic.create({ instanceId: I, name: 'events', queueNums: 2 });
+    await as('operator').group.create({ instanceId: I, name: 'billing', maxDeliveryAttempts: 5, description: 'bills' });
+    const broker = runtime.get(I)!.broker!;
+    for (let i = 0; i < 6; i++) await broker.put({ topic: 'events', body: `e${i}` });
+    broker.commitOffset('billing', 'events', 0, 0);
+    const list = await as('viewer').group.list({ instanceId: I });
+    expect(list.rows[0]).toMatchObject({ name: 'billing', maxDeliveryAttempts: 5, consumeType: 'CLUSTERING', backlog: 6, onlineConsumers: 0 });
+
+    const skip = await as('viewer').group.previewReset({ instanceId: I, name: 'billing', topic: 'events', target: { position: 'latest' } });
+    expect(skip.delta).toBe(-6);
+    expect((await as('viewer').group.get({ instanceId: I, name: 'billing' })).stats.lag).toBe(6);
+    await as('operator').group.resetOffset({ instanceId: I, name: 'billing', topic: 'events', target: { position: 'latest' } });
+    expect((await as('viewer').group.get({ instanceId: I, name: 'billing' })).stats.lag).toBe(0);
+    const replay = await as('viewer').group.previewReset({ instanceId: I, name: 'billing', topic: 'events', target: { timestamp: 0 } });
+    expect(replay.delta).toBe(6);
+    expect(await errorOf(as('viewer').group.resetOffset({ instanceId: I, name: 'billing', topic: 'events', target: { timestamp: 0 } }))).toEqual({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('users and audit', () => {
+  it('admins manage users; others cannot; the audit trail lists it all with filters and no secrets', async () => {
+    const created = await as('admin').user.create({ username: 'vera', password: 'viewer-secret-pw', role: 'viewer' });
+    expect(await errorOf(as('operator').user.create({ username: 'eve', password: 'xxxxxxxxxx', role: 'admin' }))).toEqual({ code: 'FORBIDDEN' });
+    expect(await errorOf(as('admin').user.create({ username: 'x', password: 'short', role: 'viewer' }))).toMatchObject({ code: 'BAD_REQUEST' });
+    await as('admin').user.update({ id: created.id, role: 'operator' });
+    expect((await as('admin').user.list({ search: 'vera' })).rows[0]).toMatchObject({ role: 'operator' });
+
+    const audit = await as('operator').audit.list({ action: 'user.' });
+    expect(audit.rows.map((r) => [r.action, r.result])).toEqual([
+      ['user.update', 'ok'],
+      ['user.create', 'error'],
+      ['user.create', 'error'],
+      ['user.create', 'ok'],
+    ]);
+    expect(audit.rows.every((r) => !r.input.includes('viewer-secret-pw'))).toBe(true);
+    expect((await as('operator').audit.list({ result: 'error', actor: 'operator' })).rows.map((r) => r.action)).toContain('user.create');
+    expect(await errorOf(as('viewer').audit.list({}))).toEqual({ code: 'FORBIDDEN' });
+  });
+});
