@@ -47,15 +47,32 @@ export function Shell({ children }: { children: ReactNode }) {
           </Link>
           <p className="px-2 pt-4 text-xs font-semibold uppercase tracking-wide text-slate-400">Instances</p>
           {instances.data?.rows.map((i) => (
-            <Link
-              key={i.id}
-              href={`/instances/${i.id}/topics`}
-              className={`flex items-center justify-between rounded px-2 py-1 ${pathname.startsWith(`/instances/${i.id}`) ? 'bg-slate-100 font-medium dark:bg-slate-800' : ''}`}
-            >
-              <span>{i.name}</span>
-              <span className={`h-2 w-2 rounded-full ${i.status === 'running' ? 'bg-emerald-500' : i.status === 'error' ? 'bg-red-500' : 'bg-slate-400'}`} />
-            </Link>
+            <div key={i.id}>
+              <Link
+                href={`/instances/${i.id}/topics`}
+                className={`flex items-center justify-between rounded px-2 py-1 ${pathname.startsWith(`/instances/${i.id}`) ? 'bg-slate-100 font-medium dark:bg-slate-800' : ''}`}
+              >
+                <span>{i.name}</span>
+                <span className={`h-2 w-2 rounded-full ${i.status === 'running' ? 'bg-emerald-500' : i.status === 'error' ? 'bg-red-500' : 'bg-slate-400'}`} />
+              </Link>
+              {pathname.startsWith(`/instances/${i.id}`) && (
+                <div className="ml-3 border-l border-slate-200 pl-2 dark:border-slate-700">
+                  {['topics', 'groups', 'namespaces', 'clients'].map((section) => (
+                    <Link key={section} href={`/instances/${i.id}/${section}`} className={`block rounded px-2 py-0.5 capitalize ${pathname.startsWith(`/instances/${i.id}/${section}`) ? 'text-indigo-600 dark:text-indigo-400' : 'text-slate-600 dark:text-slate-400'}`}>
+                      {section}
+                    </Link>
+                  ))}
+                </div>
+              )}
+            </div>
           ))}
+          {me.data.role !== 'viewer' && (
+            <>
+              <p className="px-2 pt-4 text-xs font-semibold uppercase tracking-wide text-slate-400">Administration</p>
+              <Link href="/audit" className="block rounded px-2 py-1">Audit log</Link>
+              {me.data.role === 'admin' && <Link href="/users" className="block rounded px-2 py-1">Users</Link>}
+            </>
+          )}
         </nav>
       </aside>
       <div className="flex-1">
