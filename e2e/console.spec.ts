@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { Producer } from 'rocketmq-client-nodejs';
+import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 
 const GRPC = `127.0.0.1:${process.env.E2E_GRPC_PORT ?? 18081}`;
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -48,4 +48,70 @@ test('sign in, create a topic, see a message sent with the SDK, delete with conf
 test('the API refuses calls without a session', async ({ request }) => {
   const res = await request.get('/api/trpc/topic.list?input=' + encodeURIComponent(JSON.stringify({ instanceId: 'x' })));
   expect(res.status()).toBe(401);
+});
+
+async function signIn(page: import('@playwright/test').Page, username: string, password: string): Promise<void> {
+  await page.goto('/login');
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+}
+
+test('group backlog follows SDK sends, offset reset previews and skips it, the audit log lists it all', async ({ page }) => {
+  await signIn(page, 'admin', 'e2e-admin-pass');
+  await page.locator('aside').getByText('default').click();
+  await page.fill('[aria-label="Topic name"]', 'payments');
+  await page.click('text=Create topic');
+  await expect(page.getByTestId('count-payments')).toHaveText('0');
+  await page.locator('aside').getByText('groups').click();
+  await page.fill('[aria-label="Group name"]', 'billing');
+  await page.click('text=Create group');
+  await expect(page.getByTestId('backlog-billing')).toHaveText('0');
+
+  // A connected consumer tells the broker which topics the group reads.
+  const consumer = new SimpleConsumer({ endpoints: GRPC, namespace: '', consumerGroup: 'billing', subscriptions: new Map([['payments', '*']]), awaitDuration: 1000, logger: quiet });
+  await consumer.startup();
+  const producer = new Producer({ endpoints: GRPC, namespace: '', topics: ['payments'], logger: quiet });
+  await producer.startup();
+  for (let i = 0; i < 3; i++) await producer.send({ topic: 'payments', body: Buffer.from(`payment ${i}`) });
+  await producer.shutdown();
+  // The backlog column refreshes live.
+  await expect(page.getByTestId('backlog-billing')).toHaveText('3', { timeout: 15_000 });
+  await page.screenshot({ path: 'test-results/groups.png' });
+
+  await page.getByRole('link', { name: 'billing' }).click();
+  await expect(page.getByTestId('group-lag')).toHaveText('3');
+  await expect(page.getByText('Connected clients (1)')).toBeVisible();
+  await page.getByText('Skip to latest').click();
+  await expect(page.getByTestId('reset-preview')).toHaveText('Skips 3 message(s).');
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Reset offset' }).click();
+  await expect(page.getByTestId('group-lag')).toHaveText('0', { timeout: 10_000 });
+  await page.screenshot({ path: 'test-results/group-detail.png' });
+  await consumer.shutdown();
+});
+
+test('a viewer sees no mutation buttons and the API answers FORBIDDEN; the audit page lists the actions', async ({ page, browser }) => {
+  await signIn(page, 'admin', 'e2e-admin-pass');
+  await page.locator('aside').getByText('Users').click();
+  await page.fill('[aria-label="New username"]', 'vera');
+  await page.fill('[aria-label="New password"]', 'viewer-pass-1');
+  await page.click('text=Add user');
+  await expect(page.getByText('vera')).toBeVisible();
+  await page.locator('aside').getByText('Audit log').click();
+  await expect(page.getByText('user.create').first()).toBeVisible();
+  await expect(page.getByText('topic.create').first()).toBeVisible();
+  await page.screenshot({ path: 'test-results/audit.png' });
+
+  const viewerContext = await browser.newContext();
+  const viewer = await viewerContext.newPage();
+  await signIn(viewer, 'vera', 'viewer-pass-1');
+  await viewer.locator('aside').getByText('default').click();
+  await expect(viewer.getByRole('heading', { name: 'Topics' })).toBeVisible();
+  await expect(viewer.getByText('Create topic')).toHaveCount(0);
+  await expect(viewer.getByRole('button', { name: 'Delete' })).toHaveCount(0);
+  const res = await viewer.request.post('/api/trpc/namespace.create', { data: { instanceId: 'x', name: 'nope' } });
+  expect(res.status()).toBe(403);
+  await viewerContext.close();
 });

@@ -18,7 +18,7 @@ function ResetOffset({ instanceId, group, topics }: { instanceId: string; group:
   const [when, setWhen] = useState(() => new Date(Date.now() - 3600_000).toISOString().slice(0, 16));
   const target: Target = mode === 'latest' ? { position: 'latest' } : { timestamp: new Date(when).getTime() || 0 };
   const preview = useQuery({ ...trpc.group.previewReset.queryOptions({ instanceId, name: group, topic, target }), enabled: !!topic });
-  const reset = useMutation(trpc.group.resetOffset.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.group.get.pathKey() }) }));
+  const reset = useMutation(trpc.group.resetOffset.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.group.pathKey() }) }));
   const delta = preview.data?.delta ?? 0;
   if (topics.length === 0) return null;
   return (
