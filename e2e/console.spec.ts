@@ -115,3 +115,46 @@ test('a viewer sees no mutation buttons and the API answers FORBIDDEN; the audit
   expect(res.status()).toBe(403);
   await viewerContext.close();
 });
+
+test('an admin creates an instance, then a namespace, a topic in it and a group; edits and deletes the instance', async ({ page }) => {
+  await signIn(page, 'admin', 'e2e-admin-pass');
+  await page.getByText('New instance').click();
+  await page.fill('[aria-label="Instance name"]', 'Bad Name');
+  await expect(page.getByText('Use 1-63 lower-case letters, digits or "-"')).toBeVisible();
+  await page.fill('[aria-label="Instance name"]', 'eu-west');
+  await page.fill('[aria-label="Region"]', 'eu-west-1');
+  await page.click('text=Create instance');
+  const row = page.locator('tr', { hasText: 'eu-west-1' });
+  await expect(row.getByText('running')).toBeVisible();
+
+  await page.locator('aside').getByText('eu-west').click();
+  await page.locator('aside').getByText('namespaces').click();
+  await page.fill('[aria-label="Namespace name"]', 'shop');
+  await page.click('text=Create namespace');
+  await expect(page.locator('td', { hasText: 'shop' })).toBeVisible();
+
+  await page.locator('aside').getByText('topics').click();
+  await page.fill('[aria-label="Topic name"]', 'carts');
+  await page.click('text=Create topic');
+  await page.getByRole('link', { name: 'carts' }).click();
+  await expect(page.getByText('This NORMAL topic accepts normal messages')).toBeVisible();
+  await page.fill('[aria-label="Queues"]', '4');
+  await page.click('text=Save');
+  await expect(page.getByText('4 / 4')).toBeVisible();
+  await page.screenshot({ path: 'test-results/topic-detail.png' });
+
+  await page.locator('aside').getByText('groups').click();
+  await page.fill('[aria-label="Group name"]', 'cart-sync');
+  await page.click('text=Create group');
+  await expect(page.getByTestId('backlog-cart-sync')).toHaveText('0');
+
+  await page.locator('aside').getByText('settings').click();
+  await page.selectOption('[aria-label="Flush"]', 'sync');
+  await page.click('text=Save and restart');
+  await expect(page.getByText('Status running')).toBeVisible();
+  await page.screenshot({ path: 'test-results/instance-settings.png' });
+  await page.fill('[aria-label="Type the instance name to confirm"]', 'eu-west');
+  await page.getByRole('button', { name: 'Delete instance' }).click();
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(page.locator('tr', { hasText: 'eu-west-1' })).toHaveCount(0);
+});

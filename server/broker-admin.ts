@@ -11,6 +11,8 @@ export interface InstanceSummary {
   clients: number;
   messages: number;
   backlog: number;
+  inPerSec: number;
+  outPerSec: number;
 }
 
 /**
@@ -56,6 +58,7 @@ export class EmbeddedBrokerAdmin implements BrokerAdmin {
       clients: this.clients().length,
       messages: topics.reduce((n, t) => n + this.broker.topicStats(t.name).messageCount, 0),
       backlog: groups.reduce((n, g) => n + this.groupStats(g.name).lag, 0),
+      ...this.instance.rates,
     };
   }
 

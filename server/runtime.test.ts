@@ -9,10 +9,10 @@ import { Runtime, type InstanceSpec } from './runtime.ts';
 const dirs: string[] = [];
 const runtimes: Runtime[] = [];
 
-function newRuntime(): Runtime {
+function newRuntime(sampleMs?: number): Runtime {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-runtime-'));
   dirs.push(dir);
-  const rt = new Runtime(dir);
+  const rt = new Runtime(dir, sampleMs);
   runtimes.push(rt);
   return rt;
 }
@@ -68,5 +68,21 @@ describe('Runtime', () => {
     expect(second.broker!.listTopics().map((t) => t.name)).toEqual(['kept']);
     await rt.stop('i1');
     expect(rt.get('i1')).toBeUndefined();
+  });
+
+  it('turns stored and delivered counts into per-second rates', async () => {
+    const rt = newRuntime(100);
+    const entry = await rt.start(spec());
+    const broker = entry.broker!;
+    broker.createTopic({ name: 't' });
+    broker.createGroup({ name: 'g' });
+    await new Promise((r) => setTimeout(r, 150));
+    for (let i = 0; i < 20; i++) await broker.put({ topic: 't', body: `m${i}` });
+    await broker.receive({ group: 'g', topic: 't', maxMessages: 10, invisibleMs: 5000, waitMs: 0 });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(entry.rates.inPerSec).toBeGreaterThan(0);
+    expect(entry.rates.outPerSec).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(entry.rates).toEqual({ inPerSec: 0, outPerSec: 0 });
   });
 });

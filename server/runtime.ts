@@ -16,8 +16,15 @@ export interface InstanceSpec {
 
 export type InstanceStatus = 'starting' | 'running' | 'stopped' | 'error';
 
+export interface Rates {
+  inPerSec: number;
+  outPerSec: number;
+}
+
 export interface RunningInstance {
   spec: InstanceSpec;
+  /** Messages stored / delivered per second over the last sampling interval. */
+  rates: Rates;
   status: InstanceStatus;
   error?: string;
   broker?: Broker;
@@ -31,8 +38,29 @@ export interface RunningInstance {
  */
 export class Runtime {
   private readonly instances = new Map<string, RunningInstance>();
+  private readonly samples = new Map<string, { at: number; stored: number; delivered: number }>();
+  private sampler: NodeJS.Timeout | undefined;
 
-  constructor(private readonly dataRoot: string) {}
+  constructor(
+    private readonly dataRoot: string,
+    private readonly sampleMs = 5_000,
+  ) {}
+
+  /** Turns the engines' counters into per-second rates every interval. */
+  private sample(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.instances) {
+      if (!entry.broker) continue;
+      const stored = entry.broker.store.storedCount;
+      const delivered = entry.broker.pop.deliveredCount;
+      const prev = this.samples.get(id);
+      if (prev && now > prev.at) {
+        const secs = (now - prev.at) / 1000;
+        entry.rates = { inPerSec: Math.round(((stored - prev.stored) / secs) * 10) / 10, outPerSec: Math.round(((delivered - prev.delivered) / secs) * 10) / 10 };
+      }
+      this.samples.set(id, { at: now, stored, delivered });
+    }
+  }
 
   dataDirOf(spec: Pick<InstanceSpec, 'name'>): string {
     return path.join(this.dataRoot, 'instances', spec.name);
@@ -49,7 +77,9 @@ export class Runtime {
   /** Starts the instance; a failure is kept as its status (shown in the console), not thrown. */
   async start(spec: InstanceSpec): Promise<RunningInstance> {
     await this.stop(spec.id);
-    const entry: RunningInstance = { spec, status: 'starting' };
+    const entry: RunningInstance = { spec, status: 'starting', rates: { inPerSec: 0, outPerSec: 0 } };
+    this.samples.delete(spec.id);
+    this.sampler ??= setInterval(() => this.sample(), this.sampleMs).unref();
     this.instances.set(spec.id, entry);
     try {
       entry.broker = await Broker.open({
@@ -84,6 +114,8 @@ export class Runtime {
   }
 
   async stopAll(): Promise<void> {
+    clearInterval(this.sampler);
+    this.sampler = undefined;
     await Promise.all([...this.instances.keys()].map((id) => this.stop(id)));
   }
 }

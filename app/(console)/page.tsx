@@ -1,7 +1,8 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { InstanceForm } from '../_components/instance-form.tsx';
 import { NavLink } from '../_components/nav-link.tsx';
 import { PageTable, type Column, type TableState } from '../_components/page-table.tsx';
 import { errorInfo, useTRPC } from '../_components/trpc.tsx';
@@ -32,6 +33,8 @@ const columns: Column<InstanceRow>[] = [
   { key: 'topics', header: 'Topics', align: 'right', render: (r) => r.summary?.topics ?? '—' },
   { key: 'groups', header: 'Groups', align: 'right', render: (r) => r.summary?.groups ?? '—' },
   { key: 'messages', header: 'Messages', align: 'right', render: (r) => r.summary?.messages.toLocaleString() ?? '—' },
+  { key: 'in', header: 'In/s', align: 'right', render: (r) => r.summary?.inPerSec ?? '—' },
+  { key: 'out', header: 'Out/s', align: 'right', render: (r) => r.summary?.outPerSec ?? '—' },
   { key: 'backlog', header: 'Backlog', align: 'right', render: (r) => r.summary?.backlog.toLocaleString() ?? '—' },
   { key: 'clients', header: 'Clients', align: 'right', render: (r) => r.summary?.clients ?? '—' },
 ];
@@ -40,6 +43,10 @@ export default function OverviewPage() {
   const trpc = useTRPC();
   const [state, setState] = useState<TableState>({ page: 1, pageSize: 20, sort: 'name', dir: 'asc', search: '' });
   const list = useQuery({ ...trpc.instance.list.queryOptions(state), refetchInterval: 5_000 });
+  const me = useQuery(trpc.auth.me.queryOptions());
+  const qc = useQueryClient();
+  const [formKey, setFormKey] = useState(0);
+  const create = useMutation(trpc.instance.create.mutationOptions({ onSuccess: () => { setFormKey((k) => k + 1); void qc.invalidateQueries({ queryKey: trpc.instance.pathKey() }); } }));
   return (
     <section className="space-y-4">
       <div className="flex items-end justify-between">
@@ -54,6 +61,21 @@ export default function OverviewPage() {
           className="w-64 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900"
         />
       </div>
+      {me.data?.role === 'admin' && (
+        <details className="text-sm">
+          <summary className="cursor-pointer font-medium text-indigo-600 dark:text-indigo-400">New instance</summary>
+          <div className="mt-2">
+            <InstanceForm
+              key={formKey}
+              initial={{ name: '', region: 'local', description: '', grpcPort: 0, retentionHours: 72, maxMessageSize: 4 * 1024 * 1024, flushMode: 'async' }}
+              submitLabel="Create instance"
+              pending={create.isPending}
+              error={create.error ? errorInfo(create.error).message : undefined}
+              onSubmit={(v) => create.mutate(v)}
+            />
+          </div>
+        </details>
+      )}
       <PageTable
         columns={columns}
         rows={list.data?.rows}

@@ -74,6 +74,12 @@ describe('topic router (real SQLite + real embedded engine)', () => {
     expect(await codeOf(as('viewer').topic.list({ instanceId: 'no-such-instance' }))).toBe('NOT_FOUND');
   });
 
+  it('operators change queues and description; viewers cannot', async () => {
+    const t = await as('operator').topic.update({ instanceId: 'inst-1', name: 'orders', queueNums: 6, description: 'renamed' });
+    expect([t.readQueueNums, t.writeQueueNums, t.attributes.description]).toEqual([6, 6, 'renamed']);
+    expect(await codeOf(as('viewer').topic.update({ instanceId: 'inst-1', name: 'orders', queueNums: 2 }))).toBe('FORBIDDEN');
+  });
+
   it('deletes a topic', async () => {
     await as('operator').topic.delete({ instanceId: 'inst-1', name: 'payments' });
     const page = await as('viewer').topic.list({ instanceId: 'inst-1' });

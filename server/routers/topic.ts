@@ -59,6 +59,16 @@ export const topicRouter = router({
       }),
     ),
 
+  update: operatorProcedure
+    .input(TopicRef.extend({ queueNums: z.number().int().min(1).max(1024).optional(), perm: z.enum(PERMISSIONS).optional(), description: z.string().max(500).optional() }))
+    .mutation(({ ctx, input }) =>
+      adminFor(ctx, input.instanceId).updateTopic(input.name, {
+        ...(input.queueNums ? { queueNums: input.queueNums } : {}),
+        ...(input.perm ? { perm: input.perm } : {}),
+        ...(input.description !== undefined ? { attributes: { description: input.description } } : {}),
+      }),
+    ),
+
   delete: operatorProcedure.input(TopicRef).mutation(async ({ ctx, input }) => {
     await adminFor(ctx, input.instanceId).deleteTopic(input.name);
     return { deleted: input.name };

@@ -52,6 +52,8 @@ export class PopService {
   private waiterCount = 0;
   private readonly rotation = new Map<string, number>();
   private readonly earliestVisible = new Map<string, number>();
+  /** Deliveries handed out since open (for rates). */
+  deliveredCount = 0;
 
   constructor(
     private readonly host: PopHost,
@@ -156,6 +158,7 @@ export class PopService {
 
   private received(req: ReceiveRequest, key: string, message: StoredMessage, f: { attempt: number; visibleAt: number; seq: number }): ReceivedMessage {
     const { queueId } = splitPopKey(key);
+    this.deliveredCount++;
     return {
       message,
       deliveryAttempt: f.attempt,

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'next/navigation.js';
 import { useState, type FormEvent } from 'react';
+import { NavLink } from '../../../../_components/nav-link.tsx';
 import { PageTable, type Column, type TableState } from '../../../../_components/page-table.tsx';
 import { useCanOperate } from '../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
@@ -118,7 +119,7 @@ export default function TopicsPage() {
   const list = useQuery({ ...trpc.topic.list.queryOptions({ instanceId: id, ...state }), refetchInterval: 5_000 });
   const instance = useQuery(trpc.instance.get.queryOptions({ instanceId: id }));
   const columns: Column<TopicRow>[] = [
-    { key: 'name', header: 'Topic', sortable: true, render: (r) => <span className="font-medium">{r.name}</span> },
+    { key: 'name', header: 'Topic', sortable: true, render: (r) => <NavLink href={`/instances/${id}/topics/${encodeURIComponent(r.name)}`} className="font-medium text-indigo-600 dark:text-indigo-400">{r.name}</NavLink> },
     { key: 'messageType', header: 'Type', sortable: true, render: (r) => r.messageType },
     { key: 'readQueueNums', header: 'Queues', sortable: true, align: 'right', render: (r) => r.readQueueNums },
     { key: 'messageCount', header: 'Messages', sortable: true, align: 'right', render: (r) => <span data-testid={`count-${r.name}`}>{r.messageCount.toLocaleString()}</span> },

@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useParams } from 'next/navigation.js';
+import { useParams, useRouter } from 'next/navigation.js';
 import { useState } from 'react';
 import { useCanOperate } from '../../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../../_components/trpc.tsx';
@@ -46,6 +46,29 @@ function ResetOffset({ instanceId, group, topics }: { instanceId: string; group:
   );
 }
 
+function EditGroup({ instanceId, group }: { instanceId: string; group: { name: string; maxDeliveryAttempts: number; fifo: boolean; consumeType: 'CLUSTERING' | 'BROADCASTING' } }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const router = useRouter();
+  const [max, setMax] = useState(group.maxDeliveryAttempts);
+  const [fifo, setFifo] = useState(group.fifo);
+  const [confirm, setConfirm] = useState('');
+  const update = useMutation(trpc.group.update.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.group.pathKey() }) }));
+  const del = useMutation(trpc.group.delete.mutationOptions({ onSuccess: () => router.replace(`/instances/${instanceId}/groups`) }));
+  const error = update.error ?? del.error;
+  return (
+    <div className={`flex flex-wrap items-end gap-3 text-sm ${cardClass}`}>
+      <label><span className="block text-xs">Max delivery attempts</span><input aria-label="Max delivery attempts" type="number" min={1} max={1000} value={max} onChange={(e) => setMax(Number(e.target.value))} className={inputClass} /></label>
+      <label className="flex items-center gap-1"><input type="checkbox" checked={fifo} onChange={(e) => setFifo(e.target.checked)} /> FIFO</label>
+      <button type="button" disabled={update.isPending || max < 1} onClick={() => update.mutate({ instanceId, name: group.name, maxDeliveryAttempts: max, fifo })} className={buttonClass}>Save</button>
+      <span className="flex-1" />
+      <input aria-label="Type the group name to delete it" placeholder={group.name} value={confirm} onChange={(e) => setConfirm(e.target.value)} className={inputClass} />
+      <button type="button" disabled={confirm !== group.name || del.isPending} onClick={() => del.mutate({ instanceId, name: group.name })} className="rounded-md bg-red-600 px-3 py-1.5 font-medium text-white disabled:opacity-40">Delete group</button>
+      {error && <p role="alert" className="w-full text-red-600">{errorInfo(error).message}</p>}
+    </div>
+  );
+}
+
 export default function GroupDetailPage() {
   const params = useParams<{ id: string; group: string }>();
   const name = decodeURIComponent(params.group);
@@ -86,6 +109,7 @@ export default function GroupDetailPage() {
           </ul>
         )}
       </div>
+      {canOperate && <EditGroup instanceId={params.id} group={group} />}
       {canOperate && <ResetOffset instanceId={params.id} group={name} topics={stats.topics.map((t) => t.topic)} />}
     </section>
   );

@@ -1,0 +1,68 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useParams } from 'next/navigation.js';
+import { useState } from 'react';
+import { useCanOperate } from '../../../../../_components/shell.tsx';
+import { errorInfo, useTRPC } from '../../../../../_components/trpc.tsx';
+import { buttonClass, cardClass, inputClass, PageHeader } from '../../../../../_components/ui.tsx';
+
+const TYPE_ALLOWS: Record<string, string> = {
+  NORMAL: 'accepts normal messages (no message group, no delivery time, no transaction)',
+  FIFO: 'accepts messages with a message group; each group is consumed in order',
+  DELAY: 'accepts messages with a delivery time',
+  TRANSACTION: 'accepts transactional half messages',
+};
+
+export default function TopicDetailPage() {
+  const params = useParams<{ id: string; topic: string }>();
+  const name = decodeURIComponent(params.topic);
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const canOperate = useCanOperate();
+  const detail = useQuery({ ...trpc.topic.get.queryOptions({ instanceId: params.id, name }), refetchInterval: 5_000 });
+  const [queues, setQueues] = useState<number | undefined>(undefined);
+  const [description, setDescription] = useState<string | undefined>(undefined);
+  const update = useMutation(trpc.topic.update.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.topic.pathKey() }) }));
+  if (detail.isPending) return <div className="text-sm text-slate-500">Loading…</div>;
+  if (detail.error) return <div className="text-sm text-red-600">{errorInfo(detail.error).message}</div>;
+  const { topic, stats } = detail.data;
+  return (
+    <section className="space-y-4">
+      <PageHeader crumbs={['Instances', 'Topics', name]} title={name} />
+      <div className={`grid grid-cols-2 gap-4 text-sm md:grid-cols-5 ${cardClass}`}>
+        <div><div className="text-xs text-slate-500">Type</div>{topic.messageType}</div>
+        <div><div className="text-xs text-slate-500">Queues (read / write)</div>{topic.readQueueNums} / {topic.writeQueueNums}</div>
+        <div><div className="text-xs text-slate-500">Permission</div>{topic.perm}</div>
+        <div><div className="text-xs text-slate-500">Messages</div>{stats.messageCount.toLocaleString()}</div>
+        <div><div className="text-xs text-slate-500">Size</div>{(stats.bytes / 1024).toFixed(1)} KiB</div>
+      </div>
+      <p className="text-sm text-slate-500">This {topic.messageType} topic {TYPE_ALLOWS[topic.messageType]}.</p>
+      <div className={cardClass}>
+        <h2 className="mb-2 text-sm font-semibold">Queues</h2>
+        <table className="w-full text-sm">
+          <thead className="text-left text-xs uppercase text-slate-500"><tr><th>Queue</th><th className="text-right">Min offset</th><th className="text-right">Max offset</th><th className="text-right">Messages</th><th>Last message</th></tr></thead>
+          <tbody>
+            {stats.queues.map((q) => (
+              <tr key={q.queueId} className="border-t border-slate-100 dark:border-slate-800">
+                <td>{q.queueId}</td><td className="text-right tabular-nums">{q.minOffset}</td><td className="text-right tabular-nums">{q.maxOffset}</td><td className="text-right tabular-nums">{q.messageCount}</td>
+                <td className="pl-4 text-xs text-slate-500">{q.maxStoreTimestamp ? new Date(q.maxStoreTimestamp).toLocaleString() : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {canOperate && (
+        <form
+          onSubmit={(e) => { e.preventDefault(); update.mutate({ instanceId: params.id, name, ...(queues ? { queueNums: queues } : {}), ...(description !== undefined ? { description } : {}) }); }}
+          className={`flex flex-wrap items-end gap-3 text-sm ${cardClass}`}
+        >
+          <label><span className="block text-xs">Queues</span><input aria-label="Queues" type="number" min={1} max={1024} value={queues ?? topic.readQueueNums} onChange={(e) => setQueues(Number(e.target.value))} className={inputClass} /></label>
+          <label className="flex-1"><span className="block text-xs">Description</span><input aria-label="Description" value={description ?? topic.attributes.description ?? ''} onChange={(e) => setDescription(e.target.value)} className={`w-full ${inputClass}`} /></label>
+          <button type="submit" disabled={update.isPending} className={buttonClass}>Save</button>
+          {update.error && <p role="alert" className="w-full text-red-600">{errorInfo(update.error).message}</p>}
+        </form>
+      )}
+    </section>
+  );
+}
