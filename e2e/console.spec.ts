@@ -134,9 +134,10 @@ test('an admin creates an instance, then a namespace, a topic in it and a group;
   await expect(page.locator('td', { hasText: 'shop' })).toBeVisible();
 
   await page.locator('aside').getByText('topics').click();
+  await page.selectOption('[aria-label="Namespace"]', 'shop');
   await page.fill('[aria-label="Topic name"]', 'carts');
   await page.click('text=Create topic');
-  await page.getByRole('link', { name: 'carts' }).click();
+  await page.getByRole('link', { name: 'shop%carts' }).click();
   await expect(page.getByText('This NORMAL topic accepts normal messages')).toBeVisible();
   await page.fill('[aria-label="Queues"]', '4');
   await page.click('text=Save');

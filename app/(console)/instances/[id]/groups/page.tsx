@@ -5,6 +5,7 @@ import type { inferRouterOutputs } from '@trpc/server';
 import { useParams } from 'next/navigation.js';
 import { useState, type FormEvent } from 'react';
 import { NavLink } from '../../../../_components/nav-link.tsx';
+import { NamespaceFilter } from '../../../../_components/namespace-filter.tsx';
 import { PageTable, type Column, type TableState } from '../../../../_components/page-table.tsx';
 import { useCanOperate } from '../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
@@ -13,7 +14,7 @@ import type { AppRouter } from '../../../../../server/routers/_app.ts';
 
 type GroupRow = inferRouterOutputs<AppRouter>['group']['list']['rows'][number];
 
-function CreateGroup({ instanceId }: { instanceId: string }) {
+function CreateGroup({ instanceId, namespace }: { instanceId: string; namespace: string | undefined }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [name, setName] = useState('');
@@ -24,12 +25,12 @@ function CreateGroup({ instanceId }: { instanceId: string }) {
   const nameErr = name && !/^[A-Za-z0-9_|-]{1,120}$/.test(name) ? "Use letters, digits, '|', '-' or '_' (at most 120)" : '';
   function submit(e: FormEvent): void {
     e.preventDefault();
-    if (name && !nameErr) create.mutate({ instanceId, name, fifo, consumeType, maxDeliveryAttempts });
+    if (name && !nameErr) create.mutate({ instanceId, name, fifo, consumeType, maxDeliveryAttempts, ...(namespace ? { namespace } : {}) });
   }
   return (
     <form onSubmit={submit} className={`grid grid-cols-1 gap-3 text-sm md:grid-cols-5 ${cardClass}`}>
       <label className="md:col-span-2">
-        <span className="font-medium">Name</span>
+        <span className="font-medium">Name{namespace ? ` (in namespace ${namespace})` : ''}</span>
         <input aria-label="Group name" value={name} onChange={(e) => setName(e.target.value)} className={`mt-1 w-full ${inputClass}`} />
         {nameErr && <span className="mt-1 block text-xs text-red-600">{nameErr}</span>}
       </label>
@@ -62,7 +63,8 @@ export default function GroupsPage() {
   const trpc = useTRPC();
   const canOperate = useCanOperate();
   const [state, setState] = useState<TableState>({ page: 1, pageSize: 20, sort: 'name', dir: 'asc', search: '' });
-  const list = useQuery({ ...trpc.group.list.queryOptions({ instanceId: id, ...state }), refetchInterval: 5_000 });
+  const [namespace, setNamespace] = useState<string | undefined>(undefined);
+  const list = useQuery({ ...trpc.group.list.queryOptions({ instanceId: id, ...state, ...(namespace !== undefined ? { namespace } : {}) }), refetchInterval: 5_000 });
   const columns: Column<GroupRow>[] = [
     { key: 'name', header: 'Group', sortable: true, render: (r) => <NavLink href={`/instances/${id}/groups/${encodeURIComponent(r.name)}`} className="font-medium text-indigo-600 dark:text-indigo-400">{r.name}</NavLink> },
     { key: 'consumeType', header: 'Consume type', sortable: true, render: (r) => r.consumeType },
@@ -75,9 +77,10 @@ export default function GroupsPage() {
   return (
     <section className="space-y-4">
       <PageHeader crumbs={['Instances', 'Groups']} title="Consumer groups">
+        <NamespaceFilter instanceId={id} value={namespace} onChange={(v) => { setNamespace(v); setState({ ...state, page: 1 }); }} />
         <SearchBox placeholder="Search groups" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
       </PageHeader>
-      {canOperate && <CreateGroup instanceId={id} />}
+      {canOperate && <CreateGroup instanceId={id} namespace={namespace} />}
       <PageTable columns={columns} rows={list.data?.rows} total={list.data?.total ?? 0} state={state} onState={setState} loading={list.isPending} error={list.error ? errorInfo(list.error).message : undefined} empty="No consumer groups yet." rowKey={(r) => r.name} />
     </section>
   );

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'next/navigation.js';
 import { useState, type FormEvent } from 'react';
 import { NavLink } from '../../../../_components/nav-link.tsx';
+import { NamespaceFilter } from '../../../../_components/namespace-filter.tsx';
 import { PageTable, type Column, type TableState } from '../../../../_components/page-table.tsx';
 import { useCanOperate } from '../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
@@ -26,7 +27,7 @@ function nameError(name: string): string {
   return '';
 }
 
-function CreateTopic({ instanceId }: { instanceId: string }) {
+function CreateTopic({ instanceId, namespace }: { instanceId: string; namespace: string | undefined }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [name, setName] = useState('');
@@ -45,12 +46,12 @@ function CreateTopic({ instanceId }: { instanceId: string }) {
   const err = name ? nameError(name) : '';
   function submit(e: FormEvent): void {
     e.preventDefault();
-    if (!nameError(name)) create.mutate({ instanceId, name, messageType, queueNums, description });
+    if (!nameError(name)) create.mutate({ instanceId, name, messageType, queueNums, description, ...(namespace ? { namespace } : {}) });
   }
   return (
     <form onSubmit={submit} className="grid grid-cols-1 gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm md:grid-cols-5 dark:border-slate-800 dark:bg-slate-900">
       <label className="md:col-span-2">
-        <span className="font-medium">Name</span>
+        <span className="font-medium">Name{namespace ? ` (in namespace ${namespace})` : ''}</span>
         <input aria-label="Topic name" value={name} onChange={(e) => setName(e.target.value)} className="mt-1 w-full rounded-md border border-slate-300 bg-transparent px-2 py-1.5 dark:border-slate-700" />
         {err && <span className="mt-1 block text-xs text-red-600">{err}</span>}
       </label>
@@ -116,7 +117,8 @@ export default function TopicsPage() {
   const trpc = useTRPC();
   const canOperate = useCanOperate();
   const [state, setState] = useState<TableState>({ page: 1, pageSize: 20, sort: 'name', dir: 'asc', search: '' });
-  const list = useQuery({ ...trpc.topic.list.queryOptions({ instanceId: id, ...state }), refetchInterval: 5_000 });
+  const [namespace, setNamespace] = useState<string | undefined>(undefined);
+  const list = useQuery({ ...trpc.topic.list.queryOptions({ instanceId: id, ...state, ...(namespace !== undefined ? { namespace } : {}) }), refetchInterval: 5_000 });
   const instance = useQuery(trpc.instance.get.queryOptions({ instanceId: id }));
   const columns: Column<TopicRow>[] = [
     { key: 'name', header: 'Topic', sortable: true, render: (r) => <NavLink href={`/instances/${id}/topics/${encodeURIComponent(r.name)}`} className="font-medium text-indigo-600 dark:text-indigo-400">{r.name}</NavLink> },
@@ -132,8 +134,10 @@ export default function TopicsPage() {
       <nav className="text-xs text-slate-500">
         Instances / {instance.data?.name ?? '…'} / Topics
       </nav>
-      <div className="flex items-end justify-between">
+      <div className="flex items-end justify-between gap-2">
         <h1 className="text-xl font-semibold">Topics</h1>
+        <span className="flex-1" />
+        <NamespaceFilter instanceId={id} value={namespace} onChange={(v) => { setNamespace(v); setState({ ...state, page: 1 }); }} />
         <input
           placeholder="Search topics"
           value={state.search}
@@ -141,7 +145,7 @@ export default function TopicsPage() {
           className="w-64 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900"
         />
       </div>
-      {canOperate && <CreateTopic instanceId={id} />}
+      {canOperate && <CreateTopic instanceId={id} namespace={namespace} />}
       <PageTable
         columns={columns}
         rows={list.data?.rows}
