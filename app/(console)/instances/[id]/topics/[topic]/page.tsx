@@ -41,7 +41,7 @@ export default function TopicDetailPage() {
       <div className={cardClass}>
         <h2 className="mb-2 text-sm font-semibold">Queues</h2>
         <table className="w-full text-sm">
-          <thead className="text-left text-xs uppercase text-slate-500"><tr><th>Queue</th><th className="text-right">Min offset</th><th className="text-right">Max offset</th><th className="text-right">Messages</th><th>Last message</th></tr></thead>
+          <thead className="text-left text-xs uppercase text-slate-500"><tr><th>Queue</th><th className="text-right">Min offset</th><th className="text-right">Max offset</th><th className="text-right">Messages</th><th className="pl-4">Last message</th></tr></thead>
           <tbody>
             {stats.queues.map((q) => (
               <tr key={q.queueId} className="border-t border-slate-100 dark:border-slate-800">
