@@ -1,7 +1,7 @@
 /** Broker refusals as the official Node.js SDK surfaces them: exception classes and RocketMQ codes. */
-import { BadRequestException, ClientException, FilterExpression, NotFoundException, UnsupportedException } from 'rocketmq-client-nodejs';
+import { BadRequestException, ClientException, FilterExpression, NotFoundException, SimpleConsumer, UnsupportedException } from 'rocketmq-client-nodejs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Fixture } from './sdk-test-helpers.ts';
+import { Fixture, quietLogger } from './sdk-test-helpers.ts';
 
 const KiB = 1024;
 const MAX_BODY = 64 * KiB;
@@ -115,16 +115,35 @@ describe('SDK errors', () => {
     }
   });
 
-  it('a SQL92 subscription is refused at receive with UNSUPPORTED (50500)', async () => {
+  it('a SQL92 subscription receives only matching messages; a malformed one is refused when it subscribes', async () => {
     fx.broker.createTopic({ name: 'jobs' });
     fx.broker.createGroup({ name: 'workers' });
     const consumer = await fx.simpleConsumer('workers', 'jobs', {
       awaitDuration: 1000,
-      subscriptions: new Map([['jobs', new FilterExpression('a > 1', 2)]]),
+      subscriptions: new Map([['jobs', new FilterExpression("priority > 5 AND region IN ('eu', 'us')", 2)]]),
     });
-    const err = await rejection(consumer.receive(1, 5000));
-    expect(err).toBeInstanceOf(UnsupportedException);
-    expect(err).toMatchObject({ code: 50500 });
+    const producer = await fx.producer({ topics: ['jobs'] });
+    const sends: [string, string][] = [['9', 'eu'], ['1', 'eu'], ['7', 'ap'], ['8', 'us']];
+    for (const [priority, region] of sends) {
+      await producer.send({ topic: 'jobs', body: Buffer.from(`${priority}-${region}`), properties: new Map([['priority', priority], ['region', region]]) });
+    }
+    const got: string[] = [];
+    for (let i = 0; i < 4 && got.length < 2; i++) for (const m of await consumer.receive(10, 15_000)) got.push(m.body.toString());
+    expect(got.sort()).toEqual(['8-us', '9-eu']);
+
+    const bad = new SimpleConsumer({
+      endpoints: fx.endpoints,
+      namespace: '',
+      logger: quietLogger,
+      consumerGroup: 'workers',
+      subscriptions: new Map([['jobs', new FilterExpression('priority >', 2)]]),
+      awaitDuration: 1000,
+    });
+    const err = (await rejection(bad.startup())) as Error & { cause?: { code?: number; message?: string } };
+    expect(err.cause).toBeInstanceOf(BadRequestException);
+    expect(err.cause).toMatchObject({ code: 40010 });
+    expect(err.cause?.message).toContain('position');
+    await bad.shutdown().catch(() => undefined);
   });
 
   it('a consumer receiving after the broker went away gets a transport error, not a hang', async () => {

@@ -1,7 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Broker } from '../../server/broker/broker.ts';
 import { isBrokerError } from '../../server/broker/errors.ts';
-import { parseTagExpression, tagFilter } from '../../server/broker/filter/tag.ts';
+import { subscriptionFilter } from '../../server/broker/filter/subscription.ts';
+import { parseTagExpression } from '../../server/broker/filter/tag.ts';
 import { logger } from '../../server/broker/logger.ts';
 import type { Group, MessageType } from '../../server/broker/model.ts';
 import { unwrapName } from '../../server/broker/names.ts';
@@ -98,8 +99,7 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
 
   function filterOf(expr: FilterExpression | null | undefined): ReadFilter | undefined {
     if (!expr) return undefined;
-    if (expr.type === 'SQL') throw new ProtocolError('UNSUPPORTED', 'SQL92 filter expressions are not supported by this broker yet');
-    return tagFilter(parseTagExpression(expr.expression));
+    return subscriptionFilter(expr.type === 'SQL' ? 'SQL' : 'TAG', expr.expression);
   }
 
   function subscriptionsOf(ctx: CallContext, s: Settings): ClientSubscription[] {
@@ -120,6 +120,8 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
     }
     if (s.pub_sub === 'subscription' && s.subscription) {
       const subs = subscriptionsOf(ctx, s);
+      // A bad expression is refused when the consumer subscribes, not at its first receive.
+      for (const sub of subs) subscriptionFilter(sub.filterType, sub.expression);
       let g: Group | undefined;
       try {
         g = group(ctx, s.subscription.group);

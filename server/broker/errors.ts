@@ -21,6 +21,7 @@ export type BrokerErrorCode =
   | 'DATA_DIR_LOCKED'
   | 'INVALID_RECEIPT_HANDLE'
   | 'TOO_MANY_REQUESTS'
+  | 'INVALID_FILTER'
   | 'CORRUPT_DATA';
 
 export class BrokerError extends Error {
