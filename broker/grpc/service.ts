@@ -276,6 +276,7 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
             maxMessages: batch,
             invisibleMs,
             waitMs: pollMs(call, toMs(req.long_polling_timeout)),
+            ...(ctx.clientId ? { clientId: ctx.clientId } : {}),
             ...(filter ? { filter } : {}),
             signal,
           });

@@ -23,6 +23,8 @@ export interface ReceiveRequest {
   invisibleMs: number;
   /** How long to hold the request open when nothing is deliverable (long polling). */
   waitMs: number;
+  /** The consumer client; broadcasting groups keep progress per client. */
+  clientId?: string;
   /** Only this queue (FIFO push consumers poll queue by queue); all readable queues when undefined. */
   queueId?: number;
   filter?: ReadFilter;
@@ -35,6 +37,14 @@ export interface ReceivedMessage {
   /** 1 for the first delivery. */
   deliveryAttempt: number;
   invisibleUntil: number;
+}
+
+/** Joins a broadcasting group and a client id into the name its progress is kept under. */
+const BROADCAST_SEP = '\u0001';
+
+/** Whether progress kept under `stateGroup` belongs to `group` (itself, or one of its broadcast clients). */
+function belongsTo(stateGroup: string, group: string): boolean {
+  return stateGroup === group || stateGroup.startsWith(`${group}${BROADCAST_SEP}`);
 }
 
 /** Outstanding messages per group queue; past it the queue hands out nothing new until some are acked. */
@@ -83,11 +93,16 @@ export class PopService {
     const first = (this.rotation.get(rotKey) ?? 0) % Math.max(queueCount, 1);
     this.rotation.set(rotKey, first + 1);
     const now = Date.now();
+    // Broadcasting: every client has its own progress and starts at the end of the queues when first seen.
+    const broadcast = group.consumeType === 'BROADCASTING' && !!req.clientId;
+    const stateGroup = broadcast ? `${req.group}${BROADCAST_SEP}${req.clientId}` : req.group;
     const queueIds = req.queueId !== undefined ? [req.queueId] : Array.from({ length: queueCount }, (_, i) => (first + i) % queueCount);
     for (const queueId of queueIds) {
       if (out.length >= req.maxMessages) break;
-      const key = popKey(req.group, req.topic, queueId);
-      const state = this.state.get(key) ?? this.state.init(key, this.host.startOffset(req.group, req.topic, queueId));
+      const key = popKey(stateGroup, req.topic, queueId);
+      const state =
+        this.state.get(key) ??
+        this.state.init(key, broadcast ? this.host.store.maxOffset(req.topic, queueId) : this.host.startOffset(req.group, req.topic, queueId));
       this.skipDeleted(req.topic, queueId, key, state);
       this.redeliverExpired(req, group, key, state, now, out);
       // FIFO: a queue hands out nothing new while any of its messages is in flight, so each message group
@@ -157,13 +172,13 @@ export class PopService {
   }
 
   private received(req: ReceiveRequest, key: string, message: StoredMessage, f: { attempt: number; visibleAt: number; seq: number }): ReceivedMessage {
-    const { queueId } = splitPopKey(key);
+    const { group, queueId } = splitPopKey(key);
     this.deliveredCount++;
     return {
       message,
       deliveryAttempt: f.attempt,
       invisibleUntil: f.visibleAt,
-      receiptHandle: this.handles.encode({ group: req.group, topic: req.topic, queueId, offset: message.queueOffset, seq: f.seq }),
+      receiptHandle: this.handles.encode({ group, topic: req.topic, queueId, offset: message.queueOffset, seq: f.seq }),
     };
   }
 
@@ -177,10 +192,10 @@ export class PopService {
   /** Validates a handle against the current delivery of its message; stale or foreign handles are refused. */
   private resolve(group: string, topic: string, handle: string) {
     const h = this.handles.decode(handle);
-    if (h.group !== group || h.topic !== topic) {
+    if (!belongsTo(h.group, group) || h.topic !== topic) {
       throw new BrokerError('INVALID_RECEIPT_HANDLE', `The receipt handle belongs to group "${h.group}" and topic "${h.topic}"`);
     }
-    const key = popKey(group, topic, h.queueId);
+    const key = popKey(h.group, topic, h.queueId);
     const state = this.state.get(key);
     const f = state?.inflight.get(h.offset);
     if (!state || !f || f.seq !== h.seq) {
@@ -189,7 +204,7 @@ export class PopService {
         'The receipt handle is stale: the message was already acknowledged or delivered again since',
       );
     }
-    return { key, state, f, queueId: h.queueId, offset: h.offset };
+    return { key, state, f, queueId: h.queueId, offset: h.offset, stateGroup: h.group };
   }
 
   ack(group: string, topic: string, handle: string): void {
@@ -204,14 +219,14 @@ export class PopService {
    * negative acknowledgement) is stretched to the group's back-off for the attempt.
    */
   changeInvisibleDuration(group: string, topic: string, handle: string, invisibleMs: number): { receiptHandle: string; visibleAt: number } {
-    const { key, state, f, queueId, offset } = this.resolve(group, topic, handle);
+    const { key, state, f, queueId, offset, stateGroup } = this.resolve(group, topic, handle);
     const delay = invisibleMs > 0 ? invisibleMs : retryDelayMs(this.host.getGroup(group).retryPolicy, f.attempt);
     const next = { attempt: f.attempt, visibleAt: Date.now() + delay, seq: this.state.nextSeq() };
     this.state.setInflight(key, state, offset, next);
     this.earliestVisible.set(key, Math.min(this.earliestVisible.get(key) ?? Number.POSITIVE_INFINITY, next.visibleAt));
     this.state.commit();
     this.wakeLater(topic, delay);
-    return { receiptHandle: this.handles.encode({ group, topic, queueId, offset, seq: next.seq }), visibleAt: next.visibleAt };
+    return { receiptHandle: this.handles.encode({ group: stateGroup, topic, queueId, offset, seq: next.seq }), visibleAt: next.visibleAt };
   }
 
   /**
@@ -250,7 +265,7 @@ export class PopService {
   forget(match: { group?: string; topic?: string }): void {
     for (const key of [...this.state.queues.keys()]) {
       const k = splitPopKey(key);
-      if ((match.group && k.group === match.group) || (match.topic && k.topic === match.topic)) {
+      if ((match.group && belongsTo(k.group, match.group)) || (match.topic && k.topic === match.topic)) {
         this.state.drop(key);
         this.earliestVisible.delete(key);
       }
@@ -263,7 +278,7 @@ export class PopService {
     let n = 0;
     for (const [key, s] of this.state.queues) {
       const k = splitPopKey(key);
-      if (k.group === group && (topic === undefined || k.topic === topic)) n += s.inflight.size;
+      if (belongsTo(k.group, group) && (topic === undefined || k.topic === topic)) n += s.inflight.size;
     }
     return n;
   }
