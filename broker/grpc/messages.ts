@@ -4,6 +4,7 @@ import type { MessageType } from '../../server/broker/model.ts';
 import { hasControlChars, unwrapName } from '../../server/broker/names.ts';
 import type { ReceivedMessage } from '../../server/broker/consume/pop-service.ts';
 import type { StoredMessage } from '../../server/broker/store/message-store.ts';
+import { TimerProperty } from '../../server/broker/timer/timer-service.ts';
 import { ProtocolError } from './status.ts';
 import { duration, timestamp, toMs, type WireMessage } from './wire.ts';
 
@@ -60,6 +61,8 @@ export function toPutMessage(m: WireMessage, topic: string, maxBodySize: number,
     bornHost: sys.born_host || bornHostFallback,
   };
   if (tag !== undefined) put.tag = tag;
+  const deliverAt = toMs(sys.delivery_timestamp);
+  if (deliverAt !== undefined) put.deliverAt = deliverAt;
   if (group !== undefined) put.messageGroup = group;
   if (sys.trace_context) put.traceContext = sys.trace_context;
   return put;
@@ -92,6 +95,8 @@ export function toWireMessage(m: StoredMessage, storeHost: string, delivery?: Re
   if (m.tag) sys.tag = m.tag;
   const group = p[SystemProperty.MESSAGE_GROUP];
   if (group !== undefined) sys.message_group = group;
+  const deliverAt = p[TimerProperty.DELIVER_AT];
+  if (deliverAt) sys.delivery_timestamp = timestamp(Number(deliverAt));
   const trace = p[SystemProperty.TRACE_CONTEXT];
   if (trace) sys.trace_context = trace;
   if (delivery) {

@@ -193,7 +193,7 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
         try {
           const name = topicName(ctx, m.topic);
           const put = toPutMessage(m, name, broker.options.maxMessageSize, ctx.host);
-          if (put.messageType === 'DELAY' || put.messageType === 'TRANSACTION') {
+          if (put.messageType === 'TRANSACTION') {
             throw new ProtocolError('UNSUPPORTED', `${put.messageType} messages are not supported by this broker yet`);
           }
           if (opts.autoCreate && !broker.catalog.topics.has(name)) {
@@ -212,6 +212,7 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
           try {
             const r = await broker.put(put);
             entries[index]!.offset = r.queueOffset;
+            entries[index]!.recall_handle = r.recallHandle ?? '';
           } catch (e) {
             entries[index]!.status = toStatus(e, { rpc: 'SendMessage', kind: 'topic' });
           }
@@ -419,8 +420,9 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
       })();
     },
 
-    RecallMessage: unary('RecallMessage', 'topic', () => {
-      throw new ProtocolError('UNSUPPORTED', 'Recalling scheduled messages is not supported by this broker yet');
+    RecallMessage: unary<{ topic: Resource | null; recall_handle: string }>('RecallMessage', 'topic', (req) => {
+      if (!req.recall_handle) throw new ProtocolError('BAD_REQUEST', 'recall_handle is empty');
+      return { status: OK, message_id: broker.recall(req.recall_handle) };
     }),
 
     SyncLiteSubscription: unary('SyncLiteSubscription', undefined, () => {

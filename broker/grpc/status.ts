@@ -77,6 +77,7 @@ const BY_FIELD: Record<string, Code> = {
   keys: 'ILLEGAL_MESSAGE_KEY',
   properties: 'ILLEGAL_MESSAGE_PROPERTY_KEY',
   offset: 'ILLEGAL_OFFSET',
+  deliverAt: 'ILLEGAL_DELIVERY_TIME',
 };
 
 /** Maps any error to a protocol status; unexpected ones are logged and reported as internal errors. */

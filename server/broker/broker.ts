@@ -6,6 +6,7 @@ import { Catalog, type GroupInput, type GroupPatch, type ListFilter, type TopicI
 import { OffsetStore } from './consume/offset-store.ts';
 import { PopService, type ReceivedMessage, type ReceiveRequest } from './consume/pop-service.ts';
 import { PopStateStore } from './consume/pop-state.ts';
+import { TimerService } from './timer/timer-service.ts';
 import { ReceiptHandles } from './consume/receipt-handle.ts';
 import { BrokerError } from './errors.ts';
 import { writeFileAtomic } from './json-file.ts';
@@ -39,6 +40,8 @@ export interface BrokerOptions {
   indexSlots?: number;
   indexEntries?: number;
   checkpointIntervalMs?: number;
+  /** Furthest ahead a scheduled message may be due (default 40 days). */
+  maxDelayMs?: number;
 }
 
 /** Property keys the engine reserves for itself; user properties may not start with `__`. */
@@ -70,7 +73,12 @@ export interface PutMessage {
   bornTimestamp?: number;
   bornHost?: string;
   traceContext?: string;
+  /** Delivery time (ms since epoch) for DELAY topics: the message becomes visible then, to the second. */
+  deliverAt?: number;
 }
+
+/** A put's result; scheduled messages also get a handle to recall them before they fire. */
+export type BrokerPutResult = PutResult & { recallHandle?: string };
 
 export interface TopicStats {
   topic: string;
@@ -121,6 +129,7 @@ const DEFAULTS = {
   indexSlots: 500_000,
   indexEntries: 1_000_000,
   checkpointIntervalMs: 1000,
+  maxDelayMs: 40 * 24 * 3_600_000,
 };
 
 function invalid(field: string, message: string): BrokerError {
@@ -136,6 +145,7 @@ export class Broker {
   readonly catalog: Catalog;
   readonly offsets: OffsetStore;
   readonly pop: PopService;
+  readonly timer: TimerService;
   private readonly popState: PopStateStore;
   private readonly roundRobin = new Map<string, number>();
   private readonly retentionTimer: NodeJS.Timeout;
@@ -163,7 +173,32 @@ export class Broker {
       this.popState,
       new ReceiptHandles(loadSecret(meta)),
     );
+    this.timer = new TimerService(
+      { store, firedInput: (m, realTopic) => this.firedInput(m, realTopic) },
+      path.join(options.dataDir, 'timer'),
+    );
+    this.timer.start();
     this.retentionTimer = setInterval(() => void this.runRetention(), options.retentionCheckIntervalMs).unref();
+  }
+
+  /** The copy of a due scheduled message stored in its real topic (undefined if that topic was deleted). */
+  private firedInput(m: StoredMessage, realTopic: string): StoreInput | undefined {
+    const topic = this.catalog.topics.get(realTopic);
+    if (!topic) return undefined;
+    return {
+      topic: topic.name,
+      generation: this.store.topicGeneration(topic.name),
+      queueId: this.selectQueue(topic, {}),
+      messageId: m.messageId,
+      body: m.body,
+      tag: m.tag,
+      keys: m.keys,
+      properties: m.properties,
+      bornTimestamp: m.bornTimestamp,
+      bornHost: m.bornHost,
+      sysFlag: 0,
+      reconsumeTimes: 0,
+    };
   }
 
   static async open(options: BrokerOptions): Promise<Broker> {
@@ -194,6 +229,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.retentionTimer);
+      await this.timer.close();
       this.pop.wakeAll();
       await this.store.close();
       this.popState.close();
@@ -259,18 +295,28 @@ export class Broker {
 
   // ---- produce ----
 
-  async put(message: PutMessage): Promise<PutResult> {
+  async put(message: PutMessage): Promise<BrokerPutResult> {
     const [result] = await this.putBatch([message]);
     return result!;
   }
 
-  /** Stores messages (of any topics) in one group commit; all are validated before any is written. */
-  putBatch(messages: readonly PutMessage[]): Promise<PutResult[]> {
-    try {
-      return this.store.put(messages.map((m) => this.prepare(m)));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  /**
+   * Stores messages (of any topics) in one group commit; all are validated before any is written. Messages
+   * with a future delivery time go to the timer instead and come back with a recall handle.
+   */
+  async putBatch(messages: readonly PutMessage[]): Promise<BrokerPutResult[]> {
+    const inputs = messages.map((m) => this.prepare(m));
+    const now = Date.now();
+    const scheduled = messages.map((m) => (m.deliverAt !== undefined && m.deliverAt > now ? m.deliverAt : undefined));
+    const immediate = inputs.filter((_, i) => scheduled[i] === undefined);
+    const stored = immediate.length > 0 ? await this.store.put(immediate) : [];
+    let next = 0;
+    return Promise.all(inputs.map((input, i) => (scheduled[i] === undefined ? stored[next++]! : this.timer.schedule(input, scheduled[i]!))));
+  }
+
+  /** Cancels a scheduled message that has not fired yet. */
+  recall(recallHandle: string): string {
+    return this.timer.recall(recallHandle);
   }
 
   private prepare(m: PutMessage): StoreInput {
@@ -310,6 +356,15 @@ export class Broker {
       propBytes += Buffer.byteLength(k) + Buffer.byteLength(v);
     }
     if (propBytes > MAX_PROPERTIES_BYTES) throw invalid('properties', `Properties, tag and keys exceed ${MAX_PROPERTIES_BYTES} bytes`);
+    if (m.deliverAt !== undefined) {
+      if (!Number.isFinite(m.deliverAt)) throw invalid('deliverAt', 'Delivery time must be a timestamp');
+      if (m.deliverAt - Date.now() > this.options.maxDelayMs) {
+        throw invalid('deliverAt', `Delivery time ${new Date(m.deliverAt).toISOString()} is more than ${Math.round(this.options.maxDelayMs / 86_400_000)} days ahead, the limit of this instance`);
+      }
+      if (topic.messageType !== 'DELAY') {
+        throw new BrokerError('MESSAGE_TYPE_MISMATCH', `Topic "${topic.name}" is a ${topic.messageType} topic; only DELAY topics accept a delivery time`);
+      }
+    }
     if (m.messageGroup !== undefined) properties[SystemProperty.MESSAGE_GROUP] = m.messageGroup;
     if (m.traceContext) properties[SystemProperty.TRACE_CONTEXT] = m.traceContext;
     properties[SystemProperty.MESSAGE_TYPE] = m.messageType ?? topic.messageType;
@@ -333,7 +388,7 @@ export class Broker {
     };
   }
 
-  private selectQueue(topic: Topic, m: PutMessage): number {
+  private selectQueue(topic: Topic, m: Pick<PutMessage, 'queueId' | 'messageGroup'>): number {
     if (m.queueId !== undefined) {
       if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId >= topic.writeQueueNums) {
         throw new BrokerError('QUEUE_NOT_FOUND', `Topic "${topic.name}" has no writable queue ${m.queueId} (0-${topic.writeQueueNums - 1})`);

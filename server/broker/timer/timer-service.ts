@@ -1,0 +1,171 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { BrokerError } from '../errors.ts';
+import { readJson, writeJsonAtomic } from '../json-file.ts';
+import { logger } from '../logger.ts';
+import type { MessageStore, PutResult, StoreInput, StoredMessage } from '../store/message-store.ts';
+import { EntryState, minuteOf, TimerBuckets, type TimerEntry } from './buckets.ts';
+
+/** Scheduled messages wait in the commit log under this internal topic until they fire. */
+export const TIMER_TOPIC = 'rmq_sys_timer';
+export const TimerProperty = {
+  REAL_TOPIC: '__REAL_TOPIC',
+  DELIVER_AT: '__DELIVER_AT',
+  /** On a fired copy: the commit-log offset of the scheduled record (detects a double fire after a crash). */
+  ORIGIN: '__TIMER_ORIGIN',
+} as const;
+
+export interface TimerHost {
+  readonly store: MessageStore;
+  /** The fired copy of a scheduled message, ready to store in its real topic; undefined when the topic is gone. */
+  firedInput(message: StoredMessage, realTopic: string): StoreInput | undefined;
+}
+
+const TICK_MS = 100;
+const FiringSchema = z.array(z.tuple([z.number(), z.number()]));
+
+/** A recall handle names the bucket entry and the message it must hold. */
+function encodeRecall(minute: number, index: number, messageId: string): string {
+  return Buffer.from(JSON.stringify([minute, index, messageId])).toString('base64url');
+}
+
+/**
+ * Delay / scheduled delivery. A scheduled message is appended to the commit log (internal topic) and indexed
+ * in a per-minute bucket file; a 100 ms tick fires what is due, in due order, by storing a copy in the real
+ * topic. Messages due while the broker was down fire at once on start. A marker file lists the batch being
+ * fired, so a crash mid-batch neither loses nor double-fires a message.
+ */
+export class TimerService {
+  private readonly buckets: TimerBuckets;
+  private readonly firingFile: string;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  /** Messages fired since open. */
+  firedCount = 0;
+
+  constructor(
+    private readonly host: TimerHost,
+    dir: string,
+  ) {
+    this.buckets = new TimerBuckets(path.join(dir, 'buckets'));
+    this.firingFile = path.join(dir, 'firing.json');
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), TICK_MS).unref();
+  }
+
+  async schedule(input: StoreInput, dueAt: number): Promise<PutResult & { recallHandle: string }> {
+    const [stored] = await this.host.store.put([
+      {
+        ...input,
+        topic: TIMER_TOPIC,
+        generation: this.host.store.topicGeneration(TIMER_TOPIC),
+        queueId: 0,
+        properties: { ...input.properties, [TimerProperty.REAL_TOPIC]: input.topic, [TimerProperty.DELIVER_AT]: String(dueAt) },
+      },
+    ]);
+    const size = this.host.store.readAt(stored!.physicalOffset)?.size ?? 0;
+    const { minute, index } = this.buckets.add(dueAt, stored!.physicalOffset, size);
+    return { ...stored!, topic: input.topic, queueId: -1, queueOffset: -1, recallHandle: encodeRecall(minute, index, input.messageId) };
+  }
+
+  /** Cancels a scheduled message that has not fired; clear errors when it fired, was recalled, or is unknown. */
+  recall(handle: string): string {
+    let parsed: [number, number, string];
+    try {
+      parsed = z.tuple([z.number().int(), z.number().int(), z.string()]).parse(JSON.parse(Buffer.from(handle, 'base64url').toString()));
+    } catch {
+      throw new BrokerError('MESSAGE_NOT_FOUND', 'The recall handle is malformed');
+    }
+    const [minute, index, messageId] = parsed;
+    const entry = this.buckets.read(minute)[index];
+    const message = entry ? this.host.store.readAt(entry.physicalOffset) : undefined;
+    if (!entry || message?.messageId !== messageId) {
+      throw new BrokerError('MESSAGE_NOT_FOUND', `No scheduled message ${messageId} matches this recall handle (it may have been delivered and expired)`);
+    }
+    if (entry.state === EntryState.FIRED || entry.state === EntryState.FIRING) {
+      throw new BrokerError('MESSAGE_NOT_FOUND', `Message ${messageId} was already delivered at ${new Date(entry.dueAt).toISOString()}`);
+    }
+    if (entry.state === EntryState.RECALLED) throw new BrokerError('MESSAGE_NOT_FOUND', `Message ${messageId} was already recalled`);
+    this.buckets.setState(minute, index, EntryState.RECALLED);
+    return messageId;
+  }
+
+  /** Pending scheduled messages per due minute (for the console's histogram). */
+  pending(): { minute: number; count: number; nextDueAt: number | null }[] {
+    return [...this.buckets.minutes]
+      .sort((a, b) => a - b)
+      .map((minute) => {
+        const waiting = this.buckets.read(minute).filter((e) => e.state === EntryState.PENDING);
+        return { minute, count: waiting.length, nextDueAt: waiting.length ? Math.min(...waiting.map((e) => e.dueAt)) : null };
+      })
+      .filter((b) => b.count > 0);
+  }
+
+  tick(): Promise<void> {
+    this.ticking ??= this.fireDue().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async fireDue(): Promise<void> {
+    try {
+      await this.finishInterruptedBatch();
+      const now = Date.now();
+      for (const minute of [...this.buckets.minutes].filter((m) => m <= minuteOf(now)).sort((a, b) => a - b)) {
+        const entries = this.buckets.read(minute);
+        const due = entries.filter((e) => e.state === EntryState.PENDING && e.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt || a.index - b.index);
+        if (due.length > 0) await this.fire(due);
+        if (minute < minuteOf(now) && entries.every((e) => e.state !== EntryState.PENDING || due.includes(e))) this.buckets.drop(minute);
+      }
+    } catch (e) {
+      logger.error({ event: 'timer.fire_failed', err: (e as Error).message }, 'firing scheduled messages failed; retrying');
+    }
+  }
+
+  private async fire(due: TimerEntry[]): Promise<void> {
+    writeJsonAtomic(this.firingFile, due.map((e) => [e.minute, e.index]));
+    const inputs: StoreInput[] = [];
+    for (const e of due) {
+      const input = this.firedInputOf(e);
+      if (input) inputs.push(input);
+    }
+    if (inputs.length > 0) await this.host.store.put(inputs);
+    for (const e of due) this.buckets.setState(e.minute, e.index, EntryState.FIRED);
+    this.firedCount += inputs.length;
+    writeJsonAtomic(this.firingFile, []);
+  }
+
+  private firedInputOf(e: TimerEntry): StoreInput | undefined {
+    const m = this.host.store.readAt(e.physicalOffset);
+    const realTopic = m?.properties[TimerProperty.REAL_TOPIC];
+    if (!m || !realTopic) return undefined;
+    const input = this.host.firedInput(m, realTopic);
+    if (!input) return undefined;
+    const properties: Record<string, string> = { ...input.properties, [TimerProperty.ORIGIN]: String(e.physicalOffset) };
+    delete properties[TimerProperty.REAL_TOPIC];
+    return { ...input, properties };
+  }
+
+  /** After a crash mid-batch: fire what of that batch did not reach its topic, skip what did. */
+  private async finishInterruptedBatch(): Promise<void> {
+    const parsed = FiringSchema.safeParse(readJson(this.firingFile));
+    if (!parsed.success || parsed.data.length === 0) return;
+    const redo: TimerEntry[] = [];
+    for (const [minute, index] of parsed.data) {
+      const e = this.buckets.read(minute)[index];
+      if (!e || e.state !== EntryState.PENDING) continue;
+      const original = this.host.store.readAt(e.physicalOffset);
+      const copy = original ? this.host.store.lookupById(original.messageId) : undefined;
+      if (copy && copy.properties[TimerProperty.ORIGIN] === String(e.physicalOffset)) this.buckets.setState(minute, index, EntryState.FIRED);
+      else redo.push(e);
+    }
+    if (redo.length > 0) await this.fire(redo);
+    else writeJsonAtomic(this.firingFile, []);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+  }
+}
