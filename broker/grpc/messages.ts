@@ -63,6 +63,8 @@ export function toPutMessage(m: WireMessage, topic: string, maxBodySize: number,
   if (tag !== undefined) put.tag = tag;
   const deliverAt = toMs(sys.delivery_timestamp);
   if (deliverAt !== undefined) put.deliverAt = deliverAt;
+  const checkAfter = toMs(sys.orphaned_transaction_recovery_duration);
+  if (checkAfter !== undefined) put.transactionCheckAfterMs = checkAfter;
   if (group !== undefined) put.messageGroup = group;
   if (sys.trace_context) put.traceContext = sys.trace_context;
   return put;

@@ -4,6 +4,7 @@ import type { Broker } from '../../server/broker/broker.ts';
 import { logger } from '../../server/broker/logger.ts';
 import { ClientRegistry } from './clients.ts';
 import { Renewals } from './renewals.ts';
+import { toWireMessage } from './messages.ts';
 import { messagingService } from './proto.ts';
 import { createHandlers } from './service.ts';
 import type { Endpoints } from './wire.ts';
@@ -29,6 +30,7 @@ export class GrpcEndpoint {
   private renewals: Renewals | undefined;
   private constructor(
     private readonly server: grpc.Server,
+    private readonly broker: Broker,
     readonly port: number,
     readonly host: string,
   ) {}
@@ -41,7 +43,7 @@ export class GrpcEndpoint {
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    const endpoint = new GrpcEndpoint(server, port, host);
+    const endpoint = new GrpcEndpoint(server, opts.broker, port, host);
     const pushInvisibleMs = opts.pushInvisibleMs ?? 60_000;
     endpoint.renewals = new Renewals(opts.broker, endpoint.clients, pushInvisibleMs);
     const advertised: Endpoints = {
@@ -63,6 +65,14 @@ export class GrpcEndpoint {
         shutdown: endpoint.shutdown.signal,
       }),
     );
+    // Transaction check-backs go to a live producer of the topic over its telemetry stream.
+    opts.broker.setCheckBackHandler((half, realTopic, transactionId) => {
+      const streams = endpoint.clients.producerStreams(realTopic);
+      const stream = streams[Math.floor(Math.random() * streams.length)];
+      if (!stream) return false;
+      stream.write({ recover_orphaned_transaction_command: { message: toWireMessage({ ...half, topic: realTopic }, ''), transaction_id: transactionId } });
+      return true;
+    });
     logger.info({ event: 'grpc.start', port, host }, 'gRPC endpoint listening');
     return endpoint;
   }
@@ -70,6 +80,7 @@ export class GrpcEndpoint {
   /** Stops accepting calls, lets in-flight ones finish (long polls are answered early), then closes. */
   async close(graceMs = 5000): Promise<void> {
     this.shutdown.abort();
+    this.broker.setCheckBackHandler(undefined);
     this.renewals?.close();
     this.clients.closeAll();
     await new Promise<void>((resolve) => {

@@ -193,9 +193,6 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
         try {
           const name = topicName(ctx, m.topic);
           const put = toPutMessage(m, name, broker.options.maxMessageSize, ctx.host);
-          if (put.messageType === 'TRANSACTION') {
-            throw new ProtocolError('UNSUPPORTED', `${put.messageType} messages are not supported by this broker yet`);
-          }
           if (opts.autoCreate && !broker.catalog.topics.has(name)) {
             const { namespace, name: bare } = unwrapName(name);
             ensureNamespace(namespace);
@@ -213,6 +210,7 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
             const r = await broker.put(put);
             entries[index]!.offset = r.queueOffset;
             entries[index]!.recall_handle = r.recallHandle ?? '';
+            entries[index]!.transaction_id = r.transactionId ?? '';
           } catch (e) {
             entries[index]!.status = toStatus(e, { rpc: 'SendMessage', kind: 'topic' });
           }
@@ -352,9 +350,13 @@ export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImpleme
       return { status: OK };
     }),
 
-    EndTransaction: unary<{ transaction_id: string }>('EndTransaction', 'topic', (req) => {
+    EndTransaction: unary<{ transaction_id: string; message_id: string; resolution: string }>('EndTransaction', 'topic', async (req) => {
       if (!req.transaction_id?.trim()) throw new ProtocolError('INVALID_TRANSACTION_ID', 'transaction_id is blank');
-      throw new ProtocolError('UNSUPPORTED', 'Transactional messages are not supported by this broker yet');
+      if (req.resolution !== 'COMMIT' && req.resolution !== 'ROLLBACK') {
+        throw new ProtocolError('BAD_REQUEST', `resolution must be COMMIT or ROLLBACK, got ${req.resolution || 'none'}`);
+      }
+      await broker.endTransaction(req.transaction_id, req.message_id, req.resolution);
+      return { status: OK };
     }),
 
     QueryOffset: unary<{ message_queue: MessageQueue | null; query_offset_policy: string; timestamp?: { seconds: number; nanos: number } | null }>(

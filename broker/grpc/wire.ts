@@ -94,6 +94,7 @@ export interface TelemetryCommand {
   settings?: Settings | null;
   thread_stack_trace?: { nonce: string; thread_stack_trace?: string } | null;
   verify_message_result?: { nonce: string } | null;
+  recover_orphaned_transaction_command?: { message: WireMessage; transaction_id: string } | null;
 }
 
 export interface Status {

@@ -7,6 +7,7 @@ import { OffsetStore } from './consume/offset-store.ts';
 import { PopService, type ReceivedMessage, type ReceiveRequest } from './consume/pop-service.ts';
 import { PopStateStore } from './consume/pop-state.ts';
 import { TimerService } from './timer/timer-service.ts';
+import { TxnProperty, TxnService, type Resolution, type TxnState } from './txn/txn-service.ts';
 import { ReceiptHandles } from './consume/receipt-handle.ts';
 import { BrokerError } from './errors.ts';
 import { writeFileAtomic } from './json-file.ts';
@@ -42,6 +43,10 @@ export interface BrokerOptions {
   checkpointIntervalMs?: number;
   /** Furthest ahead a scheduled message may be due (default 40 days). */
   maxDelayMs?: number;
+  /** Transaction check-back cadence (RocketMQ: first after 6 s, then every 30 s, 15 times, then rollback). */
+  txnFirstCheckMs?: number;
+  txnCheckIntervalMs?: number;
+  txnMaxChecks?: number;
 }
 
 /** Property keys the engine reserves for itself; user properties may not start with `__`. */
@@ -75,10 +80,18 @@ export interface PutMessage {
   traceContext?: string;
   /** Delivery time (ms since epoch) for DELAY topics: the message becomes visible then, to the second. */
   deliverAt?: number;
+  /** TRANSACTION messages: how old the half message must be before the first check-back. */
+  transactionCheckAfterMs?: number;
 }
 
-/** A put's result; scheduled messages also get a handle to recall them before they fire. */
-export type BrokerPutResult = PutResult & { recallHandle?: string };
+/**
+ * A put's result; scheduled messages also get a handle to recall them before they fire, transactional ones
+ * the id to end their transaction with.
+ */
+export type BrokerPutResult = PutResult & { recallHandle?: string; transactionId?: string };
+
+/** Asks a live producer to resolve a transaction (set by the gRPC endpoint); false when none is connected. */
+export type CheckBackHandler = (half: StoredMessage, realTopic: string, transactionId: string) => boolean;
 
 export interface TopicStats {
   topic: string;
@@ -130,6 +143,9 @@ const DEFAULTS = {
   indexEntries: 1_000_000,
   checkpointIntervalMs: 1000,
   maxDelayMs: 40 * 24 * 3_600_000,
+  txnFirstCheckMs: 6_000,
+  txnCheckIntervalMs: 30_000,
+  txnMaxChecks: 15,
 };
 
 function invalid(field: string, message: string): BrokerError {
@@ -146,6 +162,8 @@ export class Broker {
   readonly offsets: OffsetStore;
   readonly pop: PopService;
   readonly timer: TimerService;
+  readonly txn: TxnService;
+  private checkBackHandler: CheckBackHandler | undefined;
   private readonly popState: PopStateStore;
   private readonly roundRobin = new Map<string, number>();
   private readonly retentionTimer: NodeJS.Timeout;
@@ -173,16 +191,33 @@ export class Broker {
       this.popState,
       new ReceiptHandles(loadSecret(meta)),
     );
-    this.timer = new TimerService(
-      { store, firedInput: (m, realTopic) => this.firedInput(m, realTopic) },
-      path.join(options.dataDir, 'timer'),
+    this.timer = new TimerService({ store, firedInput: (m, realTopic) => this.copyToTopic(m, realTopic) }, path.join(options.dataDir, 'timer'));
+    this.txn = new TxnService(
+      {
+        store,
+        committedInput: (m, realTopic) => this.copyToTopic(m, realTopic),
+        checkBack: (half, transactionId) => {
+          const realTopic = half.properties[TxnProperty.REAL_TOPIC];
+          return !!realTopic && (this.checkBackHandler?.(half, realTopic, transactionId) ?? false);
+        },
+      },
+      path.join(options.dataDir, 'txn'),
+      { firstCheckMs: options.txnFirstCheckMs, checkIntervalMs: options.txnCheckIntervalMs, maxChecks: options.txnMaxChecks },
     );
     this.timer.start();
     this.retentionTimer = setInterval(() => void this.runRetention(), options.retentionCheckIntervalMs).unref();
   }
 
-  /** The copy of a due scheduled message stored in its real topic (undefined if that topic was deleted). */
-  private firedInput(m: StoredMessage, realTopic: string): StoreInput | undefined {
+  /** How transaction check-backs reach producers (the gRPC endpoint's telemetry streams). */
+  setCheckBackHandler(handler: CheckBackHandler | undefined): void {
+    this.checkBackHandler = handler;
+  }
+
+  /**
+   * A message held under an internal topic (scheduled, or a transaction's half) as it is finally stored in
+   * its real topic (undefined if that topic was deleted meanwhile).
+   */
+  private copyToTopic(m: StoredMessage, realTopic: string): StoreInput | undefined {
     const topic = this.catalog.topics.get(realTopic);
     if (!topic) return undefined;
     return {
@@ -229,6 +264,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.retentionTimer);
+      this.txn.close();
       await this.timer.close();
       this.pop.wakeAll();
       await this.store.close();
@@ -308,10 +344,23 @@ export class Broker {
     const inputs = messages.map((m) => this.prepare(m));
     const now = Date.now();
     const scheduled = messages.map((m) => (m.deliverAt !== undefined && m.deliverAt > now ? m.deliverAt : undefined));
-    const immediate = inputs.filter((_, i) => scheduled[i] === undefined);
+    // A message is transactional when it says so or, saying nothing, goes to a TRANSACTION topic.
+    const transactional = inputs.map((input) => input.properties[SystemProperty.MESSAGE_TYPE] === 'TRANSACTION');
+    const held = (i: number) => scheduled[i] !== undefined || transactional[i];
+    const immediate = inputs.filter((_, i) => !held(i));
     const stored = immediate.length > 0 ? await this.store.put(immediate) : [];
     let next = 0;
-    return Promise.all(inputs.map((input, i) => (scheduled[i] === undefined ? stored[next++]! : this.timer.schedule(input, scheduled[i]!))));
+    return Promise.all(
+      inputs.map((input, i) => {
+        if (transactional[i]) return this.txn.prepare(input, messages[i]!.transactionCheckAfterMs);
+        return scheduled[i] === undefined ? stored[next++]! : this.timer.schedule(input, scheduled[i]!);
+      }),
+    );
+  }
+
+  /** Ends a transaction: COMMIT makes the half message visible, ROLLBACK discards it. */
+  endTransaction(transactionId: string, messageId: string, resolution: Resolution): Promise<TxnState> {
+    return this.txn.end(transactionId, messageId, resolution);
   }
 
   /** Cancels a scheduled message that has not fired yet. */

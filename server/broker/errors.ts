@@ -22,6 +22,8 @@ export type BrokerErrorCode =
   | 'INVALID_RECEIPT_HANDLE'
   | 'TOO_MANY_REQUESTS'
   | 'INVALID_FILTER'
+  | 'TRANSACTION_NOT_FOUND'
+  | 'TRANSACTION_ENDED'
   | 'CORRUPT_DATA';
 
 export class BrokerError extends Error {
