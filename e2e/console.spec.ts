@@ -142,6 +142,13 @@ test('an admin creates an instance, then a namespace, a topic in it and a group;
   await page.fill('[aria-label="Queues"]', '4');
   await page.click('text=Save');
   await expect(page.getByText('4 / 4')).toBeVisible();
+  await page.fill('[aria-label="Body"]', '{"cart": 1}');
+  await page.fill('[aria-label="Tag"]', 'bad|tag');
+  await expect(page.getByText("A tag cannot contain '|'")).toBeVisible();
+  await page.fill('[aria-label="Tag"]', 'created');
+  await page.fill('[aria-label="Properties"]', 'source=console');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByTestId('send-result')).toContainText('at offset 0');
   await page.screenshot({ path: 'test-results/topic-detail.png' });
 
   await page.locator('aside').getByText('groups').click();

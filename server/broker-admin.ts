@@ -1,5 +1,5 @@
 import type { ClientInfo } from '../broker/grpc/clients.ts';
-import type { Broker, GroupStats, ResetResult, ResetTarget, TopicStats } from './broker/broker.ts';
+import type { Broker, BrokerPutResult, GroupStats, PutMessage, ResetResult, ResetTarget, TopicStats } from './broker/broker.ts';
 import type { GroupInput, GroupPatch, TopicInput, TopicPatch } from './broker/catalog.ts';
 import type { Group, Namespace, Topic } from './broker/model.ts';
 import type { RunningInstance } from './runtime.ts';
@@ -38,6 +38,9 @@ export interface BrokerAdmin {
   deleteGroup(name: string): void;
   resetOffset(group: string, topic: string, target: ResetTarget, dryRun: boolean): ResetResult;
   clients(filter?: { group?: string }): ClientInfo[];
+  sendMessage(message: PutMessage): Promise<BrokerPutResult>;
+  /** Scheduled messages waiting per due minute, and transactions waiting for their end, of a topic. */
+  pendingOf(topic: string): { scheduled: { minute: number; count: number; nextDueAt: number | null }[]; halfMessages: { transactionId: string; messageId: string; createdAt: number; checks: number }[] };
 }
 
 /** BrokerAdmin over an engine running in this process. */
@@ -114,5 +117,14 @@ export class EmbeddedBrokerAdmin implements BrokerAdmin {
   }
   clients(filter: { group?: string } = {}): ClientInfo[] {
     return this.instance.endpoint?.clients.list(filter) ?? [];
+  }
+  sendMessage(message: PutMessage): Promise<BrokerPutResult> {
+    return this.broker.put(message);
+  }
+  pendingOf(topic: string) {
+    return {
+      scheduled: this.broker.timer.pending(topic),
+      halfMessages: this.broker.txn.pending(topic).map(({ transactionId, messageId, createdAt, checks }) => ({ transactionId, messageId, createdAt, checks })),
+    };
   }
 }

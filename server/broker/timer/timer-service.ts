@@ -92,12 +92,13 @@ export class TimerService {
     return messageId;
   }
 
-  /** Pending scheduled messages per due minute (for the console's histogram). */
-  pending(): { minute: number; count: number; nextDueAt: number | null }[] {
+  /** Pending scheduled messages per due minute, optionally of one topic (for the console's histogram). */
+  pending(topic?: string): { minute: number; count: number; nextDueAt: number | null }[] {
+    const ofTopic = (e: TimerEntry) => topic === undefined || this.host.store.readAt(e.physicalOffset)?.properties[TimerProperty.REAL_TOPIC] === topic;
     return [...this.buckets.minutes]
       .sort((a, b) => a - b)
       .map((minute) => {
-        const waiting = this.buckets.read(minute).filter((e) => e.state === EntryState.PENDING);
+        const waiting = this.buckets.read(minute).filter((e) => e.state === EntryState.PENDING && ofTopic(e));
         return { minute, count: waiting.length, nextDueAt: waiting.length ? Math.min(...waiting.map((e) => e.dueAt)) : null };
       })
       .filter((b) => b.count > 0);

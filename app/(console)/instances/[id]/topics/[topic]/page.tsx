@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'next/navigation.js';
 import { useState } from 'react';
+import { SendMessage } from '../../../../../_components/send-message.tsx';
 import { useCanOperate } from '../../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../../_components/trpc.tsx';
 import { buttonClass, cardClass, inputClass, PageHeader } from '../../../../../_components/ui.tsx';
@@ -23,6 +24,7 @@ export default function TopicDetailPage() {
   const detail = useQuery({ ...trpc.topic.get.queryOptions({ instanceId: params.id, name }), refetchInterval: 5_000 });
   const [queues, setQueues] = useState<number | undefined>(undefined);
   const [description, setDescription] = useState<string | undefined>(undefined);
+  const pending = useQuery({ ...trpc.topic.pending.queryOptions({ instanceId: params.id, name }), refetchInterval: 5_000 });
   const update = useMutation(trpc.topic.update.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.topic.pathKey() }) }));
   if (detail.isPending) return <div className="text-sm text-slate-500">Loading…</div>;
   if (detail.error) return <div className="text-sm text-red-600">{errorInfo(detail.error).message}</div>;
@@ -52,6 +54,32 @@ export default function TopicDetailPage() {
           </tbody>
         </table>
       </div>
+      {pending.data && pending.data.scheduled.length > 0 && (
+        <div className={cardClass}>
+          <h2 className="mb-2 text-sm font-semibold">Scheduled messages ({pending.data.scheduled.reduce((n, b) => n + b.count, 0)}), by due minute</h2>
+          <div className="flex h-24 items-end gap-1">
+            {pending.data.scheduled.slice(0, 60).map((b) => {
+              const max = Math.max(...pending.data.scheduled.map((x) => x.count));
+              return <div key={b.minute} title={`${new Date(b.minute * 60_000).toLocaleString()}: ${b.count}`} className="w-3 bg-indigo-500" style={{ height: `${Math.max(4, (b.count / max) * 100)}%` }} />;
+            })}
+          </div>
+          <p className="mt-1 text-xs text-slate-500">Next due {pending.data.scheduled[0]?.nextDueAt ? new Date(pending.data.scheduled[0].nextDueAt).toLocaleString() : '—'}</p>
+        </div>
+      )}
+      {pending.data && pending.data.halfMessages.length > 0 && (
+        <div className={cardClass}>
+          <h2 className="mb-2 text-sm font-semibold">Pending half messages ({pending.data.halfMessages.length})</h2>
+          <table className="w-full text-sm">
+            <thead className="text-left text-xs uppercase text-slate-500"><tr><th>Message</th><th>Age</th><th className="text-right">Checks</th></tr></thead>
+            <tbody>
+              {pending.data.halfMessages.map((h) => (
+                <tr key={h.transactionId} className="border-t border-slate-100 dark:border-slate-800"><td><code className="text-xs">{h.messageId}</code></td><td>{Math.round((Date.now() - h.createdAt) / 1000)} s</td><td className="text-right">{h.checks}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {canOperate && <SendMessage instanceId={params.id} topic={name} messageType={topic.messageType} />}
       {canOperate && (
         <form
           onSubmit={(e) => { e.preventDefault(); update.mutate({ instanceId: params.id, name, ...(queues ? { queueNums: queues } : {}), ...(description !== undefined ? { description } : {}) }); }}
