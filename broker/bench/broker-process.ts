@@ -11,8 +11,15 @@ export interface BrokerProcess {
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
 /** Starts `broker/main.ts` in its own process (as users run it) and waits for its start log line. */
-export async function startBrokerProcess(opts: { dataDir: string; flush: 'sync' | 'async'; bootstrap: object; extraArgs?: string[] }): Promise<BrokerProcess> {
-  fs.rmSync(opts.dataDir, { recursive: true, force: true });
+export async function startBrokerProcess(opts: {
+  dataDir: string;
+  flush: 'sync' | 'async';
+  bootstrap: object;
+  extraArgs?: string[];
+  /** Reopen the existing data (a restart) instead of starting empty. */
+  keepData?: boolean;
+}): Promise<BrokerProcess> {
+  if (!opts.keepData) fs.rmSync(opts.dataDir, { recursive: true, force: true });
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const bootstrapFile = path.join(opts.dataDir, '..', `${path.basename(opts.dataDir)}-bootstrap.json`);
   fs.writeFileSync(bootstrapFile, JSON.stringify(opts.bootstrap));
