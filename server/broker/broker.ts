@@ -7,6 +7,7 @@ import { OffsetStore } from './consume/offset-store.ts';
 import { PopService, type ReceivedMessage, type ReceiveRequest } from './consume/pop-service.ts';
 import { PopStateStore } from './consume/pop-state.ts';
 import { TimerService } from './timer/timer-service.ts';
+import { TraceRecorder, type TraceEvent } from './trace/recorder.ts';
 import { TxnProperty, TxnService, type Resolution, type TxnState } from './txn/txn-service.ts';
 import { ReceiptHandles } from './consume/receipt-handle.ts';
 import { BrokerError } from './errors.ts';
@@ -163,6 +164,7 @@ export class Broker {
   readonly pop: PopService;
   readonly timer: TimerService;
   readonly txn: TxnService;
+  readonly trace: TraceRecorder;
   private checkBackHandler: CheckBackHandler | undefined;
   private readonly popState: PopStateStore;
   private readonly roundRobin = new Map<string, number>();
@@ -178,6 +180,8 @@ export class Broker {
     const meta = path.join(options.dataDir, 'metadata');
     this.catalog = new Catalog(meta);
     this.offsets = new OffsetStore(meta, options.checkpointIntervalMs);
+    this.trace = new TraceRecorder(store);
+    const trace = (e: Omit<TraceEvent, 'at'>) => this.trace.record(e);
     this.popState = new PopStateStore(path.join(meta, 'pop'));
     this.pop = new PopService(
       {
@@ -187,11 +191,12 @@ export class Broker {
         startOffset: (group, topic, q) => this.consumerOffset(group, topic, q),
         commitProgress: (group, topic, q, offset) => this.offsets.set(group, topic, q, offset),
         moveToDeadLetter: (m, group, attempts, reason) => this.moveToDeadLetter(m, group, attempts, reason),
+        trace,
       },
       this.popState,
       new ReceiptHandles(loadSecret(meta)),
     );
-    this.timer = new TimerService({ store, firedInput: (m, realTopic) => this.copyToTopic(m, realTopic) }, path.join(options.dataDir, 'timer'));
+    this.timer = new TimerService({ store, firedInput: (m, realTopic) => this.copyToTopic(m, realTopic), trace }, path.join(options.dataDir, 'timer'));
     this.txn = new TxnService(
       {
         store,
@@ -200,6 +205,7 @@ export class Broker {
           const realTopic = half.properties[TxnProperty.REAL_TOPIC];
           return !!realTopic && (this.checkBackHandler?.(half, realTopic, transactionId) ?? false);
         },
+        trace,
       },
       path.join(options.dataDir, 'txn'),
       { firstCheckMs: options.txnFirstCheckMs, checkIntervalMs: options.txnCheckIntervalMs, maxChecks: options.txnMaxChecks },
@@ -267,6 +273,7 @@ export class Broker {
       this.txn.close();
       await this.timer.close();
       this.pop.wakeAll();
+      await this.trace.close();
       await this.store.close();
       this.popState.close();
       this.offsets.close();
@@ -350,12 +357,23 @@ export class Broker {
     const immediate = inputs.filter((_, i) => !held(i));
     const stored = immediate.length > 0 ? await this.store.put(immediate) : [];
     let next = 0;
-    return Promise.all(
+    const results = await Promise.all(
       inputs.map((input, i) => {
         if (transactional[i]) return this.txn.prepare(input, messages[i]!.transactionCheckAfterMs);
         return scheduled[i] === undefined ? stored[next++]! : this.timer.schedule(input, scheduled[i]!);
       }),
     );
+    results.forEach((r, i) => {
+      const step = transactional[i] ? 'HALF' : scheduled[i] !== undefined ? 'SCHEDULED' : 'STORED';
+      this.trace.record({
+        messageId: r.messageId,
+        step,
+        topic: inputs[i]!.topic,
+        ...(step === 'STORED' ? { queueId: r.queueId, offset: r.queueOffset } : {}),
+        ...(step === 'SCHEDULED' ? { detail: `due ${new Date(scheduled[i]!).toISOString()}` } : {}),
+      });
+    });
+    return results;
   }
 
   /** Ends a transaction: COMMIT makes the half message visible, ROLLBACK discards it. */
@@ -597,6 +615,7 @@ export class Broker {
   /** Stores a copy of the message in the group's dead-letter topic `%DLQ%<group>`. */
   private async moveToDeadLetter(m: StoredMessage, group: string, attempts: number, reason: string): Promise<void> {
     const dlq = this.catalog.systemTopicFor('dlq', group);
+    this.trace.record({ messageId: m.messageId, step: 'DEAD_LETTERED', group, topic: dlq.name, attempt: attempts, detail: reason });
     await this.store.put([
       {
         topic: dlq.name,

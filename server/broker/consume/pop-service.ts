@@ -3,6 +3,7 @@ import { retryDelayMs, type Group } from '../model.ts';
 import type { MessageStore, ReadFilter, StoredMessage } from '../store/message-store.ts';
 import { popKey, splitPopKey, type PopStateStore, type QueuePopState } from './pop-state.ts';
 import type { ReceiptHandles } from './receipt-handle.ts';
+import type { TraceEvent } from '../trace/recorder.ts';
 
 /** What the pop service needs from the broker around it. */
 export interface PopHost {
@@ -14,6 +15,7 @@ export interface PopHost {
   /** Records the group's committed offset (for lag and the queue model). */
   commitProgress(group: string, topic: string, queueId: number, offset: number): void;
   moveToDeadLetter(message: StoredMessage, group: string, attempts: number, reason: string): Promise<void>;
+  trace(e: Omit<TraceEvent, 'at'>): void;
 }
 
 export interface ReceiveRequest {
@@ -147,6 +149,7 @@ export class PopService {
         continue;
       }
       const next = { attempt: f.attempt + 1, visibleAt: now + req.invisibleMs, seq: this.state.nextSeq() };
+      this.host.trace({ messageId: message.messageId, step: 'EXPIRED', group: req.group, attempt: f.attempt });
       this.state.setInflight(key, state, offset, next);
       earliest = Math.min(earliest, next.visibleAt);
       out.push(this.received(req, key, message, next));
@@ -174,6 +177,16 @@ export class PopService {
   private received(req: ReceiveRequest, key: string, message: StoredMessage, f: { attempt: number; visibleAt: number; seq: number }): ReceivedMessage {
     const { group, queueId } = splitPopKey(key);
     this.deliveredCount++;
+    this.host.trace({
+      messageId: message.messageId,
+      step: 'DELIVERED',
+      group: req.group,
+      topic: req.topic,
+      queueId,
+      offset: message.queueOffset,
+      attempt: f.attempt,
+      ...(req.clientId ? { clientId: req.clientId } : {}),
+    });
     return {
       message,
       deliveryAttempt: f.attempt,
@@ -208,7 +221,9 @@ export class PopService {
   }
 
   ack(group: string, topic: string, handle: string): void {
-    const { key, state, offset } = this.resolve(group, topic, handle);
+    const { key, state, offset, queueId } = this.resolve(group, topic, handle);
+    const message = this.host.store.getByOffset(topic, queueId, offset);
+    if (message) this.host.trace({ messageId: message.messageId, step: 'ACKED', group, topic });
     this.state.done(key, state, offset);
     this.publishProgress(key, state);
     this.state.commit();
@@ -221,6 +236,10 @@ export class PopService {
   changeInvisibleDuration(group: string, topic: string, handle: string, invisibleMs: number): { receiptHandle: string; visibleAt: number } {
     const { key, state, f, queueId, offset, stateGroup } = this.resolve(group, topic, handle);
     const delay = invisibleMs > 0 ? invisibleMs : retryDelayMs(this.host.getGroup(group).retryPolicy, f.attempt);
+    if (invisibleMs === 0) {
+      const message = this.host.store.getByOffset(topic, queueId, offset);
+      if (message) this.host.trace({ messageId: message.messageId, step: 'NACKED', group, attempt: f.attempt, detail: `retry in ${delay} ms` });
+    }
     const next = { attempt: f.attempt, visibleAt: Date.now() + delay, seq: this.state.nextSeq() };
     this.state.setInflight(key, state, offset, next);
     this.earliestVisible.set(key, Math.min(this.earliestVisible.get(key) ?? Number.POSITIVE_INFINITY, next.visibleAt));

@@ -4,6 +4,7 @@ import { BrokerError } from '../errors.ts';
 import { readJson, writeJsonAtomic } from '../json-file.ts';
 import { logger } from '../logger.ts';
 import type { MessageStore, PutResult, StoreInput, StoredMessage } from '../store/message-store.ts';
+import type { TraceEvent } from '../trace/recorder.ts';
 import { EntryState, minuteOf, TimerBuckets, type TimerEntry } from './buckets.ts';
 
 /** Scheduled messages wait in the commit log under this internal topic until they fire. */
@@ -19,6 +20,7 @@ export interface TimerHost {
   readonly store: MessageStore;
   /** The fired copy of a scheduled message, ready to store in its real topic; undefined when the topic is gone. */
   firedInput(message: StoredMessage, realTopic: string): StoreInput | undefined;
+  trace(e: Omit<TraceEvent, 'at'>): void;
 }
 
 const TICK_MS = 100;
@@ -89,6 +91,7 @@ export class TimerService {
     }
     if (entry.state === EntryState.RECALLED) throw new BrokerError('MESSAGE_NOT_FOUND', `Message ${messageId} was already recalled`);
     this.buckets.setState(minute, index, EntryState.RECALLED);
+    this.host.trace({ messageId, step: 'RECALLED' });
     return messageId;
   }
 
@@ -131,7 +134,10 @@ export class TimerService {
       const input = this.firedInputOf(e);
       if (input) inputs.push(input);
     }
-    if (inputs.length > 0) await this.host.store.put(inputs);
+    if (inputs.length > 0) {
+      const stored = await this.host.store.put(inputs);
+      for (const r of stored) this.host.trace({ messageId: r.messageId, step: 'FIRED', topic: r.topic, queueId: r.queueId, offset: r.queueOffset });
+    }
     for (const e of due) this.buckets.setState(e.minute, e.index, EntryState.FIRED);
     this.firedCount += inputs.length;
     writeJsonAtomic(this.firingFile, []);

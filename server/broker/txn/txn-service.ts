@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { BrokerError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import type { MessageStore, PutResult, StoreInput, StoredMessage } from '../store/message-store.ts';
+import type { TraceEvent } from '../trace/recorder.ts';
 
 /** Half messages wait in the commit log under this internal topic until their transaction ends. */
 export const HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
@@ -41,6 +42,7 @@ export interface TxnHost {
   committedInput(half: StoredMessage, realTopic: string): StoreInput | undefined;
   /** Asks a live producer of the topic to resolve the transaction; false when none is connected. */
   checkBack(half: StoredMessage, transactionId: string): boolean;
+  trace(e: Omit<TraceEvent, 'at'>): void;
 }
 
 const Line = z.object({
@@ -147,6 +149,7 @@ export class TxnService {
       await this.host.store.put([{ ...input, properties }]);
     }
     this.save({ ...t, state: wanted, reason: 'ended by the producer' });
+    this.host.trace({ messageId: t.messageId, step: wanted, topic: t.topic, detail: 'ended by the producer' });
     return wanted;
   }
 
@@ -161,6 +164,7 @@ export class TxnService {
       if (t.state !== 'PREPARED' || t.checkAt > now) continue;
       if (t.checks >= this.opts.maxChecks) {
         this.save({ ...t, state: 'ROLLED_BACK', reason: `no answer after ${t.checks} check-backs` });
+        this.host.trace({ messageId: t.messageId, step: 'ROLLED_BACK', topic: t.topic, detail: `no answer after ${t.checks} check-backs` });
         logger.warn({ event: 'txn.rollback', transactionId: t.transactionId, topic: t.topic, checks: t.checks }, 'transaction rolled back: no producer answered');
         continue;
       }

@@ -1,0 +1,106 @@
+import { logger } from '../logger.ts';
+import { createMessageId } from '../store/message-id.ts';
+import type { MessageStore } from '../store/message-store.ts';
+
+/** Trace events are stored as small messages of this internal topic, keyed by the traced message's id. */
+export const TRACE_TOPIC = 'rmq_sys_trace';
+
+export type TraceStep =
+  | 'STORED'
+  | 'SCHEDULED'
+  | 'FIRED'
+  | 'RECALLED'
+  | 'HALF'
+  | 'COMMITTED'
+  | 'ROLLED_BACK'
+  | 'DELIVERED'
+  | 'ACKED'
+  | 'NACKED'
+  | 'EXPIRED'
+  | 'DEAD_LETTERED';
+
+export interface TraceEvent {
+  messageId: string;
+  step: TraceStep;
+  at: number;
+  topic?: string;
+  queueId?: number;
+  offset?: number;
+  group?: string;
+  clientId?: string;
+  attempt?: number;
+  detail?: string;
+}
+
+const FLUSH_MS = 100;
+const MAX_BUFFER = 10_000;
+
+/**
+ * Records every step of a message's life. Events are buffered and written in one batch every 100 ms through
+ * the store itself (commit log + key index), so they are durable, retained like messages, and found by id
+ * without a scan.
+ */
+export class TraceRecorder {
+  private buffer: TraceEvent[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private flushing: Promise<void> | undefined;
+
+  constructor(private readonly store: MessageStore) {
+    this.timer = setInterval(() => void this.flush(), FLUSH_MS).unref();
+  }
+
+  record(e: Omit<TraceEvent, 'at'> & { at?: number }): void {
+    // Under overload tracing gives way: the messages themselves matter more than their history.
+    if (this.buffer.length >= MAX_BUFFER) return;
+    this.buffer.push({ ...e, at: e.at ?? Date.now() });
+  }
+
+  flush(): Promise<void> {
+    this.flushing ??= this.write().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    const events = this.buffer;
+    if (events.length === 0) return;
+    this.buffer = [];
+    const now = Date.now();
+    try {
+      await this.store.put(
+        events.map((e) => ({
+          topic: TRACE_TOPIC,
+          generation: this.store.topicGeneration(TRACE_TOPIC),
+          queueId: 0,
+          messageId: createMessageId(now),
+          body: Buffer.from(JSON.stringify(e)),
+          tag: e.step,
+          keys: [e.messageId],
+          properties: {},
+          bornTimestamp: e.at,
+          bornHost: '',
+          sysFlag: 0,
+          reconsumeTimes: 0,
+        })),
+      );
+    } catch (err) {
+      logger.warn({ event: 'trace.write_failed', err: (err as Error).message, dropped: events.length }, 'trace events dropped');
+    }
+  }
+
+  /** The recorded steps of a message, in order. */
+  async events(messageId: string): Promise<TraceEvent[]> {
+    await this.flush();
+    return this.store
+      .lookupByKey(TRACE_TOPIC, messageId, 0, Number.MAX_SAFE_INTEGER, 1000)
+      .reverse() // the index answers newest first
+      .map((m) => JSON.parse(m.body.toString()) as TraceEvent)
+      .filter((e) => e.messageId === messageId)
+      .sort((a, b) => a.at - b.at);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+    await this.flush();
+  }
+}

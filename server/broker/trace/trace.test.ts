@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Broker } from '../broker.ts';
+
+const dirs: string[] = [];
+const brokers: Broker[] = [];
+afterEach(async () => {
+  for (const b of brokers.splice(0)) await b.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function open(dir?: string): Promise<{ broker: Broker; dir: string }> {
+  const d = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-trace-'));
+  if (!dir) dirs.push(d);
+  const broker = await Broker.open({ dataDir: d, segmentSize: 1 << 20, maxMessageSize: 64 << 10 });
+  brokers.push(broker);
+  return { broker, dir: d };
+}
+
+describe('message trace', () => {
+  it('records stored → delivered → nacked → expired → delivered → acked, durably', async () => {
+    const { broker, dir } = await open();
+    broker.createTopic({ name: 't', queueNums: 1 });
+    broker.createGroup({ name: 'g', retryPolicy: { kind: 'customized', delaysMs: [100] } });
+    const sent = await broker.put({ topic: 't', body: 'hello' });
+    const [first] = await broker.receive({ group: 'g', topic: 't', maxMessages: 1, invisibleMs: 10_000, waitMs: 0, clientId: 'c1' });
+    broker.changeInvisibleDuration('g', 't', first!.receiptHandle, 0);
+    const [second] = await broker.receive({ group: 'g', topic: 't', maxMessages: 1, invisibleMs: 10_000, waitMs: 2000, clientId: 'c1' });
+    broker.ack('g', 't', second!.receiptHandle);
+    const steps = (await broker.trace.events(sent.messageId)).map((e) => e.step);
+    expect(steps).toEqual(['STORED', 'DELIVERED', 'NACKED', 'EXPIRED', 'DELIVERED', 'ACKED']);
+
+    await broker.close();
+    brokers.splice(0);
+    const again = await open(dir);
+    const events = await again.broker.trace.events(sent.messageId);
+    expect(events.map((e) => e.step)).toEqual(steps);
+    expect(events[1]).toMatchObject({ group: 'g', clientId: 'c1', attempt: 1, topic: 't', queueId: 0, offset: 0 });
+    expect(events[4]).toMatchObject({ attempt: 2 });
+  });
+
+  it('records scheduled → fired and half → committed', async () => {
+    const { broker } = await open();
+    broker.createTopic({ name: 'd', messageType: 'DELAY' });
+    broker.createTopic({ name: 'x', messageType: 'TRANSACTION' });
+    const delayed = await broker.put({ topic: 'd', body: 'later', deliverAt: Date.now() + 200 });
+    const half = await broker.put({ topic: 'x', body: 'tx' });
+    await broker.endTransaction(half.transactionId!, half.messageId, 'COMMIT');
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await broker.trace.events(delayed.messageId)).map((e) => e.step)).toEqual(['SCHEDULED', 'FIRED']);
+    expect((await broker.trace.events(half.messageId)).map((e) => e.step)).toEqual(['HALF', 'COMMITTED']);
+  });
+});
