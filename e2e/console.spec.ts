@@ -31,11 +31,19 @@ test('sign in, create a topic, see a message sent with the SDK, delete with conf
 
   const producer = new Producer({ endpoints: GRPC, namespace: '', topics: ['orders'], logger: quiet });
   await producer.startup();
-  await producer.send({ topic: 'orders', body: Buffer.from('hello from the SDK') });
+  const receipt = await producer.send({ topic: 'orders', body: Buffer.from('hello from the SDK') });
   await producer.shutdown();
   // The table refreshes by itself (every 5 s), without a reload.
   await expect(page.getByTestId('count-orders')).toHaveText('1', { timeout: 15_000 });
   await page.screenshot({ path: 'test-results/topics.png' });
+
+  await page.locator('aside').getByText('messages').click();
+  await page.fill('[aria-label="Message id"]', receipt.messageId);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await expect(page.getByText('hello from the SDK')).toBeVisible();
+  await expect(page.getByTestId('trace')).toContainText('STORED');
+  await page.screenshot({ path: 'test-results/message-trace.png' });
+  await page.locator('aside').getByText('topics').click();
 
   await page.getByRole('button', { name: 'Delete' }).click();
   const confirm = page.getByRole('button', { name: 'Confirm delete' });

@@ -2,6 +2,8 @@ import type { ClientInfo } from '../broker/grpc/clients.ts';
 import type { Broker, BrokerPutResult, GroupStats, PutMessage, ResetResult, ResetTarget, TopicStats } from './broker/broker.ts';
 import type { GroupInput, GroupPatch, TopicInput, TopicPatch } from './broker/catalog.ts';
 import type { Group, Namespace, Topic } from './broker/model.ts';
+import type { StoredMessage } from './broker/store/message-store.ts';
+import type { TraceEvent } from './broker/trace/recorder.ts';
 import type { RunningInstance } from './runtime.ts';
 
 export interface InstanceSummary {
@@ -39,6 +41,8 @@ export interface BrokerAdmin {
   resetOffset(group: string, topic: string, target: ResetTarget, dryRun: boolean): ResetResult;
   clients(filter?: { group?: string }): ClientInfo[];
   sendMessage(message: PutMessage): Promise<BrokerPutResult>;
+  /** A message by id (the newest copy stored) and its trace. */
+  findMessage(messageId: string): Promise<{ message: StoredMessage | undefined; trace: TraceEvent[] }>;
   /** Scheduled messages waiting per due minute, and transactions waiting for their end, of a topic. */
   pendingOf(topic: string): { scheduled: { minute: number; count: number; nextDueAt: number | null }[]; halfMessages: { transactionId: string; messageId: string; createdAt: number; checks: number }[] };
 }
@@ -120,6 +124,9 @@ export class EmbeddedBrokerAdmin implements BrokerAdmin {
   }
   sendMessage(message: PutMessage): Promise<BrokerPutResult> {
     return this.broker.put(message);
+  }
+  async findMessage(messageId: string): Promise<{ message: StoredMessage | undefined; trace: TraceEvent[] }> {
+    return { message: this.broker.store.lookupById(messageId), trace: await this.broker.trace.events(messageId) };
   }
   pendingOf(topic: string) {
     return {

@@ -46,8 +46,8 @@ export class Runtime {
     private readonly sampleMs = 5_000,
   ) {}
 
-  /** Turns the engines' counters into per-second rates every interval. */
-  private sample(): void {
+  /** Turns the engines' counters into per-second rates (every interval; tests call it directly). */
+  sampleRates(): void {
     const now = Date.now();
     for (const [id, entry] of this.instances) {
       if (!entry.broker) continue;
@@ -79,7 +79,7 @@ export class Runtime {
     await this.stop(spec.id);
     const entry: RunningInstance = { spec, status: 'starting', rates: { inPerSec: 0, outPerSec: 0 } };
     this.samples.delete(spec.id);
-    this.sampler ??= setInterval(() => this.sample(), this.sampleMs).unref();
+    this.sampler ??= setInterval(() => this.sampleRates(), this.sampleMs).unref();
     this.instances.set(spec.id, entry);
     try {
       entry.broker = await Broker.open({

@@ -57,7 +57,7 @@ export function Shell({ children }: { children: ReactNode }) {
               </Link>
               {pathname.startsWith(`/instances/${i.id}`) && (
                 <div className="ml-3 border-l border-slate-200 pl-2 dark:border-slate-700">
-                  {['topics', 'groups', 'namespaces', 'clients', 'settings'].map((section) => (
+                  {['topics', 'groups', 'messages', 'namespaces', 'clients', 'settings'].map((section) => (
                     <Link key={section} href={`/instances/${i.id}/${section}`} className={`block rounded px-2 py-0.5 capitalize ${pathname.startsWith(`/instances/${i.id}/${section}`) ? 'text-indigo-600 dark:text-indigo-400' : 'text-slate-600 dark:text-slate-400'}`}>
                       {section}
                     </Link>

@@ -4,6 +4,7 @@ import { authRouter } from './auth.ts';
 import { clientRouter } from './client.ts';
 import { groupRouter } from './group.ts';
 import { instanceRouter } from './instance.ts';
+import { messageRouter } from './message.ts';
 import { namespaceRouter } from './namespace.ts';
 import { topicRouter } from './topic.ts';
 import { userRouter } from './user.ts';
@@ -16,6 +17,7 @@ export const appRouter = router({
   topic: topicRouter,
   group: groupRouter,
   client: clientRouter,
+  message: messageRouter,
   user: userRouter,
   audit: auditRouter,
 });

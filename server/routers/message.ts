@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { router, viewerProcedure } from '../trpc.ts';
+import { adminFor } from './instance-access.ts';
+
+export const messageRouter = router({
+  /** One message by id with the recorded steps of its life, oldest first. */
+  get: viewerProcedure.input(z.object({ instanceId: z.string().min(1), messageId: z.string().trim().min(1).max(128) })).query(async ({ ctx, input }) => {
+    const admin = adminFor(ctx, input.instanceId);
+    const { message, trace } = await admin.findMessage(input.messageId);
+    return {
+      message: message && {
+        messageId: message.messageId,
+        topic: message.topic,
+        queueId: message.queueId,
+        queueOffset: message.queueOffset,
+        tag: message.tag,
+        keys: message.keys,
+        properties: Object.fromEntries(Object.entries(message.properties).filter(([k]) => !k.startsWith('__'))),
+        bornTimestamp: message.bornTimestamp,
+        storeTimestamp: message.storeTimestamp,
+        bornHost: message.bornHost,
+        body: message.body.toString('utf8', 0, Math.min(message.body.length, 64 * 1024)),
+        bodyBytes: message.body.length,
+      },
+      trace,
+    };
+  }),
+});
