@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TimerProperty } from '../broker/timer/timer-service.ts';
 import { router, viewerProcedure } from '../trpc.ts';
 import { adminFor } from './instance-access.ts';
 
@@ -21,6 +22,8 @@ export const messageRouter = router({
         bornHost: message.bornHost,
         body: message.body.toString('utf8', 0, Math.min(message.body.length, 64 * 1024)),
         bodyBytes: message.body.length,
+        /** For scheduled messages: when they were (or are) to be delivered. */
+        deliverAt: message.properties[TimerProperty.DELIVER_AT] ? Number(message.properties[TimerProperty.DELIVER_AT]) : null,
       },
       trace,
     };

@@ -44,6 +44,7 @@ export default function MessagesPage() {
           <div><div className="text-xs text-slate-500">Keys</div>{found.data.message.keys.join(', ') || '—'}</div>
           <div><div className="text-xs text-slate-500">Born</div>{new Date(found.data.message.bornTimestamp).toLocaleString()} on {found.data.message.bornHost}</div>
           <div><div className="text-xs text-slate-500">Stored</div>{new Date(found.data.message.storeTimestamp).toLocaleString()}</div>
+          {found.data.message.deliverAt && <div><div className="text-xs text-slate-500">Scheduled for</div>{new Date(found.data.message.deliverAt).toLocaleString()}</div>}
           <div className="md:col-span-2"><div className="text-xs text-slate-500">Properties</div><code className="text-xs">{JSON.stringify(found.data.message.properties)}</code></div>
           <pre className="overflow-auto rounded bg-slate-100 p-2 text-xs md:col-span-4 dark:bg-slate-800">{found.data.message.body}</pre>
         </div>
