@@ -48,6 +48,8 @@ export interface PutResult {
   queueOffset: number;
   physicalOffset: number;
   storeTimestamp: number;
+  /** Bytes of the record in the commit log (reads it back in one pread). */
+  size: number;
 }
 
 export type GetStatus = 'FOUND' | 'NO_MATCHED_MESSAGE' | 'NO_NEW_MESSAGE' | 'OFFSET_TOO_SMALL' | 'OFFSET_OVERFLOW';
@@ -272,8 +274,9 @@ export class MessageStore {
         const queueOffset = this.nextOffsetOf(key, input.topic, input.queueId);
         if (!saved.has(key)) saved.set(key, queueOffset);
         this.nextOffsets.set(key, queueOffset + 1);
-        results.push({ messageId: input.messageId, topic: input.topic, queueId: input.queueId, queueOffset, physicalOffset: -1, storeTimestamp: now });
-        sizes.push(encodedSize(input));
+        const size = encodedSize(input);
+        results.push({ messageId: input.messageId, topic: input.topic, queueId: input.queueId, queueOffset, physicalOffset: -1, storeTimestamp: now, size });
+        sizes.push(size);
         inputs.push(input);
       }
     }

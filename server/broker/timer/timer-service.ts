@@ -67,8 +67,7 @@ export class TimerService {
         properties: { ...input.properties, [TimerProperty.REAL_TOPIC]: input.topic, [TimerProperty.DELIVER_AT]: String(dueAt) },
       },
     ]);
-    const size = this.host.store.readAt(stored!.physicalOffset)?.size ?? 0;
-    const { minute, index } = this.buckets.add(dueAt, stored!.physicalOffset, size);
+    const { minute, index } = this.buckets.add(dueAt, stored!.physicalOffset, stored!.size);
     return { ...stored!, topic: input.topic, queueId: -1, queueOffset: -1, recallHandle: encodeRecall(minute, index, input.messageId) };
   }
 
@@ -82,7 +81,7 @@ export class TimerService {
     }
     const [minute, index, messageId] = parsed;
     const entry = this.buckets.read(minute)[index];
-    const message = entry ? this.host.store.readAt(entry.physicalOffset) : undefined;
+    const message = entry ? this.host.store.readAt(entry.physicalOffset, entry.size) : undefined;
     if (!entry || message?.messageId !== messageId) {
       throw new BrokerError('MESSAGE_NOT_FOUND', `No scheduled message ${messageId} matches this recall handle (it may have been delivered and expired)`);
     }
@@ -97,7 +96,7 @@ export class TimerService {
 
   /** Pending scheduled messages per due minute, optionally of one topic (for the console's histogram). */
   pending(topic?: string): { minute: number; count: number; nextDueAt: number | null }[] {
-    const ofTopic = (e: TimerEntry) => topic === undefined || this.host.store.readAt(e.physicalOffset)?.properties[TimerProperty.REAL_TOPIC] === topic;
+    const ofTopic = (e: TimerEntry) => topic === undefined || this.host.store.readAt(e.physicalOffset, e.size)?.properties[TimerProperty.REAL_TOPIC] === topic;
     return [...this.buckets.minutes]
       .sort((a, b) => a - b)
       .map((minute) => {
@@ -144,7 +143,7 @@ export class TimerService {
   }
 
   private firedInputOf(e: TimerEntry): StoreInput | undefined {
-    const m = this.host.store.readAt(e.physicalOffset);
+    const m = this.host.store.readAt(e.physicalOffset, e.size);
     const realTopic = m?.properties[TimerProperty.REAL_TOPIC];
     if (!m || !realTopic) return undefined;
     const input = this.host.firedInput(m, realTopic);
@@ -162,7 +161,7 @@ export class TimerService {
     for (const [minute, index] of parsed.data) {
       const e = this.buckets.read(minute)[index];
       if (!e || e.state !== EntryState.PENDING) continue;
-      const original = this.host.store.readAt(e.physicalOffset);
+      const original = this.host.store.readAt(e.physicalOffset, e.size);
       const copy = original ? this.host.store.lookupById(original.messageId) : undefined;
       if (copy && copy.properties[TimerProperty.ORIGIN] === String(e.physicalOffset)) this.buckets.setState(minute, index, EntryState.FIRED);
       else redo.push(e);
