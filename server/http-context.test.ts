@@ -1,33 +1,23 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, hashPassword } from './auth.ts';
-import { createDb, type Db } from './db.ts';
-import { migrateDatabase } from './db-migrate.ts';
+import { startConsoleTestEnv, testInstance, type ConsoleTestEnv } from './console-test-env.ts';
+import type { Db } from './db.ts';
 import { contextFromRequest, SESSION_COOKIE } from './http-context.ts';
 import { appRouter } from './routers/_app.ts';
-import { Runtime } from './runtime.ts';
+import type { Runtime } from './runtime.ts';
 
-let dir: string;
+let env: ConsoleTestEnv;
 let db: Db;
 let runtime: Runtime;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-http-'));
-  const url = `file:${path.join(dir, 'console.db')}`;
-  await migrateDatabase(url);
-  db = createDb(url);
-  runtime = new Runtime(dir);
-  await runtime.start({ id: 'i1', name: 'default', grpcPort: 0, retentionHours: 72, maxMessageSize: 4 << 20, flushMode: 'async' });
+  env = await startConsoleTestEnv();
+  ({ db, runtime } = env);
+  await runtime.start(testInstance('i1'));
 });
 
-afterAll(async () => {
-  await runtime.stopAll();
-  await db.$disconnect();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env.close());
 
 function call(cookie?: string): Promise<Response> {
   const input = encodeURIComponent(JSON.stringify({ instanceId: 'i1' }));

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedBrokerAdmin } from './broker-admin.ts';
+import { testInstance } from './console-test-env.ts';
 import { Runtime, type InstanceSpec } from './runtime.ts';
 
 const dirs: string[] = [];
@@ -18,7 +19,7 @@ function newRuntime(sampleMs?: number): Runtime {
 }
 
 function spec(over: Partial<InstanceSpec> = {}): InstanceSpec {
-  return { id: 'i1', name: 'default', grpcPort: 0, retentionHours: 72, maxMessageSize: 4 << 20, flushMode: 'async', ...over };
+  return testInstance(over.id ?? 'i1', over);
 }
 
 afterEach(async () => {

@@ -1,50 +1,26 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, type Role } from '../auth.ts';
 import { boot } from '../boot.ts';
-import { createDb, type Db } from '../db.ts';
-import { migrateDatabase } from '../db-migrate.ts';
-import { Runtime } from '../runtime.ts';
-import { createCallerFactory, type InnerContext } from '../trpc.ts';
-import { appRouter } from './_app.ts';
+import { startConsoleTestEnv, testUser, trpcCode as codeOf, type ConsoleTestEnv } from '../console-test-env.ts';
+import type { Db } from '../db.ts';
+import type { Runtime } from '../runtime.ts';
+import type { InnerContext } from '../trpc.ts';
 
-let dir: string;
+let env: ConsoleTestEnv;
 let db: Db;
 let runtime: Runtime;
-const createCaller = createCallerFactory(appRouter);
 
 function as(role: Role | null, extra: Partial<InnerContext> = {}) {
-  const user = role ? { id: role, username: `${role}-user`, role, sessionId: 's', sessionExpiresAt: new Date(Date.now() + 60_000) } : null;
-  return createCaller({ db, runtime, ip: '127.0.0.1', user, ...extra });
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    if (e instanceof TRPCError) return e.code;
-    throw e;
-  }
+  return env.caller(role ? testUser(role, `${role}-user`) : null, extra);
 }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-console-'));
-  const url = `file:${path.join(dir, 'console.db')}`;
-  await migrateDatabase(url);
-  db = createDb(url);
-  runtime = new Runtime(dir);
+  env = await startConsoleTestEnv();
+  ({ db, runtime } = env);
   await boot(db, runtime, { MERIDIAN_ADMIN_PASSWORD: 'first-admin-pw', MERIDIAN_GRPC_PORT: '0', MERIDIAN_REGION: 'eu-test' });
 });
 
-afterAll(async () => {
-  await runtime.stopAll();
-  await db.$disconnect();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env.close());
 
 describe('first start', () => {
   it('creates the admin and a running default instance; a second boot changes nothing', async () => {

@@ -1,23 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../auth.ts';
-import { createDb, type Db } from '../db.ts';
-import { migrateDatabase } from '../db-migrate.ts';
-import { Runtime } from '../runtime.ts';
-import { createCallerFactory } from '../trpc.ts';
-import { appRouter } from './_app.ts';
+import { startConsoleTestEnv, testInstance, testUser, type ConsoleTestEnv } from '../console-test-env.ts';
 
-let dir: string;
-let db: Db;
-let runtime: Runtime;
+let env: ConsoleTestEnv;
 const I = 'inst';
-const createCaller = createCallerFactory(appRouter);
 
 function as(role: Role) {
-  return createCaller({ db, runtime, ip: '127.0.0.1', user: { id: `${role}-id`, username: role, role, sessionId: 's', sessionExpiresAt: new Date(Date.now() + 60_000) } });
+  return env.caller(testUser(role));
 }
 
 async function errorOf(p: Promise<unknown>): Promise<{ code: string; appCode?: string }> {
@@ -32,19 +22,11 @@ async function errorOf(p: Promise<unknown>): Promise<{ code: string; appCode?: s
 }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-dp-'));
-  const url = `file:${path.join(dir, 'console.db')}`;
-  await migrateDatabase(url);
-  db = createDb(url);
-  runtime = new Runtime(dir);
-  await runtime.start({ id: I, name: 'default', grpcPort: 0, retentionHours: 72, maxMessageSize: 4 << 20, flushMode: 'async' });
+  env = await startConsoleTestEnv();
+  await env.runtime.start(testInstance(I));
 });
 
-afterAll(async () => {
-  await runtime.stopAll();
-  await db.$disconnect();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env.close());
 
 describe('namespaces', () => {
   it('lists with resource counts and refuses to delete a namespace that still holds resources', async () => {
@@ -63,7 +45,7 @@ describe('groups', () => {
   it('creates, lists with backlog, previews and applies an offset reset', async () => {
     await as('operator').topic.create({ instanceId: I, name: 'events', queueNums: 2 });
     await as('operator').group.create({ instanceId: I, name: 'billing', maxDeliveryAttempts: 5, description: 'bills' });
-    const broker = runtime.get(I)!.broker!;
+    const broker = env.runtime.get(I)!.broker!;
     for (let i = 0; i < 6; i++) await broker.put({ topic: 'events', body: `e${i}` });
     broker.commitOffset('billing', 'events', 0, 0);
     const list = await as('viewer').group.list({ instanceId: I });

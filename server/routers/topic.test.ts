@@ -1,60 +1,25 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../auth.ts';
-import { createDb, type Db } from '../db.ts';
-import { migrateDatabase } from '../db-migrate.ts';
-import { Runtime } from '../runtime.ts';
-import { createCallerFactory, type InnerContext } from '../trpc.ts';
-import { appRouter } from './_app.ts';
+import { startConsoleTestEnv, testInstance, testUser, trpcCode as codeOf, type ConsoleTestEnv } from '../console-test-env.ts';
 
-let dir: string;
-let db: Db;
-let runtime: Runtime;
-const createCaller = createCallerFactory(appRouter);
+let env: ConsoleTestEnv;
 
 function as(role: Role | null) {
-  const ctx: InnerContext = {
-    db,
-    runtime,
-    ip: '127.0.0.1',
-    user: role ? { id: role, username: role, role, sessionId: 's', sessionExpiresAt: new Date(Date.now() + 60_000) } : null,
-  };
-  return createCaller(ctx);
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return e.code;
-    throw e;
-  }
-  return 'OK';
+  return env.caller(role ? testUser(role) : null);
 }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-router-'));
-  const url = `file:${path.join(dir, 'console.db')}`;
-  await migrateDatabase(url);
-  db = createDb(url);
-  runtime = new Runtime(dir);
-  await runtime.start({ id: 'inst-1', name: 'default', grpcPort: 0, retentionHours: 72, maxMessageSize: 4 << 20, flushMode: 'async' });
+  env = await startConsoleTestEnv();
+  await env.runtime.start(testInstance('inst-1'));
 });
 
-afterAll(async () => {
-  await runtime.stopAll();
-  await db.$disconnect();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env.close());
 
 describe('topic router (real SQLite + real embedded engine)', () => {
   it('operators create topics; everyone signed in lists them with server-side paging, sort and search', async () => {
     await as('operator').topic.create({ instanceId: 'inst-1', name: 'orders', messageType: 'FIFO', queueNums: 4, description: 'order events' });
     await as('admin').topic.create({ instanceId: 'inst-1', name: 'payments' });
-    const broker = runtime.get('inst-1')!.broker!;
+    const broker = env.runtime.get('inst-1')!.broker!;
     await broker.put({ topic: 'payments', body: 'p1' });
 
     const page = await as('viewer').topic.list({ instanceId: 'inst-1', sort: 'messageCount', dir: 'desc', pageSize: 1 });
@@ -89,7 +54,7 @@ describe('topic router (real SQLite + real embedded engine)', () => {
     expect(await codeOf(as('viewer').topic.send({ instanceId: 'inst-1', name: 'fifo-t', body: 'x', messageGroup: 'g' }))).toBe('FORBIDDEN');
     const sent = await as('operator').topic.send({ instanceId: 'inst-1', name: 'fifo-t', body: 'hello', messageGroup: 'g1', tag: 'T', properties: { a: '1' } });
     expect(sent).toMatchObject({ queueOffset: 0, scheduled: false });
-    const stored = runtime.get('inst-1')!.broker!.getMessageById(sent.messageId);
+    const stored = env.runtime.get('inst-1')!.broker!.getMessageById(sent.messageId);
     expect([stored.body.toString(), stored.tag, stored.properties.a]).toEqual(['hello', 'T', '1']);
     const later = await as('operator').topic.send({ instanceId: 'inst-1', name: 'later', body: 'soon', deliverAt: Date.now() + 3_600_000 });
     expect(later.scheduled).toBe(true);
