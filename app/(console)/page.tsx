@@ -6,6 +6,7 @@ import { InstanceForm } from '../_components/instance-form.tsx';
 import { NavLink } from '../_components/nav-link.tsx';
 import { PageTable, type Column, type TableState } from '../_components/page-table.tsx';
 import { errorInfo, useTRPC } from '../_components/trpc.tsx';
+import { PageHeader, SearchBox } from '../_components/ui.tsx';
 import type { AppRouter } from '../../server/routers/_app.ts';
 import type { inferRouterOutputs } from '@trpc/server';
 
@@ -49,18 +50,10 @@ export default function OverviewPage() {
   const create = useMutation(trpc.instance.create.mutationOptions({ onSuccess: () => { setFormKey((k) => k + 1); void qc.invalidateQueries({ queryKey: trpc.instance.pathKey() }); } }));
   return (
     <section className="space-y-4">
-      <div className="flex items-end justify-between">
-        <div>
-          <h1 className="text-xl font-semibold">Overview</h1>
-          <p className="text-sm text-slate-500">Every instance across regions, refreshed every 5 seconds.</p>
-        </div>
-        <input
-          placeholder="Search instances"
-          value={state.search}
-          onChange={(e) => setState({ ...state, search: e.target.value, page: 1 })}
-          className="w-64 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900"
-        />
-      </div>
+      <PageHeader crumbs={['Overview']} title="Overview">
+        <SearchBox placeholder="Search instances" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
+      </PageHeader>
+      <p className="text-sm text-slate-500">Every instance across regions, refreshed every 5 seconds.</p>
       {me.data?.role === 'admin' && (
         <details className="text-sm">
           <summary className="cursor-pointer font-medium text-indigo-600 dark:text-indigo-400">New instance</summary>

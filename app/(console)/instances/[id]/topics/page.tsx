@@ -8,6 +8,7 @@ import { NamespaceFilter } from '../../../../_components/namespace-filter.tsx';
 import { PageTable, type Column, type TableState } from '../../../../_components/page-table.tsx';
 import { useCanOperate } from '../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
+import { PageHeader, SearchBox } from '../../../../_components/ui.tsx';
 import type { AppRouter } from '../../../../../server/routers/_app.ts';
 import type { inferRouterOutputs } from '@trpc/server';
 
@@ -131,20 +132,10 @@ export default function TopicsPage() {
   ];
   return (
     <section className="space-y-4">
-      <nav className="text-xs text-slate-500">
-        Instances / {instance.data?.name ?? '…'} / Topics
-      </nav>
-      <div className="flex items-end justify-between gap-2">
-        <h1 className="text-xl font-semibold">Topics</h1>
-        <span className="flex-1" />
+      <PageHeader crumbs={['Instances', instance.data?.name ?? '…', 'Topics']} title="Topics">
         <NamespaceFilter instanceId={id} value={namespace} onChange={(v) => { setNamespace(v); setState({ ...state, page: 1 }); }} />
-        <input
-          placeholder="Search topics"
-          value={state.search}
-          onChange={(e) => setState({ ...state, search: e.target.value, page: 1 })}
-          className="w-64 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900"
-        />
-      </div>
+        <SearchBox placeholder="Search topics" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
+      </PageHeader>
       {canOperate && <CreateTopic instanceId={id} namespace={namespace} />}
       <PageTable
         columns={columns}
