@@ -7,7 +7,7 @@ vi.hoisted(() => {
   process.env.MERIDIAN_LOG_LEVEL ??= 'warn';
 });
 
-import { Broker } from '../server/broker/broker.ts';
+import { Broker } from '../server/broker/index.ts';
 import { applyBootstrap, BootstrapError, readBootstrap, type Bootstrap } from './bootstrap.ts';
 
 const tempDirs: string[] = [];

@@ -1,9 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import type { Broker } from '../server/broker/broker.ts';
-import { MESSAGE_TYPES } from '../server/broker/model.ts';
-import { isBrokerError } from '../server/broker/errors.ts';
-import { validateNamespace, validateResourceName, wrapName } from '../server/broker/names.ts';
+import { isBrokerError, MESSAGE_TYPES, validateNamespace, validateResourceName, wrapName, type Broker } from '../server/broker/index.ts';
 
 /** A zod check that runs the engine's own name rules, so errors point at the field. */
 function engineName(check: (value: string) => void) {
@@ -74,32 +71,34 @@ export function applyBootstrap(broker: Broker, b: Bootstrap): { created: number;
   let updated = 0;
   const namespaces = new Set([...b.namespaces, ...b.topics.flatMap((t) => t.namespace ?? []), ...b.groups.flatMap((g) => g.namespace ?? [])]);
   for (const ns of namespaces) {
-    if (!broker.catalog.namespaces.has(ns)) {
+    if (!broker.hasNamespace(ns)) {
       broker.createNamespace(ns);
       created++;
     }
   }
+  /** Updates what exists, creates what does not, and counts which it did. */
+  const upsert = (exists: boolean, update: () => unknown, create: () => unknown): void => {
+    if (exists) {
+      update();
+      updated++;
+    } else {
+      create();
+      created++;
+    }
+  };
   for (const t of b.topics) {
     const full = wrapName(t.namespace, t.name);
     const patch = { ...(t.type ? { messageType: t.type } : {}), ...(t.queues ? { queueNums: t.queues } : {}) };
-    if (broker.catalog.topics.has(full)) {
-      broker.updateTopic(full, patch);
-      updated++;
-    } else {
-      broker.createTopic({ name: t.name, ...(t.namespace ? { namespace: t.namespace } : {}), ...patch });
-      created++;
-    }
+    upsert(broker.hasTopic(full), () => broker.updateTopic(full, patch), () => broker.createTopic({ name: t.name, ...namespaceOf(t), ...patch }));
   }
   for (const g of b.groups) {
     const full = wrapName(g.namespace, g.name);
     const patch = { ...(g.fifo !== undefined ? { fifo: g.fifo } : {}), ...(g.maxDeliveryAttempts ? { maxDeliveryAttempts: g.maxDeliveryAttempts } : {}) };
-    if (broker.catalog.groups.has(full)) {
-      broker.updateGroup(full, patch);
-      updated++;
-    } else {
-      broker.createGroup({ name: g.name, ...(g.namespace ? { namespace: g.namespace } : {}), ...patch });
-      created++;
-    }
+    upsert(broker.hasGroup(full), () => broker.updateGroup(full, patch), () => broker.createGroup({ name: g.name, ...namespaceOf(g), ...patch }));
   }
   return { created, updated };
+}
+
+function namespaceOf(r: { namespace?: string | undefined }): { namespace?: string } {
+  return r.namespace ? { namespace: r.namespace } : {};
 }

@@ -15,7 +15,8 @@ vi.hoisted(() => {
   process.env.MERIDIAN_LOG_LEVEL ??= 'warn';
 });
 
-import { Broker } from '../server/broker/broker.ts';
+import { Broker } from '../server/broker/index.ts';
+import { waitUntil } from '../server/broker/test-support.ts';
 import { messagingService } from './grpc/proto.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -104,23 +105,28 @@ async function runToExit(args: string[], timeoutMs = 15_000): Promise<{ code: nu
 /** Starts a broker and waits for its `broker.start` line; resolves with the port it listens on. */
 async function start(args: string[]): Promise<BrokerProcess & { port: number }> {
   const p = launch(args);
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const line = p
+  const startLine = (): LogLine | undefined =>
+    p
       .stdout()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as LogLine)
       .find((l) => l.event === 'broker.start');
-    if (line) {
-      expect(typeof line.port).toBe('number');
-      return { ...p, port: line.port! };
-    }
-    if (p.proc.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`broker did not start (exit ${p.proc.exitCode}):\n${p.stdout()}\n${p.stderr()}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
+  let line: LogLine;
+  try {
+    line = await waitUntil(
+      () => {
+        const found = startLine();
+        if (!found && p.proc.exitCode !== null) throw new Error('the broker exited');
+        return found;
+      },
+      { what: 'the broker.start line', timeoutMs: 15_000, intervalMs: 25 },
+    );
+  } catch (e) {
+    throw new Error(`broker did not start (exit ${p.proc.exitCode}, ${(e as Error).message}):\n${p.stdout()}\n${p.stderr()}`);
   }
+  expect(typeof line.port).toBe('number');
+  return { ...p, port: line.port! };
 }
 
 async function stop(p: BrokerProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -341,7 +347,9 @@ describe('running broker', () => {
       auto_renew: false,
       long_polling_timeout: { seconds: 15, nanos: 0 },
     }).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 300));
+    // A request sent after it on the same connection is answered: the broker has taken in the receive
+    // (HTTP/2 keeps frame order on a connection), whose handler parks in its long poll straight away.
+    expect((await queryRoute(c, 'orders')).status.code).toBe('OK');
     const stoppedAt = Date.now();
     const exit = await stop(b);
     expect(exit).toEqual({ code: 0, signal: null });

@@ -2,9 +2,7 @@
  * `npm run broker -- [flags]`: a standalone broker (engine + RocketMQ v2 gRPC endpoint) without the console.
  */
 import { parseArgs } from 'node:util';
-import { Broker } from '../server/broker/broker.ts';
-import { BrokerError } from '../server/broker/errors.ts';
-import { logger } from '../server/broker/logger.ts';
+import { Broker, BrokerError, logger } from '../server/broker/index.ts';
 import { applyBootstrap, BootstrapError, readBootstrap } from './bootstrap.ts';
 import { GrpcEndpoint } from './grpc/server.ts';
 

@@ -1,4 +1,4 @@
-// Prisma migrations without the native schema engine (see server/db-migrate.ts).
+// Prisma migrations without the native schema engine (see server/migrate/index.ts).
 //
 //   tsx scripts/db-migrate.ts deploy [url]   apply pending migrations to
 //                                            url, else $DATABASE_URL, else
@@ -19,9 +19,9 @@ import {
   migrateDatabase,
   pendingSchemaChanges,
   redactUrl,
-} from '../server/db-migrate.ts';
+} from '../server/migrate/index.ts';
 
-export { createMigration, migrateDatabase } from '../server/db-migrate.ts';
+export { createMigration, migrateDatabase } from '../server/migrate/index.ts';
 
 const USAGE = 'usage: tsx scripts/db-migrate.ts deploy [url] | create <name> | check';
 

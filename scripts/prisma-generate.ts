@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { schemaFor, schemaPath } from '../server/db-migrate.ts';
+import { schemaFor, schemaPath } from '../server/migrate/layout.ts';
 
 const root = process.cwd();
 const generatedDir = path.join(root, 'server', 'generated');

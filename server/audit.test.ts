@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditInputJson, recordAudit, REDACTED, sanitizeAuditInput } from './audit.ts';
-import { createDb, type Db } from './db.ts';
-import { migrateDatabase } from './db-migrate.ts';
+import { startConsoleTestEnv, type ConsoleTestEnv } from './console-test-env.ts';
+import type { Db } from './db.ts';
 
 describe('sanitizeAuditInput', () => {
   it('strips secret-looking fields at any depth, keeps the rest', () => {
@@ -68,18 +65,13 @@ describe('sanitizeAuditInput', () => {
 });
 
 describe('recordAudit', () => {
-  let dir: string;
+  let env: ConsoleTestEnv;
   let db: Db;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'meridian-audit-'));
-    const url = `file:${path.join(dir, 'audit.db')}`;
-    await migrateDatabase(url);
-    db = createDb(url);
+    env = await startConsoleTestEnv();
+    db = env.db;
   });
-  afterAll(async () => {
-    await db?.$disconnect();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => env.close());
 
   it('stores the event with a sanitized input summary', async () => {
     const ev = await recordAudit(db, {

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AuthError,
@@ -13,25 +10,22 @@ import {
   hashToken,
   login,
   LoginRateLimiter,
+  startSessionSweeper,
   validateSession,
   verifyPassword,
 } from './auth.ts';
-import { createDb, type Db } from './db.ts';
-import { migrateDatabase } from './db-migrate.ts';
+import { waitUntil } from './broker/test-support.ts';
+import { startConsoleTestEnv, type ConsoleTestEnv } from './console-test-env.ts';
+import type { Db } from './db.ts';
 
-let dir: string;
+let env: ConsoleTestEnv;
 let db: Db;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'meridian-auth-'));
-  const url = `file:${path.join(dir, 'auth.db')}`;
-  await migrateDatabase(url);
-  db = createDb(url);
+  env = await startConsoleTestEnv();
+  db = env.db;
 });
-afterAll(async () => {
-  await db?.$disconnect();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => env.close());
 beforeEach(async () => {
   await db.session.deleteMany();
   await db.consoleUser.deleteMany();
@@ -122,6 +116,21 @@ describe('sessions', () => {
     await db.consoleUser.delete({ where: { id: b } });
     expect(await validateSession(db, tb)).toBeNull();
     expect(await db.session.count()).toBe(0);
+  });
+});
+
+describe('session sweeper', () => {
+  it('deletes a session that expired and was never used again, and keeps live ones', async () => {
+    const userId = await user();
+    const stop = startSessionSweeper(db, 20);
+    try {
+      const { token } = await createSession(db, userId);
+      await createSession(db, userId, {}, { idleMs: -1 });
+      await waitUntil(async () => (await db.session.count()) === 1, { what: 'the sweeper to delete the expired session' });
+      expect((await db.session.findFirstOrThrow()).tokenHash).toBe(hashToken(token));
+    } finally {
+      await stop();
+    }
   });
 });
 

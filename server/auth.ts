@@ -4,10 +4,9 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import { logger } from './broker/index.ts';
 import type { Db } from './db.ts';
-
-export const ROLES = ['admin', 'operator', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+import { MIN_PASSWORD_LENGTH, ROLES, type Role } from './schemas.ts';
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
@@ -15,8 +14,6 @@ export function isRole(value: unknown): value is Role {
 
 // ---------------------------------------------------------------------------
 // Passwords
-
-export const MIN_PASSWORD_LENGTH = 8;
 
 /** argon2id with @node-rs/argon2's defaults (19 MiB, t=2, p=1: OWASP's minimum). */
 export function hashPassword(password: string): Promise<string> {
@@ -160,10 +157,39 @@ export async function deleteUserSessions(db: Db, userId: string): Promise<number
   return count;
 }
 
-/** Removes expired sessions; call now and then. */
+/** Removes expired sessions (startSessionSweeper calls it now and then). */
 export async function deleteExpiredSessions(db: Db, now: Date = new Date()): Promise<number> {
   const { count } = await db.session.deleteMany({ where: { expiresAt: { lte: now } } });
   return count;
+}
+
+/**
+ * A session is deleted when used after it expired; the sweep removes those never used again. Every 10 minutes
+ * keeps the table to about the live sessions for one indexed delete, whatever the number of console nodes.
+ */
+export const SESSION_SWEEP_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * Deletes expired sessions now and every `intervalMs` (an unref'd timer: it never keeps the process alive).
+ * Returns the stop function, which waits for a sweep under way so the database can close after it.
+ */
+export function startSessionSweeper(db: Db, intervalMs = SESSION_SWEEP_INTERVAL_MS): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const sweep = (): void => {
+    // A database slower than the interval: skip a beat rather than pile up deletes.
+    running ??= deleteExpiredSessions(db)
+      .then((count) => {
+        if (count > 0) logger.debug({ event: 'session.sweep', count }, 'expired sessions deleted');
+      })
+      .catch((e: unknown) => logger.warn({ event: 'session.sweep_failed', err: (e as Error).message }, 'expired sessions not deleted'))
+      .finally(() => (running = undefined));
+  };
+  sweep();
+  const timer = setInterval(sweep, intervalMs).unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -231,6 +257,9 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
+/** The address key of callers whose address the console cannot know. */
+export const UNKNOWN_ADDRESS = 'direct';
+
 /**
  * Counts failed logins per key (username + client IP) in a sliding window.
  * In memory, per console node: with several nodes each allows `maxFailures`.
@@ -249,8 +278,9 @@ export class LoginRateLimiter {
     this.now = opts.now ?? Date.now;
   }
 
+  /** Callers whose address is unknown (no trusted proxy) share one bucket per username: none can leave it. */
   static key(username: string, ip: string | null | undefined): string {
-    return `${username.trim().toLowerCase()}\u0000${ip ?? ''}`;
+    return `${username.trim().toLowerCase()}\u0000${ip || UNKNOWN_ADDRESS}`;
   }
 
   private recent(key: string, now: number): number[] {

@@ -1,8 +1,7 @@
 import { ensureAdmin } from './auth.ts';
-import { logger } from './broker/logger.ts';
+import { logger } from './broker/index.ts';
 import type { Db } from './db.ts';
-import { specOf } from './routers/instance.ts';
-import type { Runtime } from './runtime.ts';
+import { specOf, type Runtime } from './runtime.ts';
 
 /**
  * Server start: the first admin (its generated password printed once), a default instance on a first start,

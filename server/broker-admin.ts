@@ -1,9 +1,24 @@
 import type { ClientInfo } from '../broker/grpc/clients.ts';
-import type { Broker, BrokerPutResult, GroupStats, PutMessage, ResetResult, ResetTarget, TopicStats } from './broker/broker.ts';
-import type { GroupInput, GroupPatch, TopicInput, TopicPatch } from './broker/catalog.ts';
-import type { Group, Namespace, Topic } from './broker/model.ts';
-import type { StoredMessage } from './broker/store/message-store.ts';
-import type { TraceEvent } from './broker/trace/recorder.ts';
+import type {
+  Broker,
+  BrokerLimits,
+  BrokerPutResult,
+  Group,
+  GroupInput,
+  GroupPatch,
+  GroupStats,
+  Namespace,
+  PendingMinute,
+  PutMessage,
+  ResetResult,
+  ResetTarget,
+  StoredMessage,
+  Topic,
+  TopicInput,
+  TopicPatch,
+  TopicStats,
+  TraceEvent,
+} from './broker/index.ts';
 import type { RunningInstance } from './runtime.ts';
 
 export interface InstanceSummary {
@@ -17,37 +32,59 @@ export interface InstanceSummary {
   outPerSec: number;
 }
 
-/**
- * The one way the console reaches an instance's data plane. Embedded instances answer in-process; a remote
- * implementation (another process or cluster speaking the RocketMQ protocols) can sit behind the same shape.
- */
-export interface BrokerAdmin {
-  summary(): InstanceSummary;
-  listNamespaces(): Namespace[];
-  createNamespace(name: string, description?: string): Namespace;
-  deleteNamespace(name: string): void;
-  listTopics(namespace?: string): Topic[];
-  getTopic(name: string): Topic;
-  topicStats(name: string): TopicStats;
-  createTopic(input: TopicInput): Topic;
-  updateTopic(name: string, patch: TopicPatch): Topic;
-  deleteTopic(name: string): Promise<void>;
-  listGroups(namespace?: string): Group[];
-  getGroup(name: string): Group;
-  groupStats(name: string): GroupStats;
-  createGroup(input: GroupInput): Group;
-  updateGroup(name: string, patch: GroupPatch): Group;
-  deleteGroup(name: string): void;
-  resetOffset(group: string, topic: string, target: ResetTarget, dryRun: boolean): ResetResult;
-  clients(filter?: { group?: string }): ClientInfo[];
-  sendMessage(message: PutMessage): Promise<BrokerPutResult>;
-  /** A message by id (the newest copy stored) and its trace. */
-  findMessage(messageId: string): Promise<{ message: StoredMessage | undefined; trace: TraceEvent[] }>;
-  /** Scheduled messages waiting per due minute, and transactions waiting for their end, of a topic. */
-  pendingOf(topic: string): { scheduled: { minute: number; count: number; nextDueAt: number | null }[]; halfMessages: { transactionId: string; messageId: string; createdAt: number; checks: number }[] };
+/** A transaction waiting for its producer to commit or roll back, as the console lists it. */
+export interface PendingTransaction {
+  transactionId: string;
+  messageId: string;
+  createdAt: number;
+  checks: number;
 }
 
-/** BrokerAdmin over an engine running in this process. */
+/** Scheduled messages per due minute and transactions waiting for their end, of one topic. */
+export interface TopicPending {
+  scheduled: PendingMinute[];
+  halfMessages: PendingTransaction[];
+}
+
+export interface FoundMessage {
+  /** The newest stored copy, if the broker still has it. */
+  message: StoredMessage | undefined;
+  trace: TraceEvent[];
+}
+
+/**
+ * The one way the console reaches an instance's data plane. Every method is async so a broker in another
+ * process (over the network) fits behind the same shape as the engine embedded in this one.
+ */
+export interface BrokerAdmin {
+  limits(): Promise<BrokerLimits>;
+  summary(): Promise<InstanceSummary>;
+  listNamespaces(): Promise<Namespace[]>;
+  createNamespace(name: string, description?: string): Promise<Namespace>;
+  deleteNamespace(name: string): Promise<void>;
+  listTopics(namespace?: string): Promise<Topic[]>;
+  getTopic(name: string): Promise<Topic>;
+  topicStats(name: string): Promise<TopicStats>;
+  createTopic(input: TopicInput): Promise<Topic>;
+  updateTopic(name: string, patch: TopicPatch): Promise<Topic>;
+  deleteTopic(name: string): Promise<void>;
+  listGroups(namespace?: string): Promise<Group[]>;
+  getGroup(name: string): Promise<Group>;
+  groupStats(name: string): Promise<GroupStats>;
+  createGroup(input: GroupInput): Promise<Group>;
+  updateGroup(name: string, patch: GroupPatch): Promise<Group>;
+  deleteGroup(name: string): Promise<void>;
+  resetOffset(group: string, topic: string, target: ResetTarget, dryRun: boolean): Promise<ResetResult>;
+  clients(filter?: { group?: string }): Promise<ClientInfo[]>;
+  sendMessage(message: PutMessage): Promise<BrokerPutResult>;
+  findMessage(messageId: string): Promise<FoundMessage>;
+  pendingOf(topic: string): Promise<TopicPending>;
+}
+
+/**
+ * BrokerAdmin over an engine running in this process, through the engine's facade only. The methods are
+ * `async` so a synchronous engine error reaches the caller as a rejection, as it would from a remote broker.
+ */
 export class EmbeddedBrokerAdmin implements BrokerAdmin {
   constructor(private readonly instance: RunningInstance & { broker: Broker }) {}
 
@@ -55,83 +92,100 @@ export class EmbeddedBrokerAdmin implements BrokerAdmin {
     return this.instance.broker;
   }
 
-  summary(): InstanceSummary {
+  async limits(): Promise<BrokerLimits> {
+    return this.broker.limits;
+  }
+
+  async summary(): Promise<InstanceSummary> {
     const topics = this.broker.listTopics();
     const groups = this.broker.listGroups();
     return {
       namespaces: this.broker.listNamespaces().length,
       topics: topics.length,
       groups: groups.length,
-      clients: this.clients().length,
+      clients: this.connected().length,
       messages: topics.reduce((n, t) => n + this.broker.topicStats(t.name).messageCount, 0),
-      backlog: groups.reduce((n, g) => n + this.groupStats(g.name).lag, 0),
+      backlog: groups.reduce((n, g) => n + this.lagOf(g.name).lag, 0),
       ...this.instance.rates,
     };
   }
 
-  listNamespaces(): Namespace[] {
+  async listNamespaces(): Promise<Namespace[]> {
     return this.broker.listNamespaces();
   }
-  createNamespace(name: string, description?: string): Namespace {
+  async createNamespace(name: string, description?: string): Promise<Namespace> {
     return this.broker.createNamespace(name, description);
   }
-  deleteNamespace(name: string): void {
+  async deleteNamespace(name: string): Promise<void> {
     this.broker.deleteNamespace(name);
   }
-  listTopics(namespace?: string): Topic[] {
+  async listTopics(namespace?: string): Promise<Topic[]> {
     return this.broker.listTopics(namespace === undefined ? {} : { namespace });
   }
-  getTopic(name: string): Topic {
+  async getTopic(name: string): Promise<Topic> {
     return this.broker.getTopic(name);
   }
-  topicStats(name: string): TopicStats {
+  async topicStats(name: string): Promise<TopicStats> {
     return this.broker.topicStats(name);
   }
-  createTopic(input: TopicInput): Topic {
+  async createTopic(input: TopicInput): Promise<Topic> {
     return this.broker.createTopic(input);
   }
-  updateTopic(name: string, patch: TopicPatch): Topic {
+  async updateTopic(name: string, patch: TopicPatch): Promise<Topic> {
     return this.broker.updateTopic(name, patch);
   }
   deleteTopic(name: string): Promise<void> {
     return this.broker.deleteTopic(name);
   }
-  listGroups(namespace?: string): Group[] {
+  async listGroups(namespace?: string): Promise<Group[]> {
     return this.broker.listGroups(namespace === undefined ? {} : { namespace });
   }
-  getGroup(name: string): Group {
+  async getGroup(name: string): Promise<Group> {
     return this.broker.getGroup(name);
   }
-  /** Lag over the topics the group has progress on or its live clients subscribe to. */
-  groupStats(name: string): GroupStats {
-    const subscribed = this.clients({ group: name }).flatMap((c) => c.subscriptions.map((s) => s.topic));
-    return this.broker.groupStats(name, subscribed);
+  async groupStats(name: string): Promise<GroupStats> {
+    return this.lagOf(name);
   }
-  createGroup(input: GroupInput): Group {
+  async createGroup(input: GroupInput): Promise<Group> {
     return this.broker.createGroup(input);
   }
-  updateGroup(name: string, patch: GroupPatch): Group {
+  async updateGroup(name: string, patch: GroupPatch): Promise<Group> {
     return this.broker.updateGroup(name, patch);
   }
-  deleteGroup(name: string): void {
+  async deleteGroup(name: string): Promise<void> {
     this.broker.deleteGroup(name);
   }
-  resetOffset(group: string, topic: string, target: ResetTarget, dryRun: boolean): ResetResult {
+  async resetOffset(group: string, topic: string, target: ResetTarget, dryRun: boolean): Promise<ResetResult> {
     return this.broker.resetOffset(group, topic, target, dryRun);
   }
-  clients(filter: { group?: string } = {}): ClientInfo[] {
-    return this.instance.endpoint?.clients.list(filter) ?? [];
+  async clients(filter: { group?: string } = {}): Promise<ClientInfo[]> {
+    return this.connected(filter);
   }
   sendMessage(message: PutMessage): Promise<BrokerPutResult> {
     return this.broker.put(message);
   }
-  async findMessage(messageId: string): Promise<{ message: StoredMessage | undefined; trace: TraceEvent[] }> {
-    return { message: this.broker.store.lookupById(messageId), trace: await this.broker.trace.events(messageId) };
+  async findMessage(messageId: string): Promise<FoundMessage> {
+    return { message: this.broker.findMessage(messageId), trace: await this.broker.traceOf(messageId) };
   }
-  pendingOf(topic: string) {
+  async pendingOf(topic: string): Promise<TopicPending> {
     return {
-      scheduled: this.broker.timer.pending(topic),
-      halfMessages: this.broker.txn.pending(topic).map(({ transactionId, messageId, createdAt, checks }) => ({ transactionId, messageId, createdAt, checks })),
+      scheduled: this.broker.pendingScheduled(topic),
+      halfMessages: this.broker.pendingTransactions(topic).map(({ transactionId, messageId, createdAt, checks }) => ({ transactionId, messageId, createdAt, checks })),
     };
   }
+
+  private connected(filter: { group?: string } = {}): ClientInfo[] {
+    return this.instance.endpoint?.clients.list(filter) ?? [];
+  }
+
+  /** Lag over the topics the group has progress on or its live clients subscribe to. */
+  private lagOf(group: string): GroupStats {
+    const subscribed = this.connected({ group }).flatMap((c) => c.subscriptions.map((s) => s.topic));
+    return this.broker.groupStats(group, subscribed);
+  }
+}
+
+/** The admin of an embedded instance while its engine runs in this process; undefined otherwise. */
+export function embeddedAdmin(entry: RunningInstance | undefined): BrokerAdmin | undefined {
+  return entry?.status === 'running' && entry.broker ? new EmbeddedBrokerAdmin({ ...entry, broker: entry.broker }) : undefined;
 }

@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TRPCError } from '@trpc/server';
-import type { Role, SessionUser } from './auth.ts';
+import type { SessionUser } from './auth.ts';
 import { createDb, type Db } from './db.ts';
-import { migrateDatabase } from './db-migrate.ts';
+import { migrateDatabase } from './migrate/index.ts';
 import { appRouter } from './routers/_app.ts';
 import { Runtime, type InstanceSpec } from './runtime.ts';
-import { createCallerFactory, type InnerContext } from './trpc.ts';
+import type { Role } from './schemas.ts';
+import { appCodeOf, createCallerFactory, type InnerContext } from './trpc.ts';
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -49,13 +50,18 @@ export function testInstance(id: string, over: Partial<InstanceSpec> = {}): Inst
   return { id, name: 'default', grpcPort: 0, retentionHours: 72, maxMessageSize: 4 << 20, flushMode: 'async', ...over };
 }
 
-/** The tRPC error code a call fails with, or 'OK'. */
-export async function trpcCode(p: Promise<unknown>): Promise<string> {
+/** How a call fails: the tRPC code (the HTTP status) and the stable appCode the console shows; 'OK' when it does not. */
+export async function trpcError(p: Promise<unknown>): Promise<{ code: string; appCode?: string }> {
   try {
     await p;
-    return 'OK';
+    return { code: 'OK' };
   } catch (e) {
-    if (e instanceof TRPCError) return e.code;
+    if (e instanceof TRPCError) return { code: e.code, appCode: appCodeOf(e) };
     throw e;
   }
+}
+
+/** The tRPC error code a call fails with, or 'OK'. */
+export async function trpcCode(p: Promise<unknown>): Promise<string> {
+  return (await trpcError(p)).code;
 }

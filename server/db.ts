@@ -1,4 +1,4 @@
-// The control-plane database (see DESIGN.md, "Who owns which fact").
+// The control-plane database (see docs/architecture.md, "2. Who owns which fact").
 //
 // SQLite under ./data by default, through @prisma/adapter-libsql; PostgreSQL
 // when DATABASE_URL is postgresql://… (several console nodes can share it),
@@ -6,7 +6,7 @@
 // scripts/prisma-generate.ts generates one per provider from the same schema;
 // both expose the same models, and `Db` is typed by the SQLite one — use only
 // what both providers support (e.g. no `mode: 'insensitive'` filters).
-// Schema changes go through migrations: server/db-migrate.ts.
+// Schema changes go through migrations: server/migrate/ (npm run db:migration).
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { PrismaLibSql } from '@prisma/adapter-libsql';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { PrismaClient as PgPrismaClient } from './generated/prisma-pg/client.ts';
-import { DEFAULT_DATABASE_URL, providerOf, sqliteFilePath } from './db-migrate.ts';
+import { DEFAULT_DATABASE_URL, providerOf, sqliteFilePath } from './migrate/url.ts';
 
 export type Db = PrismaClient;
 export type { ConsoleUser, Instance, Session, AuditEvent } from './generated/prisma/client.ts';

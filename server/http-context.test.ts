@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, hashPassword } from './auth.ts';
 import { startConsoleTestEnv, testInstance, type ConsoleTestEnv } from './console-test-env.ts';
 import type { Db } from './db.ts';
-import { contextFromRequest, SESSION_COOKIE } from './http-context.ts';
+import { clientAddress, contextFromRequest, SESSION_COOKIE, trustedProxyHops } from './http-context.ts';
 import { appRouter } from './routers/_app.ts';
 import type { Runtime } from './runtime.ts';
+import type { Role } from './schemas.ts';
 
 let env: ConsoleTestEnv;
 let db: Db;
@@ -19,21 +20,82 @@ beforeAll(async () => {
 
 afterAll(() => env.close());
 
+function handle(req: Request, proxyHops = 0): Promise<Response> {
+  return fetchRequestHandler({ endpoint: '/api/trpc', req, router: appRouter, createContext: () => contextFromRequest(req, { db, runtime, proxyHops }) });
+}
+
 function call(cookie?: string): Promise<Response> {
   const input = encodeURIComponent(JSON.stringify({ instanceId: 'i1' }));
-  const req = new Request(`http://localhost/api/trpc/topic.list?input=${input}`, { headers: cookie ? { cookie } : {} });
-  return fetchRequestHandler({ endpoint: '/api/trpc', req, router: appRouter, createContext: () => contextFromRequest(req, { db, runtime }) });
+  return handle(new Request(`http://localhost/api/trpc/topic.list?input=${input}`, { headers: cookie ? { cookie } : {} }));
+}
+
+function post(path: string, body: unknown, headers: Record<string, string>, proxyHops = 0): Promise<Response> {
+  return handle(new Request(`http://localhost/api/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }), proxyHops);
+}
+
+async function sessionCookieOf(username: string, role: Role): Promise<string> {
+  const user = await db.consoleUser.create({ data: { username, passwordHash: await hashPassword('long-enough-pw'), role } });
+  const { token } = await createSession(db, user.id, {});
+  return `other=1; ${SESSION_COOKIE}=${encodeURIComponent(token)}`;
 }
 
 describe('tRPC over HTTP with the session cookie', () => {
   it('answers 401 without a session and serves a signed-in viewer', async () => {
     expect((await call()).status).toBe(401);
     expect((await call(`${SESSION_COOKIE}=forged`)).status).toBe(401);
-    const user = await db.consoleUser.create({ data: { username: 'vera', passwordHash: await hashPassword('long-enough-pw'), role: 'viewer' } });
-    const { token } = await createSession(db, user.id, {});
-    const res = await call(`other=1; ${SESSION_COOKIE}=${encodeURIComponent(token)}`);
+    const res = await call(await sessionCookieOf('vera', 'viewer'));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { result: { data: { total: number } } };
     expect(body.result.data.total).toBe(0);
+  });
+
+  it('answers engine errors with the status their code implies: a duplicate name is 409, not 500', async () => {
+    const cookie = await sessionCookieOf('olga', 'operator');
+    expect((await post('topic.create', { instanceId: 'i1', name: 'orders' }, { cookie })).status).toBe(200);
+    const dup = await post('topic.create', { instanceId: 'i1', name: 'orders' }, { cookie });
+    expect(dup.status).toBe(409);
+    const body = (await dup.json()) as { error: { data: { code: string; appCode: string } } };
+    expect(body.error.data).toMatchObject({ code: 'CONFLICT', appCode: 'TOPIC_EXISTS' });
+    const missing = await post('group.delete', { instanceId: 'i1', name: 'nobody' }, { cookie });
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe('login rate limit and forwarded headers', () => {
+  const MAX_FAILURES = 5;
+
+  async function failLogins(username: string, forwardedFor: (i: number) => string, proxyHops: number): Promise<number[]> {
+    const statuses: number[] = [];
+    for (let i = 0; i <= MAX_FAILURES; i++) {
+      const res = await post('auth.login', { username, password: `guess-${i}` }, { 'x-forwarded-for': forwardedFor(i) }, proxyHops);
+      statuses.push(res.status);
+    }
+    return statuses;
+  }
+
+  it('without a trusted proxy, a new X-Forwarded-For on every try does not escape the limit', async () => {
+    const statuses = await failLogins('mallory-target', (i) => `203.0.113.${i}`, 0);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
+  it('behind a trusted proxy, the address the proxy forwarded is the key: other clients are not locked out', async () => {
+    expect(await failLogins('shared-user', () => '198.51.100.7', 1)).toEqual([401, 401, 401, 401, 401, 429]);
+    const other = await post('auth.login', { username: 'shared-user', password: 'guess' }, { 'x-forwarded-for': '198.51.100.8' }, 1);
+    expect(other.status).toBe(401);
+    // What the client prepends itself is left of the proxy's entry and changes nothing.
+    const spoofed = await post('auth.login', { username: 'shared-user', password: 'guess' }, { 'x-forwarded-for': '10.1.2.3, 198.51.100.7' }, 1);
+    expect(spoofed.status).toBe(429);
+  });
+
+  it('reads the client address as MERIDIAN_TRUST_PROXY says', () => {
+    const req = new Request('http://localhost/', { headers: { 'x-forwarded-for': '192.0.2.1, 10.0.0.5' } });
+    expect(clientAddress(req, 0)).toBeNull();
+    expect(clientAddress(req, 1)).toBe('10.0.0.5');
+    expect(clientAddress(req, 2)).toBe('192.0.2.1');
+    expect(clientAddress(req, 5)).toBe('192.0.2.1');
+    expect(clientAddress(new Request('http://localhost/'), 1)).toBeNull();
+    expect(trustedProxyHops({})).toBe(0);
+    expect(trustedProxyHops({ MERIDIAN_TRUST_PROXY: '1' })).toBe(1);
+    expect(() => trustedProxyHops({ MERIDIAN_TRUST_PROXY: 'yes' })).toThrow(/MERIDIAN_TRUST_PROXY/);
   });
 });

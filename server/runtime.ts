@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { GrpcEndpoint } from '../broker/grpc/server.ts';
-import { Broker } from './broker/broker.ts';
-import type { FlushMode } from './broker/store/message-store.ts';
-import { logger } from './broker/logger.ts';
+import { Broker, logger, type FlushMode } from './broker/index.ts';
+import type { Instance } from './db.ts';
 
 /** What the runtime needs of an instance's control-plane record to run it. */
 export interface InstanceSpec {
@@ -12,6 +11,11 @@ export interface InstanceSpec {
   retentionHours: number;
   maxMessageSize: number;
   flushMode: FlushMode;
+}
+
+/** The runtime's part of an instance's control-plane record. */
+export function specOf(i: Instance): InstanceSpec {
+  return { id: i.id, name: i.name, grpcPort: i.grpcPort, retentionHours: i.retentionHours, maxMessageSize: i.maxMessageSize, flushMode: i.flushMode === 'sync' ? 'sync' : 'async' };
 }
 
 export type InstanceStatus = 'starting' | 'running' | 'stopped' | 'error';
@@ -51,8 +55,7 @@ export class Runtime {
     const now = Date.now();
     for (const [id, entry] of this.instances) {
       if (!entry.broker) continue;
-      const stored = entry.broker.store.storedCount;
-      const delivered = entry.broker.pop.deliveredCount;
+      const { stored, delivered } = entry.broker.counters;
       const prev = this.samples.get(id);
       if (prev && now > prev.at) {
         const secs = (now - prev.at) / 1000;

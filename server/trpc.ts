@@ -1,36 +1,48 @@
 import { initTRPC, TRPCError } from '@trpc/server';
-import { ZodError } from 'zod';
-import { BrokerError, type BrokerErrorCode } from './broker/errors.ts';
+import { z, ZodError } from 'zod';
 import { recordAudit } from './audit.ts';
-import type { Role, SessionUser } from './auth.ts';
+import type { SessionUser } from './auth.ts';
+import { ERROR_SURFACES, type BrokerErrorCode } from './broker/index.ts';
+import { embeddedAdmin, type BrokerAdmin } from './broker-admin.ts';
 import type { Db } from './db.ts';
-import type { Runtime } from './runtime.ts';
+import type { InstanceSpec, Runtime } from './runtime.ts';
+import type { Role } from './schemas.ts';
+
+// ---------------------------------------------------------------------------
+// Context
 
 /** The part of the context tests build directly (no HTTP): database, runtime, user. */
 export interface InnerContext {
   db: Db;
   runtime: Runtime;
   user: SessionUser | null;
-  ip: string;
+  /** The caller's address, or null when it cannot be known (no trusted proxy in front of the console). */
+  ip: string | null;
   /** Session token from the cookie, when there is one (logout deletes it). */
   sessionToken?: string;
   /** Set by the login procedure; the HTTP handler turns it into a Set-Cookie header. */
   setCookie?: (value: string | null) => void;
 }
 
-const BROKER_TO_TRPC: Partial<Record<BrokerErrorCode, TRPCError['code']>> = {
-  INVALID_NAME: 'BAD_REQUEST',
-  INVALID_ARGUMENT: 'BAD_REQUEST',
-  TOPIC_EXISTS: 'CONFLICT',
-  GROUP_EXISTS: 'CONFLICT',
-  NAMESPACE_EXISTS: 'CONFLICT',
-  NAMESPACE_NOT_EMPTY: 'PRECONDITION_FAILED',
-  TOPIC_NOT_FOUND: 'NOT_FOUND',
-  GROUP_NOT_FOUND: 'NOT_FOUND',
-  NAMESPACE_NOT_FOUND: 'NOT_FOUND',
-  MESSAGE_NOT_FOUND: 'NOT_FOUND',
-  PERMISSION_DENIED: 'FORBIDDEN',
-};
+/** What a mutation's audit event names, declared beside the procedure with `.meta({ audit: … })`. */
+export interface AuditMeta {
+  /** Input fields naming what the mutation acts on, joined with '/' (['instanceId', 'name'] → 'inst/orders'). */
+  target: readonly string[];
+  /** For callers not signed in (login): the input field naming who they claim to be. */
+  actor?: string;
+}
+
+export interface ProcedureMeta {
+  audit?: AuditMeta;
+}
+
+/** `.meta(audits('instanceId', 'name'))`: this mutation's audit event names what these input fields hold. */
+export function audits(...target: string[]): ProcedureMeta {
+  return { audit: { target } };
+}
+
+// ---------------------------------------------------------------------------
+// Errors
 
 /** Errors carry a stable application code (`appCode`) the UI shows and tests assert. */
 export class AppError extends TRPCError {
@@ -44,56 +56,92 @@ export class AppError extends TRPCError {
   }
 }
 
-const t = initTRPC.context<InnerContext>().create({
-  errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    const app = error instanceof AppError ? error : undefined;
-    return {
-      ...shape,
-      data: {
-        ...shape.data,
-        appCode: app?.appCode ?? (cause instanceof BrokerError ? cause.code : error.code),
-        field: app?.field ?? (cause instanceof BrokerError && typeof cause.details.field === 'string' ? cause.details.field : undefined),
-        zodIssues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : undefined,
-      },
-    };
-  },
-});
+interface EngineError extends Error {
+  code: BrokerErrorCode;
+  details: Record<string, unknown>;
+}
 
-/** Engine errors become typed tRPC errors with their stable code kept. */
-const mapErrors = t.middleware(async ({ next }) => {
+/**
+ * An engine error, recognised by shape rather than `instanceof`: the console's bundles (Next's server bundle
+ * and instrumentation's) may each hold a copy of the BrokerError class, and instanceof knows only its own.
+ */
+export function asEngineError(e: unknown): EngineError | undefined {
+  if (!(e instanceof Error) || e.name !== 'BrokerError') return undefined;
+  const { code, details } = e as { code?: unknown; details?: unknown };
+  const known = typeof code === 'string' && Object.hasOwn(ERROR_SURFACES, code);
+  return known && typeof details === 'object' && details !== null ? (e as EngineError) : undefined;
+}
+
+/** The stable code of a failure: the console's own, else the engine's, else tRPC's. */
+export function appCodeOf(error: TRPCError): string {
+  return error instanceof AppError ? error.appCode : (asEngineError(error.cause)?.code ?? error.code);
+}
+
+function fieldOf(error: TRPCError): string | undefined {
+  if (error instanceof AppError) return error.field;
+  const field = asEngineError(error.cause)?.details.field;
+  return typeof field === 'string' ? field : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Init
+
+const t = initTRPC
+  .context<InnerContext>()
+  .meta<ProcedureMeta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const cause = error.cause;
+      return {
+        ...shape,
+        data: {
+          ...shape.data,
+          appCode: appCodeOf(error),
+          field: fieldOf(error),
+          zodIssues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : undefined,
+        },
+      };
+    },
+  });
+
+/** Engine errors become the tRPC class their code implies (one exhaustive table), the error kept as cause. */
+const mapEngineErrors = t.middleware(async ({ next }) => {
   const res = await next();
-  if (!res.ok && res.error.cause instanceof BrokerError) {
-    const cause = res.error.cause;
-    throw new TRPCError({ code: BROKER_TO_TRPC[cause.code] ?? 'INTERNAL_SERVER_ERROR', message: cause.message, cause });
-  }
+  const engine = res.ok || res.error instanceof AppError ? undefined : asEngineError(res.error.cause);
+  if (engine) throw new TRPCError({ code: ERROR_SURFACES[engine.code].http, message: engine.message, cause: engine });
   return res;
 });
 
-/** Every mutation leaves an audit event: who, what, on which target, the input (secrets stripped), the result. */
-const auditMutations = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
+function stringField(input: unknown, key: string): string | undefined {
+  const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Every mutation leaves an audit event: who, what, on the target it declares, the input (secrets stripped), the result. */
+const auditMutations = t.middleware(async ({ ctx, type, path, meta, getRawInput, next }) => {
   const res = await next();
   if (type !== 'mutation') return res;
   const input = await getRawInput().catch(() => undefined);
-  const fields = (input ?? {}) as { name?: unknown; username?: unknown; instanceId?: unknown; group?: unknown };
-  const target = [fields.instanceId, fields.name ?? fields.group ?? fields.username].filter((x) => typeof x === 'string').join('/');
-  const error = res.ok ? undefined : res.error;
+  const claimed = meta?.audit?.actor === undefined ? undefined : stringField(input, meta.audit.actor);
   await recordAudit(ctx.db, {
-    actor: ctx.user?.username ?? (typeof fields.username === 'string' ? fields.username : 'anonymous'),
+    actor: ctx.user?.username ?? claimed ?? 'anonymous',
     actorId: ctx.user?.id ?? null,
     action: path,
-    target,
+    target: (meta?.audit?.target ?? []).flatMap((key) => stringField(input, key) ?? []).join('/'),
     input,
     result: res.ok ? 'ok' : 'error',
-    errorCode: error ? (error instanceof AppError ? error.appCode : error.cause instanceof BrokerError ? error.cause.code : error.code) : null,
-    instanceId: typeof fields.instanceId === 'string' ? fields.instanceId : null,
+    errorCode: res.ok ? null : appCodeOf(res.error),
+    instanceId: stringField(input, 'instanceId') ?? null,
   });
   return res;
 });
 
+// ---------------------------------------------------------------------------
+// Procedures
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(auditMutations).use(mapErrors);
+export const publicProcedure = t.procedure.use(auditMutations).use(mapEngineErrors);
 
 const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
@@ -113,3 +161,31 @@ export const viewerProcedure = publicProcedure.use(requireRole('viewer'));
 export const operatorProcedure = publicProcedure.use(requireRole('operator'));
 /** Only admins manage users and instances. */
 export const adminProcedure = publicProcedure.use(requireRole('admin'));
+
+/** The input every instance-scoped procedure starts with. */
+export const InstanceRef = z.object({ instanceId: z.string().min(1) });
+
+/** The running instance an id names, as the admin of its data plane, or a typed error the console shows. */
+function resolveInstance(runtime: Runtime, instanceId: string): { admin: BrokerAdmin; instance: InstanceSpec } {
+  const entry = runtime.get(instanceId);
+  if (!entry) throw new AppError('INSTANCE_NOT_FOUND', 'NOT_FOUND', `Instance ${instanceId} is not known or not running`);
+  const admin = embeddedAdmin(entry);
+  if (!admin) {
+    throw new AppError('INSTANCE_NOT_RUNNING', 'PRECONDITION_FAILED', `Instance "${entry.spec.name}" is ${entry.status}${entry.error ? `: ${entry.error}` : ''}`);
+  }
+  return { admin, instance: entry.spec };
+}
+
+function onInstance(base: typeof viewerProcedure) {
+  return base.input(InstanceRef).use(({ ctx, input, next }) => next({ ctx: resolveInstance(ctx.runtime, input.instanceId) }));
+}
+
+const INSTANCE_PROCEDURES = { viewer: onInstance(viewerProcedure), operator: onInstance(operatorProcedure), admin: onInstance(adminProcedure) };
+
+/**
+ * A procedure on one instance's data plane, for callers with at least the role `min`: its input takes
+ * `instanceId`, and `ctx.admin` / `ctx.instance` are the running instance it names.
+ */
+export function instanceProcedure(min: Role) {
+  return INSTANCE_PROCEDURES[min];
+}

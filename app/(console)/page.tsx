@@ -7,7 +7,9 @@ import { NavLink } from '../_components/nav-link.tsx';
 import { PageTable, type Column, type TableState } from '../_components/page-table.tsx';
 import { errorInfo, useTRPC } from '../_components/trpc.tsx';
 import { PageHeader, SearchBox } from '../_components/ui.tsx';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../../server/broker/rules.ts';
 import type { AppRouter } from '../../server/routers/_app.ts';
+import { DEFAULT_RETENTION_HOURS } from '../../server/schemas.ts';
 import type { inferRouterOutputs } from '@trpc/server';
 
 type InstanceRow = inferRouterOutputs<AppRouter>['instance']['list']['rows'][number];
@@ -60,7 +62,7 @@ export default function OverviewPage() {
           <div className="mt-2">
             <InstanceForm
               key={formKey}
-              initial={{ name: '', region: 'local', description: '', grpcPort: 0, retentionHours: 72, maxMessageSize: 4 * 1024 * 1024, flushMode: 'async' }}
+              initial={{ name: '', region: 'local', description: '', grpcPort: 0, retentionHours: DEFAULT_RETENTION_HOURS, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, flushMode: 'async' }}
               submitLabel="Create instance"
               pending={create.isPending}
               error={create.error ? errorInfo(create.error).message : undefined}

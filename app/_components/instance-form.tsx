@@ -1,6 +1,8 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
+import { fieldError, maxMessageSizeSchema } from '../../server/broker/rules.ts';
+import { descriptionSchema, grpcPortSchema, instanceNameSchema, regionSchema, retentionHoursSchema, type FLUSH_MODES } from '../../server/schemas.ts';
 import { buttonClass, cardClass, inputClass } from './ui.tsx';
 
 export interface InstanceFormValue {
@@ -10,17 +12,26 @@ export interface InstanceFormValue {
   grpcPort: number;
   retentionHours: number;
   maxMessageSize: number;
-  flushMode: 'sync' | 'async';
+  flushMode: (typeof FLUSH_MODES)[number];
 }
 
-/** Checks as the user types; the server checks again (zod) and answers with field errors. */
-export function instanceErrors(v: InstanceFormValue): Partial<Record<keyof InstanceFormValue, string>> {
+/** The schema of each checked field: the same the instance router's input uses. */
+const FIELD_SCHEMAS = {
+  name: instanceNameSchema,
+  region: regionSchema,
+  description: descriptionSchema,
+  grpcPort: grpcPortSchema,
+  retentionHours: retentionHoursSchema,
+  maxMessageSize: maxMessageSizeSchema,
+} as const;
+
+/** Checks as the user types; the server checks again with the same schemas and answers with field errors. */
+function instanceErrors(v: InstanceFormValue): Partial<Record<keyof InstanceFormValue, string>> {
   const e: Partial<Record<keyof InstanceFormValue, string>> = {};
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(v.name)) e.name = 'Use 1-63 lower-case letters, digits or "-"';
-  if (!v.region.trim()) e.region = 'Enter a region';
-  if (!Number.isInteger(v.grpcPort) || v.grpcPort < 0 || v.grpcPort > 65535) e.grpcPort = 'A port from 0 to 65535';
-  if (!Number.isInteger(v.retentionHours) || v.retentionHours < 1) e.retentionHours = 'At least 1 hour';
-  if (!Number.isInteger(v.maxMessageSize) || v.maxMessageSize < 1024) e.maxMessageSize = 'At least 1024 bytes';
+  for (const key of Object.keys(FIELD_SCHEMAS) as (keyof typeof FIELD_SCHEMAS)[]) {
+    const error = fieldError(FIELD_SCHEMAS[key], v[key]);
+    if (error) e[key] = error;
+  }
   return e;
 }
 
@@ -52,7 +63,7 @@ export function InstanceForm(props: { initial: InstanceFormValue; nameLocked?: b
       {field('grpcPort', 'gRPC port (0 = any free port)', 'number')}
       <label className="text-sm">
         <span className="font-medium">Flush</span>
-        <select aria-label="Flush" value={v.flushMode} onChange={(e) => setV({ ...v, flushMode: e.target.value as 'sync' | 'async' })} className={`mt-1 w-full ${inputClass}`}>
+        <select aria-label="Flush" value={v.flushMode} onChange={(e) => setV({ ...v, flushMode: e.target.value as InstanceFormValue['flushMode'] })} className={`mt-1 w-full ${inputClass}`}>
           <option value="async">async (OS page cache)</option>
           <option value="sync">sync (fdatasync, group commit)</option>
         </select>

@@ -2,6 +2,7 @@
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { fieldError, messageKeySchema, propertyKeyProblem, tagSchema } from '../../server/broker/rules.ts';
 import { errorInfo, useTRPC } from './trpc.tsx';
 import { buttonClass, cardClass, inputClass } from './ui.tsx';
 
@@ -13,14 +14,21 @@ function parseProperties(text: string): { props: Record<string, string>; error?:
     const eq = line.indexOf('=');
     if (eq <= 0) return { props, error: `Line ${i + 1}: write key=value` };
     const key = line.slice(0, eq).trim();
-    if (key.startsWith('__')) return { props, error: `Line ${i + 1}: keys starting with "__" are reserved` };
+    const problem = propertyKeyProblem(key);
+    if (problem) return { props, error: `Line ${i + 1}: ${problem}` };
     props[key] = line.slice(eq + 1).trim();
   }
   return { props };
 }
 
-/** A form operators use to try a flow; the fields follow the topic's message type. */
-export function SendMessage({ instanceId, topic, messageType }: { instanceId: string; topic: string; messageType: string }) {
+function bodyError(body: string, maxBytes: number): string {
+  if (!body) return 'Enter a body';
+  const bytes = new TextEncoder().encode(body).length;
+  return bytes > maxBytes ? `The body is ${bytes.toLocaleString()} bytes; this instance accepts at most ${maxBytes.toLocaleString()}` : '';
+}
+
+/** A form operators use to try a flow; the fields follow the topic's message type, the body limit the instance's. */
+export function SendMessage({ instanceId, topic, messageType, maxBodyBytes }: { instanceId: string; topic: string; messageType: string; maxBodyBytes: number }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [body, setBody] = useState('');
@@ -32,9 +40,11 @@ export function SendMessage({ instanceId, topic, messageType }: { instanceId: st
   const send = useMutation(trpc.topic.send.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.topic.pathKey() }) }));
   const { props, error: propsError } = parseProperties(propsText);
   const deliverAt = when ? new Date(when).getTime() : undefined;
+  const keyList = keys.split(',').map((k) => k.trim()).filter(Boolean);
   const errors = {
-    body: body ? '' : 'Enter a body',
-    tag: tag.includes('|') ? "A tag cannot contain '|'" : '',
+    body: bodyError(body, maxBodyBytes),
+    tag: tag ? fieldError(tagSchema, tag) : '',
+    keys: keyList.map((k) => fieldError(messageKeySchema, k)).find(Boolean) ?? '',
     group: messageType === 'FIFO' && !group.trim() ? 'FIFO topics need a message group' : '',
     when: messageType === 'DELAY' && (!deliverAt || deliverAt <= Date.now()) ? 'Pick a delivery time in the future' : '',
     props: propsError ?? '',
@@ -47,7 +57,7 @@ export function SendMessage({ instanceId, topic, messageType }: { instanceId: st
       instanceId,
       name: topic,
       body,
-      keys: keys.split(',').map((k) => k.trim()).filter(Boolean),
+      keys: keyList,
       properties: props,
       ...(tag ? { tag } : {}),
       ...(messageType === 'FIFO' ? { messageGroup: group.trim() } : {}),
@@ -73,6 +83,7 @@ export function SendMessage({ instanceId, topic, messageType }: { instanceId: st
       <label>
         <span className="text-xs">Keys (comma separated)</span>
         <input aria-label="Keys" value={keys} onChange={(e) => setKeys(e.target.value)} className={`mt-1 w-full ${inputClass}`} />
+        {errors.keys && <span className="text-xs text-red-600">{errors.keys}</span>}
       </label>
       {messageType === 'FIFO' && (
         <label>

@@ -7,7 +7,7 @@ import { Broker } from '../../server/broker/index.ts';
 const [dataDir, countArg] = process.argv.slice(2);
 const count = Number(countArg);
 const broker = await Broker.open({ dataDir: dataDir!, flush: 'async' });
-if (!broker.catalog.topics.has('bench-lookup')) broker.createTopic({ name: 'bench-lookup', queueNums: 8 });
+if (!broker.hasTopic('bench-lookup')) broker.createTopic({ name: 'bench-lookup', queueNums: 8 });
 const body = Buffer.alloc(1024, 120);
 const ids: string[] = [];
 const BATCH = 256;

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Broker } from '../../server/broker/index.ts';
-import { compileSql } from '../../server/broker/filter/sql.ts';
+import { Broker, compileSql } from '../../server/broker/index.ts';
 import { latencySummaryUs, percentile, rate } from './stats.ts';
 
 type Line = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { isSystemTopic, MAX_GROUP_LENGTH, MAX_TOPIC_LENGTH, wrapName } from '../../server/broker/names.ts';
+import { isSystemTopic, MAX_GROUP_LENGTH, MAX_TOPIC_LENGTH, wrapName } from '../../server/broker/index.ts';
 import { ProtocolError } from './status.ts';
 import type { Resource } from './wire.ts';
 

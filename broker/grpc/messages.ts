@@ -1,72 +1,51 @@
 import { createHash } from 'node:crypto';
-import { SystemProperty, type PutMessage } from '../../server/broker/broker.ts';
-import type { MessageType } from '../../server/broker/model.ts';
-import { hasControlChars, unwrapName } from '../../server/broker/names.ts';
-import type { ReceivedMessage } from '../../server/broker/consume/pop-service.ts';
-import type { StoredMessage } from '../../server/broker/store/message-store.ts';
-import { TimerProperty } from '../../server/broker/timer/timer-service.ts';
+import {
+  MESSAGE_TYPES,
+  SystemProperty,
+  TimerProperty,
+  unwrapName,
+  validatePutMessage,
+  type BrokerLimits,
+  type MessageType,
+  type PutMessage,
+  type ReceivedMessage,
+  type StoredMessage,
+} from '../../server/broker/index.ts';
 import { ProtocolError } from './status.ts';
 import { duration, timestamp, toMs, type WireMessage } from './wire.ts';
 
-const MAX_PROPERTIES = 128;
-const MAX_PROPERTIES_BYTES = 16 * 1024;
-const MAX_GROUP_BYTES = 64;
-const ENGINE_TYPES: readonly string[] = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'];
-
+function isMessageType(type: string): type is MessageType {
+  return (MESSAGE_TYPES as readonly string[]).includes(type);
+}
 
 /**
- * Checks a message as the RocketMQ proxy does and turns it into an engine put. `topic` is the resolved full
- * name. Throws ProtocolError with the protocol's code for each rule.
+ * Turns a wire message into an engine put, checked with the engine's message rules (the proxy's) before the
+ * topic is touched. `topic` is the resolved full name. Throws ProtocolError for what only the protocol knows,
+ * BrokerError naming the field for the message rules (mapped to the proxy's status codes).
  */
-export function toPutMessage(m: WireMessage, topic: string, maxBodySize: number, bornHostFallback: string): PutMessage {
+export function toPutMessage(m: WireMessage, topic: string, limits: BrokerLimits, bornHostFallback: string): PutMessage {
   const sys = m.system_properties;
   if (!sys) throw new ProtocolError('BAD_REQUEST', 'Message has no system_properties');
-  if (!m.body || m.body.length === 0) throw new ProtocolError('MESSAGE_BODY_EMPTY', 'Message body is empty');
-  if (m.body.length > maxBodySize) {
-    throw new ProtocolError('MESSAGE_BODY_TOO_LARGE', `Message body is ${m.body.length} bytes; the limit is ${maxBodySize} bytes`);
-  }
-  if (!sys.message_id?.trim()) throw new ProtocolError('ILLEGAL_MESSAGE_ID', 'Message id is blank');
-  const tag = sys.tag;
-  if (tag !== undefined && (!tag.trim() || tag.includes('|') || hasControlChars(tag))) {
-    throw new ProtocolError('ILLEGAL_MESSAGE_TAG', `Tag "${tag}" is invalid: it must be non-blank, without '|' or control characters`);
-  }
-  for (const k of sys.keys ?? []) {
-    if (!k.trim() || hasControlChars(k)) throw new ProtocolError('ILLEGAL_MESSAGE_KEY', `Message key "${k}" is blank or has control characters`);
-  }
-  const props = Object.entries(m.user_properties ?? {});
-  if (props.length > MAX_PROPERTIES) throw new ProtocolError('MESSAGE_PROPERTIES_TOO_LARGE', `More than ${MAX_PROPERTIES} user properties`);
-  let bytes = Buffer.byteLength(tag ?? '') + (sys.keys ?? []).reduce((n, k) => n + Buffer.byteLength(k), 0);
-  for (const [k, v] of props) {
-    if (!k || k.startsWith('__') || hasControlChars(k)) throw new ProtocolError('ILLEGAL_MESSAGE_PROPERTY_KEY', `Property key "${k}" is reserved or invalid`);
-    bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
-  }
-  if (bytes > MAX_PROPERTIES_BYTES) {
-    throw new ProtocolError('MESSAGE_PROPERTIES_TOO_LARGE', `Properties, tag and keys are ${bytes} bytes; the limit is ${MAX_PROPERTIES_BYTES}`);
-  }
-  const group = sys.message_group;
-  if (group !== undefined && (!group.trim() || Buffer.byteLength(group) >= MAX_GROUP_BYTES || hasControlChars(group))) {
-    throw new ProtocolError('ILLEGAL_MESSAGE_GROUP', `Message group must be 1-${MAX_GROUP_BYTES - 1} bytes without control characters`);
-  }
   const type = sys.message_type;
-  if (!ENGINE_TYPES.includes(type)) throw new ProtocolError('UNSUPPORTED', `Message type ${type} is not supported`);
-  const properties: Record<string, string> = Object.fromEntries(props);
+  if (!isMessageType(type)) throw new ProtocolError('UNSUPPORTED', `Message type ${type} is not supported`);
   const put: PutMessage = {
     topic,
-    body: m.body,
+    body: m.body ?? Buffer.alloc(0),
     keys: sys.keys ?? [],
-    properties,
-    messageId: sys.message_id,
-    messageType: type as MessageType,
+    properties: { ...m.user_properties },
+    messageId: sys.message_id ?? '',
+    messageType: type,
     bornTimestamp: toMs(sys.born_timestamp) ?? Date.now(),
     bornHost: sys.born_host || bornHostFallback,
   };
-  if (tag !== undefined) put.tag = tag;
+  if (sys.tag !== undefined) put.tag = sys.tag;
   const deliverAt = toMs(sys.delivery_timestamp);
   if (deliverAt !== undefined) put.deliverAt = deliverAt;
   const checkAfter = toMs(sys.orphaned_transaction_recovery_duration);
   if (checkAfter !== undefined) put.transactionCheckAfterMs = checkAfter;
-  if (group !== undefined) put.messageGroup = group;
+  if (sys.message_group !== undefined) put.messageGroup = sys.message_group;
   if (sys.trace_context) put.traceContext = sys.trace_context;
+  validatePutMessage(put, m.body?.length ?? 0, limits);
   return put;
 }
 

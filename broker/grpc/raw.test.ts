@@ -13,8 +13,7 @@ vi.hoisted(() => {
   process.env.MERIDIAN_LOG_LEVEL ??= 'warn';
 });
 
-import { Broker } from '../../server/broker/broker.ts';
-import type { MessageType } from '../../server/broker/model.ts';
+import { Broker, type MessageType } from '../../server/broker/index.ts';
 import { messagingService } from './proto.ts';
 import { GrpcEndpoint } from './server.ts';
 
@@ -305,6 +304,16 @@ function statusOf(replies: StreamReply[]): string {
   return replies[0]?.status?.code ?? `no status (got ${kinds(replies).join(',')})`;
 }
 
+/**
+ * Resolves once a request sent now on the same connection has been answered: HTTP/2 keeps the order of the
+ * frames on a connection and the endpoint starts each handler as its request comes in, so by then it has
+ * taken in everything sent before (a call, a cancellation). Receive and pull handlers reach their long poll
+ * without waiting on anything else, so a poll opened before this is waiting once it resolves.
+ */
+async function endpointCaughtUp(): Promise<void> {
+  await call<StatusOnly>('QueryRoute', { topic: { resource_namespace: '', name: 'caught-up-probe' } });
+}
+
 async function openTelemetry(md: grpc.Metadata): Promise<{
   stream: grpc.ClientDuplexStream<object, unknown>;
   next: () => Promise<TelemetryReply>;
@@ -566,7 +575,7 @@ describe('ReceiveMessage', () => {
     const topic = freshTopic();
     const group = freshGroup();
     const pending = receive({ group, topic, pollMs: 8000 });
-    await new Promise((r) => setTimeout(r, 300));
+    await endpointCaughtUp(); // the receive is waiting
     const id = messageId();
     const sentAt = Date.now();
     expect((await send({ topic, id, body: 'late' })).status.code).toBe('OK');
@@ -681,9 +690,10 @@ describe('ReceiveMessage deadlines', () => {
     const stream = fn.call(client, receiveRequest({ group, topic, pollMs: 5000 }), meta(), { deadline: Date.now() + 10_000 });
     stream.on('error', () => undefined);
     stream.on('data', () => undefined);
-    await new Promise((r) => setTimeout(r, 200));
+    await endpointCaughtUp(); // mid-poll
     stream.cancel();
-    await new Promise((r) => setTimeout(r, 100));
+    // The endpoint has seen the cancellation (a poll still open would take the message sent next).
+    await endpointCaughtUp();
     const id = messageId();
     await send({ topic, id });
     const { replies } = await receive({ group, topic });
@@ -948,13 +958,18 @@ describe('queue model: QueryOffset, GetOffset, UpdateOffset, PullMessage', () =>
     return call<OffsetReply>('QueryOffset', { message_queue: queueOf(topic, queueId), query_offset_policy: policy, ...(ts ? { timestamp: ts } : {}) });
   }
 
-  function pull(group: string, topic: string, offset: number, opts: { queueId?: number; batch?: number; tags?: string; pollMs?: number } = {}) {
+  function pull(
+    group: string,
+    topic: string,
+    offset: number,
+    opts: { queueId?: number; batch?: number; tags?: string; sql?: string; pollMs?: number } = {},
+  ) {
     return collect('PullMessage', {
       group: { resource_namespace: '', name: group },
       message_queue: queueOf(topic, opts.queueId ?? 0),
       offset,
       batch_size: opts.batch ?? 32,
-      filter_expression: { type: 'TAG', expression: opts.tags ?? '*' },
+      filter_expression: opts.sql !== undefined ? { type: 'SQL', expression: opts.sql } : { type: 'TAG', expression: opts.tags ?? '*' },
       long_polling_timeout: dur(opts.pollMs ?? 300),
     });
   }
@@ -1003,6 +1018,61 @@ describe('queue model: QueryOffset, GetOffset, UpdateOffset, PullMessage', () =>
     expect(tagged.at(-1)!.next_offset).toBe(3);
   });
 
+  /** Six messages in one queue, with an `amount` property (one without) and a tag each. */
+  async function seededAmounts(): Promise<{ topic: string; group: string; ids: string[] }> {
+    const topic = freshTopic('NORMAL', 1);
+    const group = freshGroup();
+    const specs: { amount?: string; tag: string }[] = [
+      { amount: '50', tag: 'plain' },
+      { amount: '150', tag: 'gold' },
+      { tag: 'gold' }, // no amount: NULL, never matches a comparison
+      { amount: '101', tag: 'plain' },
+      { amount: '100', tag: 'gold' },
+      { amount: '300', tag: 'plain' },
+    ];
+    const ids: string[] = [];
+    for (const [i, spec] of specs.entries()) {
+      const id = messageId();
+      ids.push(id);
+      const props: Record<string, string> = spec.amount !== undefined ? { amount: spec.amount } : {};
+      expect((await send({ topic, id, tag: spec.tag, props, body: `m-${i}` })).status.code).toBe('OK');
+    }
+    return { topic, group, ids };
+  }
+
+  function pulled(replies: StreamReply[]): WireMessage[] {
+    return replies.filter((r) => r.content === 'message').map((r) => r.message!);
+  }
+
+  it('PullMessage applies a SQL92 filter like ReceiveMessage', async () => {
+    const { topic, group, ids } = await seededAmounts();
+    const sql = (await pull(group, topic, 0, { sql: 'amount > 100' })).replies;
+    expect(sql[0]!.status?.code).toBe('OK');
+    expect(kinds(sql).at(-1)).toBe('next_offset');
+    expect(pulled(sql).map((m) => m.system_properties.message_id)).toEqual([ids[1], ids[3], ids[5]]);
+    expect(pulled(sql).map((m) => m.system_properties.queue_offset)).toEqual([1, 3, 5]);
+    expect(pulled(sql).map((m) => m.user_properties.amount)).toEqual(['150', '101', '300']);
+    expect(sql.at(-1)!.next_offset).toBe(6); // past every scanned message, matching or not
+
+    // SQL92 sees the tag as TAGS, as on receive.
+    const both = (await pull(group, topic, 0, { sql: "amount >= 100 AND TAGS = 'gold'" })).replies;
+    expect(pulled(both).map((m) => m.system_properties.message_id)).toEqual([ids[1], ids[4]]);
+    expect(both.at(-1)!.next_offset).toBe(6);
+  });
+
+  it('PullMessage refuses a malformed SQL92 filter with ILLEGAL_FILTER_EXPRESSION; a tag filter still works', async () => {
+    const { topic, group, ids } = await seededAmounts();
+    for (const expression of ['amount >', 'amount > > 1', "(TAGS = 'gold'"]) {
+      const bad = (await pull(group, topic, 0, { sql: expression })).replies;
+      expect(bad[0]!.status?.code, expression).toBe('ILLEGAL_FILTER_EXPRESSION');
+      expect(pulled(bad), expression).toEqual([]);
+    }
+    const tagged = (await pull(group, topic, 0, { tags: 'gold' })).replies;
+    expect(tagged[0]!.status?.code).toBe('OK');
+    expect(pulled(tagged).map((m) => m.system_properties.message_id)).toEqual([ids[1], ids[2], ids[4]]);
+    expect(tagged.at(-1)!.next_offset).toBe(6);
+  });
+
   it('PullMessage at the end answers MESSAGE_NOT_FOUND after its poll; beyond the end ILLEGAL_OFFSET', async () => {
     const { topic, group } = await seeded();
     const { replies, ms } = await pull(group, topic, 3, { pollMs: 500 });
@@ -1021,7 +1091,7 @@ describe('queue model: QueryOffset, GetOffset, UpdateOffset, PullMessage', () =>
   it('PullMessage wakes up for a message sent during its poll', async () => {
     const { topic, group } = await seeded();
     const pending = pull(group, topic, 3, { pollMs: 5000 });
-    await new Promise((r) => setTimeout(r, 200));
+    await endpointCaughtUp(); // the pull is waiting
     const id = messageId();
     await send({ topic, id });
     const { replies, ms } = await pending;

@@ -1,5 +1,4 @@
-import type { Broker } from '../../server/broker/broker.ts';
-import { logger } from '../../server/broker/logger.ts';
+import { logger, type Broker } from '../../server/broker/index.ts';
 import type { ClientRegistry } from './clients.ts';
 
 interface Renewal {
@@ -15,6 +14,8 @@ const LEAD_MS = 10_000;
 /** Stop renewing after this long: the message is then redelivered (RocketMQ's proxy uses 3 h). */
 const MAX_RENEW_MS = 3 * 3600_000;
 const TICK_MS = 2_000;
+/** Ticks per invisible time at least, so a short invisible time (tests, tuned set-ups) is renewed before it ends. */
+const TICKS_PER_INVISIBLE_TIME = 4;
 
 /**
  * Push consumers receive with auto-renew and no invisible time: the broker keeps each delivery invisible
@@ -29,7 +30,8 @@ export class Renewals {
     private readonly clients: ClientRegistry,
     private readonly invisibleMs: number,
   ) {
-    this.timer = setInterval(() => this.tick(), TICK_MS).unref();
+    const tickMs = Math.max(1, Math.min(TICK_MS, Math.floor(invisibleMs / TICKS_PER_INVISIBLE_TIME)));
+    this.timer = setInterval(() => this.tick(), tickMs).unref();
   }
 
   track(handle: string, r: Omit<Renewal, 'deliveredAt'>): void {

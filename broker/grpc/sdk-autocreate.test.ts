@@ -15,7 +15,7 @@ afterEach(async () => {
 describe('SDK with autoCreate', () => {
   it('sending to an unknown topic creates it with the message type and 8 queues', async () => {
     const producer = await fx.producer({ topics: ['fresh'] });
-    expect(fx.broker.catalog.topics.has('fresh')).toBe(false); // routing alone creates nothing
+    expect(fx.broker.hasTopic('fresh')).toBe(false); // routing alone creates nothing
 
     const r = await producer.send({ topic: 'fresh', body: Buffer.from('first') });
     const topic = fx.broker.getTopic('fresh');
@@ -35,7 +35,7 @@ describe('SDK with autoCreate', () => {
   it('a consumer group is created on first sight and receives what is sent after that, not before', async () => {
     const producer = await fx.producer();
     await producer.send({ topic: 'stream', body: Buffer.from('before') });
-    expect(fx.broker.catalog.groups.has('late-joiner')).toBe(false);
+    expect(fx.broker.hasGroup('late-joiner')).toBe(false);
 
     const consumer = await fx.simpleConsumer('late-joiner', 'stream', { awaitDuration: 1000 });
     expect(fx.broker.getGroup('late-joiner').name).toBe('late-joiner');
@@ -50,7 +50,7 @@ describe('SDK with autoCreate', () => {
   it('a namespaced producer auto-creates the namespace and the topic inside it', async () => {
     const producer = await fx.producer({ namespace: 'auto' });
     const r = await producer.send({ topic: 'orders', body: Buffer.from('x') });
-    expect(fx.broker.catalog.namespaces.has('auto')).toBe(true);
+    expect(fx.broker.hasNamespace('auto')).toBe(true);
     expect(fx.broker.getMessageById(r.messageId).topic).toBe('auto%orders');
   });
 });

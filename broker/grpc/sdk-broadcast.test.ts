@@ -31,6 +31,6 @@ describe('broadcasting', () => {
     // b acks nothing yet: its messages come back to b only, a sees nothing more.
     expect(await a.receive(10, 10_000)).toEqual([]);
     for (const m of gotB) await b.ack(m);
-    expect(fx.broker.pop.inflightCount('screens')).toBe(0);
+    expect(fx.broker.inflightCount('screens')).toBe(0);
   });
 });

@@ -48,7 +48,7 @@ describe('SDK errors', () => {
     expect(err).toBeInstanceOf(NotFoundException);
     expect(err).toBeInstanceOf(ClientException);
     expect(err).toMatchObject({ code: 40402 });
-    expect(fx.broker.catalog.topics.has('missing')).toBe(false);
+    expect(fx.broker.hasTopic('missing')).toBe(false);
     // The producer still works for existing topics.
     const r = await producer.send({ topic: 'known', body: Buffer.from('ok') });
     expect(fx.broker.getMessageById(r.messageId).body.toString()).toBe('ok');
@@ -60,7 +60,7 @@ describe('SDK errors', () => {
     const err = await rejection(consumer.receive(10, 15_000));
     expect(err).toBeInstanceOf(NotFoundException);
     expect(err).toMatchObject({ code: 40403 });
-    expect(fx.broker.catalog.groups.has('ghosts')).toBe(false);
+    expect(fx.broker.hasGroup('ghosts')).toBe(false);
   });
 
   it('a body over the broker limit is refused by the SDK (the broker advertises max_body_size) and not stored', async () => {

@@ -1,7 +1,7 @@
 /** PushConsumer through the official Node.js SDK: listener delivery, acks, and retry after a failure. */
 import { ConsumeResult, type MessageView } from 'rocketmq-client-nodejs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Fixture, sendMany, sleep, waitUntil } from './sdk-test-helpers.ts';
+import { Fixture, sendMany, waitUntil } from './sdk-test-helpers.ts';
 
 let fx: Fixture;
 
@@ -30,17 +30,17 @@ describe('SDK PushConsumer', () => {
 
     // Some before the first assignment scan (≈1 s after startup), some while it is long-polling.
     const early = await sendMany(producer, 'feed', 10, 'early');
-    await waitUntil('the first messages to arrive', () => seen.size > 0);
+    await waitUntil(() => seen.size > 0, { what: 'the first messages to arrive' });
     const late = await sendMany(producer, 'feed', 10, 'late');
     const ids = [...early, ...late];
 
-    await waitUntil('all 20 messages to be consumed', () => seen.size === ids.length);
-    await waitUntil('the acks to land (no lag)', () => fx.broker.groupStats('indexer', ['feed']).lag === 0);
+    await waitUntil(() => seen.size === ids.length, { what: 'all 20 messages to be consumed' });
+    await waitUntil(() => fx.broker.groupStats('indexer', ['feed']).lag === 0, { what: 'the acks to land (no lag)' });
     await fx.shutdown(push);
 
     expect([...seen.keys()].sort()).toEqual([...ids].sort());
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
-    expect(fx.broker.pop.inflightCount('indexer')).toBe(0);
+    expect(fx.broker.inflightCount('indexer')).toBe(0);
   });
 
   it('a FAILURE result is retried after the group back-off with deliveryAttempt 2, then SUCCESS finishes it', async () => {
@@ -50,17 +50,26 @@ describe('SDK PushConsumer', () => {
     const producer = await fx.producer({ topics: ['payments'] });
 
     const deliveries: { id: string; attempt: number | undefined; at: number }[] = [];
+    const markers: string[] = [];
     const push = await fx.pushConsumer('charger', 'payments', {
       consume(mv: MessageView) {
+        if (mv.body.toString().startsWith('marker')) {
+          markers.push(mv.messageId);
+          return ConsumeResult.SUCCESS;
+        }
         deliveries.push({ id: mv.messageId, attempt: mv.deliveryAttempt, at: Date.now() });
         return deliveries.filter((d) => d.id === mv.messageId).length === 1 ? ConsumeResult.FAILURE : ConsumeResult.SUCCESS;
       },
     });
     const [id] = await sendMany(producer, 'payments', 1, 'charge');
 
-    await waitUntil('the redelivery', () => deliveries.length >= 2, 15_000);
-    await waitUntil('the ack to land (no lag)', () => fx.broker.groupStats('charger', ['payments']).lag === 0);
-    await sleep(500); // no third delivery after the success
+    await waitUntil(() => deliveries.length >= 2, { what: 'the redelivery', timeoutMs: 15_000 });
+    await waitUntil(() => fx.broker.groupStats('charger', ['payments']).lag === 0, { what: 'the ack to land (no lag)' });
+    // No third delivery after the success. A marker sent now is delivered by a receive that, on every
+    // queue, first hands out what became visible again and only then new messages: once the marker has
+    // arrived, a third delivery of the charge (its back-off long over) would already have been recorded.
+    const [marker] = await sendMany(producer, 'payments', 1, 'marker');
+    await waitUntil(() => markers.includes(marker!), { what: 'the marker sent after the success to be delivered' });
     await fx.shutdown(push);
 
     expect(deliveries.map((d) => d.id)).toEqual([id, id]);
@@ -85,8 +94,8 @@ describe('SDK PushConsumer', () => {
     });
     await sendMany(producer, 'payments', 1);
 
-    await waitUntil('the redelivery', () => attempts.length >= 2, 15_000);
-    await waitUntil('the ack to land (no lag)', () => fx.broker.groupStats('flaky', ['payments']).lag === 0);
+    await waitUntil(() => attempts.length >= 2, { what: 'the redelivery', timeoutMs: 15_000 });
+    await waitUntil(() => fx.broker.groupStats('flaky', ['payments']).lag === 0, { what: 'the ack to land (no lag)' });
     await fx.shutdown(push);
     expect(attempts).toEqual([1, 2]);
   });
@@ -97,17 +106,27 @@ describe('SDK PushConsumer', () => {
     const producer = await fx.producer({ topics: ['payments'] });
 
     const attempts: (number | undefined)[] = [];
+    const markers: string[] = [];
     const push = await fx.pushConsumer('doomed', 'payments', {
       consume(mv: MessageView) {
+        if (mv.body.toString().startsWith('marker')) {
+          markers.push(mv.messageId);
+          return ConsumeResult.SUCCESS;
+        }
         attempts.push(mv.deliveryAttempt);
         return ConsumeResult.FAILURE;
       },
     });
     const [id] = await sendMany(producer, 'payments', 1, 'poison');
 
-    const dlqCount = (): number => (fx.broker.catalog.topics.has('%DLQ%doomed') ? fx.broker.topicStats('%DLQ%doomed').messageCount : 0);
-    await waitUntil('the message to reach the DLQ', () => dlqCount() === 1, 15_000);
-    await sleep(700); // longer than the back-off: no third delivery
+    const dlqCount = (): number => (fx.broker.hasTopic('%DLQ%doomed') ? fx.broker.topicStats('%DLQ%doomed').messageCount : 0);
+    await waitUntil(() => dlqCount() === 1, { what: 'the message to reach the DLQ', timeoutMs: 15_000 });
+    // No third delivery: the move to the DLQ happens when the second back-off has run out, so it is over
+    // by now. A marker sent now is delivered by a receive that first hands out, on every queue, whatever
+    // became visible again; once the marker arrived, a third delivery would already have been recorded.
+    const [marker] = await sendMany(producer, 'payments', 1, 'marker');
+    await waitUntil(() => markers.includes(marker!), { what: 'the marker sent after the dead-lettering to be delivered' });
+    await waitUntil(() => fx.broker.groupStats('doomed', ['payments']).lag === 0, { what: "the marker's ack to land (no lag)" });
     await fx.shutdown(push);
 
     expect(attempts).toEqual([1, 2]);

@@ -1,7 +1,7 @@
 /** SimpleConsumer through the official Node.js SDK: receive, ack, invisible time, redelivery, DLQ, groups. */
 import type { MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BrokerError } from '../../server/broker/errors.ts';
+import { BrokerError } from '../../server/broker/index.ts';
 import { bodies, Fixture, receiveAtLeast, sendMany, waitUntil } from './sdk-test-helpers.ts';
 
 let fx: Fixture;
@@ -16,7 +16,7 @@ afterEach(async () => {
 
 /** Count of messages in a topic, 0 while it does not exist yet (DLQ topics are created on first use). */
 function messageCount(topic: string): number {
-  return fx.broker.catalog.topics.has(topic) ? fx.broker.topicStats(topic).messageCount : 0;
+  return fx.broker.hasTopic(topic) ? fx.broker.topicStats(topic).messageCount : 0;
 }
 
 function expectInvalidHandle(fn: () => void): void {
@@ -142,12 +142,11 @@ describe('SDK SimpleConsumer', () => {
     // Once the second invisible time ends, the message is dead-lettered instead of delivered a third time.
     const after: MessageView[] = [];
     await waitUntil(
-      'the message to reach the DLQ',
       async () => {
         after.push(...(await consumer.receive(10, 1000)));
         return messageCount('%DLQ%fragile') === 1;
       },
-      10_000,
+      { what: 'the message to reach the DLQ', timeoutMs: 10_000 },
     );
     after.push(...(await consumer.receive(10, 1000)));
     expect(after).toEqual([]);

@@ -15,8 +15,7 @@ import {
   type PushConsumerOptions,
   type SimpleConsumerOptions,
 } from 'rocketmq-client-nodejs';
-import { Broker, type BrokerOptions } from '../../server/broker/broker.ts';
-import { logger as brokerLogger } from '../../server/broker/logger.ts';
+import { Broker, logger as brokerLogger, type BrokerOptions } from '../../server/broker/index.ts';
 import { GrpcEndpoint } from './server.ts';
 
 // The engine logs JSON lines to stdout at info by default; keep test output readable unless asked otherwise.
@@ -186,19 +185,8 @@ function closeConsumeServiceLogger(c: PushConsumer): void {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000, intervalMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() >= deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
+/** The one wait-for-a-condition helper of the tests (engine and front-end alike). */
+export { waitUntil } from '../../server/broker/test-support.ts';
 
 /**
  * Receives until at least `count` messages arrived in total (or `timeoutMs` passed), without acking them.

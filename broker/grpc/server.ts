@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import os from 'node:os';
-import type { Broker } from '../../server/broker/broker.ts';
-import { logger } from '../../server/broker/logger.ts';
+import { logger, type Broker } from '../../server/broker/index.ts';
 import { ClientRegistry } from './clients.ts';
 import { Renewals } from './renewals.ts';
 import { toWireMessage } from './messages.ts';
@@ -23,6 +22,15 @@ export interface GrpcEndpointOptions {
   pushInvisibleMs?: number;
 }
 
+/** The RocketMQ proxy's frame limit: far above any body limit, so an oversized body gets a protocol status. */
+const MAX_FRAME_BYTES = 130 * 1024 * 1024;
+/** RocketMQ's default long-polling timeout. */
+const DEFAULT_LONG_POLLING_MS = 20_000;
+/** Meridian's shortest invisible duration (the proxy's is 10 s; 1 s keeps tests and tight retries quick). */
+const DEFAULT_MIN_INVISIBLE_MS = 1000;
+/** Invisible time a push delivery gets, renewed while its client is connected (the proxy renews similarly). */
+const DEFAULT_PUSH_INVISIBLE_MS = 60_000;
+
 /** The RocketMQ v2 gRPC MessagingService over one engine. */
 export class GrpcEndpoint {
   readonly clients = new ClientRegistry();
@@ -37,14 +45,14 @@ export class GrpcEndpoint {
 
   static async start(opts: GrpcEndpointOptions): Promise<GrpcEndpoint> {
     const host = opts.host ?? '0.0.0.0';
-    // Accept frames far above the body limit (as the RocketMQ proxy does, 130 MiB) so an oversized message gets
-    // MESSAGE_BODY_TOO_LARGE rather than a transport error that makes SDKs write the endpoint off.
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': Math.max(130 * 1024 * 1024, opts.broker.options.maxMessageSize * 2) });
+    // An oversized message then gets MESSAGE_BODY_TOO_LARGE rather than a transport error that makes SDKs
+    // write the endpoint off.
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': Math.max(MAX_FRAME_BYTES, opts.broker.limits.maxMessageSize * 2) });
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
     const endpoint = new GrpcEndpoint(server, opts.broker, port, host);
-    const pushInvisibleMs = opts.pushInvisibleMs ?? 60_000;
+    const pushInvisibleMs = opts.pushInvisibleMs ?? DEFAULT_PUSH_INVISIBLE_MS;
     endpoint.renewals = new Renewals(opts.broker, endpoint.clients, pushInvisibleMs);
     const advertised: Endpoints = {
       scheme: 'IPv4',
@@ -59,8 +67,8 @@ export class GrpcEndpoint {
         autoCreate: opts.autoCreate ?? false,
         brokerName: opts.brokerName ?? 'meridian',
         advertisedEndpoints: () => advertised,
-        longPollingMs: opts.longPollingMs ?? 20_000,
-        minInvisibleMs: opts.minInvisibleMs ?? 1000,
+        longPollingMs: opts.longPollingMs ?? DEFAULT_LONG_POLLING_MS,
+        minInvisibleMs: opts.minInvisibleMs ?? DEFAULT_MIN_INVISIBLE_MS,
         pushInvisibleMs,
         shutdown: endpoint.shutdown.signal,
       }),

@@ -1,4 +1,4 @@
-import type { Group } from '../../server/broker/model.ts';
+import type { Group } from '../../server/broker/index.ts';
 import { duration, type Settings } from './wire.ts';
 
 export interface SettingsLimits {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Broker, type BrokerOptions, type PutMessage, type TopicStats } from './broker.ts';
+import { Broker, type BrokerOptions, type PutMessage, type TopicStats } from './index.ts';
 import { BrokerError, type BrokerErrorCode } from './errors.ts';
 import {
   DEFAULT_MAX_DELIVERY_ATTEMPTS,
@@ -497,7 +497,7 @@ describe('topics', () => {
     expect(b.listTopics()).toEqual([]);
     expectCode(() => b.getMessages('orders', 0, 0, 10), 'TOPIC_NOT_FOUND');
     expect(b.groupStats('billing').topics).toEqual([]);
-    expect(b.offsets.get('billing', 'orders', 0)).toBeUndefined();
+    expect(b.committedOffset('billing', 'orders', 0)).toBeUndefined();
 
     b.createTopic({ name: 'orders', queueNums: 2 });
     expect(b.maxOffset('orders', 0)).toBe(0);
@@ -692,7 +692,7 @@ describe('groups', () => {
     expectCode(() => b.consumerOffset('billing', 't', 0), 'GROUP_NOT_FOUND');
     // Re-created: a new group, starting at the end, without the old commit.
     b.createGroup({ name: 'billing' });
-    expect(b.offsets.get('billing', 't', 0)).toBeUndefined();
+    expect(b.committedOffset('billing', 't', 0)).toBeUndefined();
     expect(b.consumerOffset('billing', 't', 0)).toBe(2);
   });
 });
@@ -743,7 +743,7 @@ describe('put', () => {
   it('validates a whole batch before writing any of it', async () => {
     const b = await openBroker();
     b.createTopic({ name: 'a', queueNums: 1 });
-    const before = b.store.commitLogMaxOffset;
+    const before = b.commitLogMaxOffset;
     await expectReject(
       b.putBatch([
         { topic: 'a', body: 'ok' },
@@ -758,7 +758,7 @@ describe('put', () => {
       ]),
       'TOPIC_NOT_FOUND',
     );
-    expect(b.store.commitLogMaxOffset).toBe(before);
+    expect(b.commitLogMaxOffset).toBe(before);
     expect(b.topicStats('a').messageCount).toBe(0);
   });
 
@@ -852,11 +852,11 @@ describe('put', () => {
   it('refuses a body over maxMessageSize with MESSAGE_TOO_LARGE and stores nothing; accepts exactly the limit', async () => {
     const b = await openBroker();
     b.createTopic({ name: 't', queueNums: 1 });
-    const before = b.store.commitLogMaxOffset;
+    const before = b.commitLogMaxOffset;
     const err = await expectReject(b.put({ topic: 't', body: Buffer.alloc(256 * KiB + 1, 1) }), 'MESSAGE_TOO_LARGE');
     expect(err.details).toMatchObject({ size: 256 * KiB + 1, limit: 256 * KiB });
     await expectReject(b.put({ topic: 't', body: 'é'.repeat(128 * KiB + 1) }), 'MESSAGE_TOO_LARGE'); // bytes, not chars
-    expect(b.store.commitLogMaxOffset).toBe(before);
+    expect(b.commitLogMaxOffset).toBe(before);
     expect(b.topicStats('t')).toMatchObject({ messageCount: 0, bytes: 0 });
     const ok = await b.put({ topic: 't', body: Buffer.alloc(256 * KiB, 7) });
     expect(b.getMessageById(ok.messageId).body.length).toBe(256 * KiB);
@@ -1490,7 +1490,7 @@ describe('persistence', () => {
     b = await openBroker(dir);
     expect(b.maxOffset('orders', 0)).toBe(1);
     expect(bodies(b.getMessages('orders', 0, 0, 10).messages)).toEqual(['new-0']);
-    expect(b.offsets.get('g', 'orders', 0)).toBeUndefined();
+    expect(b.committedOffset('g', 'orders', 0)).toBeUndefined();
     expect((await b.put({ topic: 'orders', body: 'new-1' })).queueOffset).toBe(1);
   });
 

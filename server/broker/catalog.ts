@@ -18,36 +18,41 @@ import {
 } from './model.ts';
 import { dlqTopicOf, retryTopicOf, unwrapName, validateNamespace, validateResourceName, wrapName } from './names.ts';
 import { Registry } from './registry.ts';
+import { DEFAULT_QUEUES, MAX_DELIVERY_ATTEMPTS_LIMIT, MAX_QUEUES } from './rules.ts';
 
-export const MAX_QUEUES = 1024;
-
-export interface TopicInput {
+/** What every topic and group is created with: a bare name, its namespace, free-form attributes. */
+interface ResourceInput {
   name: string;
   namespace?: string;
+  attributes?: Record<string, string>;
+}
+
+export interface TopicInput extends ResourceInput {
   messageType?: MessageType;
   /** Sets both read and write queue counts. */
   queueNums?: number;
   readQueueNums?: number;
   writeQueueNums?: number;
   perm?: Permission;
-  attributes?: Record<string, string>;
 }
 export type TopicPatch = Partial<Omit<TopicInput, 'name' | 'namespace'>>;
 
-export interface GroupInput {
-  name: string;
-  namespace?: string;
+export interface GroupInput extends ResourceInput {
   consumeType?: ConsumeType;
   fifo?: boolean;
   maxDeliveryAttempts?: number;
   retryPolicy?: RetryPolicy;
-  attributes?: Record<string, string>;
 }
 export type GroupPatch = Partial<Omit<GroupInput, 'name' | 'namespace'>>;
 
 export interface ListFilter {
   /** Only resources of this namespace ('' = those without one); all when undefined. */
   namespace?: string;
+}
+
+function defaultTopic(name: string, namespace: string, now: number): Topic {
+  const queues = DEFAULT_QUEUES;
+  return { name, namespace, messageType: 'NORMAL', readQueueNums: queues, writeQueueNums: queues, perm: 'READ_WRITE', attributes: {}, system: false, createdAt: now, updatedAt: now };
 }
 
 function checkQueues(field: string, n: number): void {
@@ -63,8 +68,8 @@ function oneOf(field: string, value: string | undefined, allowed: readonly strin
 }
 
 function checkMaxAttempts(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 1000) {
-    throw new BrokerError('INVALID_ARGUMENT', `maxDeliveryAttempts must be an integer from 1 to 1000, got ${n}`, {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_DELIVERY_ATTEMPTS_LIMIT) {
+    throw new BrokerError('INVALID_ARGUMENT', `maxDeliveryAttempts must be an integer from 1 to ${MAX_DELIVERY_ATTEMPTS_LIMIT}, got ${n}`, {
       field: 'maxDeliveryAttempts',
     });
   }
@@ -106,10 +111,16 @@ export class Catalog {
     this.namespaces.delete(name);
   }
 
-  private requireNamespace(namespace: string | undefined): void {
-    if (namespace && !this.namespaces.has(namespace)) {
-      throw new BrokerError('NAMESPACE_NOT_FOUND', `Namespace "${namespace}" does not exist; create it first`);
+  /** The stored name of a new topic or group: valid, in an existing namespace, not taken. */
+  private newName(kind: 'topic' | 'group', input: { name: string; namespace?: string | undefined }): string {
+    validateResourceName(kind, input.name, input.namespace);
+    if (input.namespace && !this.namespaces.has(input.namespace)) {
+      throw new BrokerError('NAMESPACE_NOT_FOUND', `Namespace "${input.namespace}" does not exist; create it first`);
     }
+    const name = wrapName(input.namespace, input.name);
+    if (kind === 'topic' && this.topics.has(name)) throw new BrokerError('TOPIC_EXISTS', `Topic "${name}" already exists`, { topic: name });
+    if (kind === 'group' && this.groups.has(name)) throw new BrokerError('GROUP_EXISTS', `Consumer group "${name}" already exists`, { group: name });
+    return name;
   }
 
   // ---- topics ----
@@ -125,23 +136,12 @@ export class Catalog {
   }
 
   createTopic(input: TopicInput): Topic {
-    validateResourceName('topic', input.name, input.namespace);
-    this.requireNamespace(input.namespace);
-    const name = wrapName(input.namespace, input.name);
-    if (this.topics.has(name)) throw new BrokerError('TOPIC_EXISTS', `Topic "${name}" already exists`, { topic: name });
-    const now = Date.now();
-    const topic = this.buildTopic(
-      { name, namespace: input.namespace ?? '', messageType: 'NORMAL', readQueueNums: 8, writeQueueNums: 8, perm: 'READ_WRITE', attributes: {}, system: false, createdAt: now, updatedAt: now },
-      input,
-    );
-    this.topics.put(topic);
-    return topic;
+    const name = this.newName('topic', input);
+    return this.topics.put(this.buildTopic(defaultTopic(name, input.namespace ?? '', Date.now()), input));
   }
 
   updateTopic(name: string, patch: TopicPatch): Topic {
-    const topic = this.buildTopic({ ...this.getTopic(name), updatedAt: Date.now() }, patch);
-    this.topics.put(topic);
-    return topic;
+    return this.topics.put(this.buildTopic({ ...this.getTopic(name), updatedAt: Date.now() }, patch));
   }
 
   private buildTopic(base: Topic, patch: TopicPatch): Topic {
@@ -206,35 +206,26 @@ export class Catalog {
     return this.groups.list().filter((g) => filter.namespace === undefined || g.namespace === filter.namespace);
   }
 
+  /** A new group starts at `startPhysicalOffset` on every queue it has no offset for (the log's end now). */
   createGroup(input: GroupInput, startPhysicalOffset: number): Group {
-    validateResourceName('group', input.name, input.namespace);
-    this.requireNamespace(input.namespace);
-    const name = wrapName(input.namespace, input.name);
-    if (this.groups.has(name)) throw new BrokerError('GROUP_EXISTS', `Consumer group "${name}" already exists`, { group: name });
-    const now = Date.now();
-    const group = this.buildGroup(
-      {
-        name,
-        namespace: input.namespace ?? '',
-        consumeType: 'CLUSTERING',
-        fifo: false,
-        maxDeliveryAttempts: DEFAULT_MAX_DELIVERY_ATTEMPTS,
-        retryPolicy: { kind: 'customized', delaysMs: DEFAULT_RETRY_DELAYS_MS },
-        attributes: {},
-        startPhysicalOffset,
-        createdAt: now,
-        updatedAt: now,
-      },
-      input,
-    );
-    this.groups.put(group);
-    return group;
+    const name = this.newName('group', input);
+    const base: Group = {
+      name,
+      namespace: input.namespace ?? '',
+      consumeType: 'CLUSTERING',
+      fifo: false,
+      maxDeliveryAttempts: DEFAULT_MAX_DELIVERY_ATTEMPTS,
+      retryPolicy: { kind: 'customized', delaysMs: DEFAULT_RETRY_DELAYS_MS },
+      attributes: {},
+      startPhysicalOffset,
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    };
+    return this.groups.put(this.buildGroup(base, input));
   }
 
   updateGroup(name: string, patch: GroupPatch): Group {
-    const group = this.buildGroup({ ...this.getGroup(name), updatedAt: Date.now() }, patch);
-    this.groups.put(group);
-    return group;
+    return this.groups.put(this.buildGroup({ ...this.getGroup(name), updatedAt: Date.now() }, patch));
   }
 
   private buildGroup(base: Group, patch: GroupPatch): Group {

@@ -24,7 +24,9 @@ export type BrokerErrorCode =
   | 'INVALID_FILTER'
   | 'TRANSACTION_NOT_FOUND'
   | 'TRANSACTION_ENDED'
-  | 'CORRUPT_DATA';
+  | 'CORRUPT_DATA'
+  /** A broken invariant of the engine itself: a bug, never the caller's fault. */
+  | 'INTERNAL';
 
 export class BrokerError extends Error {
   override readonly name = 'BrokerError';
@@ -39,4 +41,12 @@ export class BrokerError extends Error {
 
 export function isBrokerError(e: unknown, code?: BrokerErrorCode): e is BrokerError {
   return e instanceof BrokerError && (code === undefined || e.code === code);
+}
+
+/**
+ * Fails loudly where continuing would corrupt data or loop forever (a record overrunning its segment, a write
+ * that made no progress): better a typed error than garbage on disk.
+ */
+export function invariant(condition: unknown, message: string, code: 'CORRUPT_DATA' | 'INTERNAL' = 'INTERNAL'): asserts condition {
+  if (!condition) throw new BrokerError(code, `Invariant violated: ${message}`);
 }

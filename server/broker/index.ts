@@ -1,6 +1,37 @@
-export { Broker, SystemProperty } from './broker.ts';
-export type { BrokerOptions, GroupStats, PutMessage, ResetResult, ResetTarget, TopicStats } from './broker.ts';
+/**
+ * The engine's public API: everything outside server/broker/ imports the engine from here (an ESLint rule
+ * enforces it), so its internals can change without touching the front-ends or the console.
+ */
+export { Broker } from './broker.ts';
+export type { BrokerCounters, CheckBackHandler, RecoveryReport } from './broker.ts';
+export type { BrokerLimits, BrokerOptions } from './options.ts';
+export type { GroupInput, GroupPatch, ListFilter, TopicInput, TopicPatch } from './catalog.ts';
+
 export { BrokerError, isBrokerError } from './errors.ts';
 export type { BrokerErrorCode } from './errors.ts';
+export { ERROR_SURFACES, FIELD_ROCKETMQ_CODES, isServerFault } from './error-codes.ts';
+export type { HttpErrorClass, RocketmqCode } from './error-codes.ts';
+
 export * from './model.ts';
-export type { GetResult, PutResult, QueueStats, StoredMessage, FlushMode } from './store/message-store.ts';
+export * from './rules.ts';
+export { dlqTopicOf, isSystemTopic, retryTopicOf, unwrapName, validateNamespace, validateResourceName, wrapName } from './names.ts';
+export { SystemProperty } from './properties.ts';
+export { TimerProperty } from './timer/timer-service.ts';
+export type { PendingMinute } from './timer/timer-service.ts';
+export type { HalfMessage, Resolution, TxnState } from './txn/txn-service.ts';
+
+export { validatePutMessage } from './produce/put-message.ts';
+export type { PutMessage } from './produce/put-message.ts';
+export type { BrokerPutResult } from './produce/producer.ts';
+
+export { subscriptionFilter } from './filter/subscription.ts';
+export { compileSql } from './filter/sql.ts';
+export type { ReceivedMessage, ReceiveRequest } from './consume/pop-service.ts';
+export type { PullRequest } from './consume/pull.ts';
+export type { ResetResult, ResetTarget } from './consume/consumer-offsets.ts';
+export type { GroupQueueLag, GroupStats, TopicStats } from './stats.ts';
+export type { TimeQueryCursor, TimeQueryPage } from './store/time-query.ts';
+export type { FlushMode, GetResult, PutResult, QueueStats, ReadFilter, StoredMessage } from './store/message-store.ts';
+export type { TraceEvent, TraceStep } from './trace/recorder.ts';
+
+export { logger } from './logger.ts';

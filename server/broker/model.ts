@@ -1,13 +1,8 @@
 import { z } from 'zod';
+import { CONSUME_TYPES, MESSAGE_TYPES, PERMISSIONS } from './rules.ts';
 
-export const MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
-export type MessageType = (typeof MESSAGE_TYPES)[number];
-
-export const PERMISSIONS = ['READ_WRITE', 'READ', 'WRITE', 'NONE'] as const;
-export type Permission = (typeof PERMISSIONS)[number];
-
-export const CONSUME_TYPES = ['CLUSTERING', 'BROADCASTING'] as const;
-export type ConsumeType = (typeof CONSUME_TYPES)[number];
+export { CONSUME_TYPES, DEFAULT_MAX_DELIVERY_ATTEMPTS, MESSAGE_TYPES, PERMISSIONS } from './rules.ts';
+export type { ConsumeType, MessageType, Permission } from './rules.ts';
 
 export const TopicSchema = z.object({
   /** Stored name: `ns%name` inside a namespace. */
@@ -41,7 +36,6 @@ export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 export const DEFAULT_RETRY_DELAYS_MS = [1, 5, 10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200].map(
   (s) => s * 1000,
 );
-export const DEFAULT_MAX_DELIVERY_ATTEMPTS = 17;
 
 export const GroupSchema = z.object({
   name: z.string(),

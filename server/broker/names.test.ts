@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerError } from './errors.ts';
+import { MAX_GROUP_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TOPIC_LENGTH } from './rules.ts';
 import {
   DLQ_PREFIX,
-  MAX_GROUP_LENGTH,
-  MAX_NAMESPACE_LENGTH,
-  MAX_TOPIC_LENGTH,
   NAMESPACE_SEPARATOR,
   RETRY_PREFIX,
   dlqTopicOf,

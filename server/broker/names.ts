@@ -1,15 +1,18 @@
 import { BrokerError } from './errors.ts';
+import {
+  MAX_GROUP_LENGTH,
+  MAX_NAMESPACE_LENGTH,
+  MAX_TOPIC_LENGTH,
+  NAMESPACE_NAME_HINT,
+  NAMESPACE_NAME_PATTERN,
+  RESOURCE_NAME_HINT,
+  RESOURCE_NAME_PATTERN,
+} from './rules.ts';
 
 /** RocketMQ 5 joins a namespace and a resource name with `%`. */
 export const NAMESPACE_SEPARATOR = '%';
 export const RETRY_PREFIX = '%RETRY%';
 export const DLQ_PREFIX = '%DLQ%';
-export const MAX_TOPIC_LENGTH = 127;
-export const MAX_GROUP_LENGTH = 120;
-export const MAX_NAMESPACE_LENGTH = 64;
-
-const RESOURCE_CHARS = /^[A-Za-z0-9_|-]+$/;
-const NAMESPACE_CHARS = /^[A-Za-z0-9_-]+$/;
 const SYSTEM_TOPICS = new Set(['SCHEDULE_TOPIC_XXXX', 'TBW102', 'RMQ_SYS_TRANS_HALF_TOPIC', 'RMQ_SYS_TRANS_OP_HALF_TOPIC']);
 
 export type ResourceKind = 'topic' | 'group';
@@ -39,10 +42,10 @@ export function isSystemTopic(name: string): boolean {
 }
 
 export function validateNamespace(namespace: string): void {
-  if (!namespace || namespace.length > MAX_NAMESPACE_LENGTH || !NAMESPACE_CHARS.test(namespace)) {
+  if (!namespace || namespace.length > MAX_NAMESPACE_LENGTH || !NAMESPACE_NAME_PATTERN.test(namespace)) {
     throw new BrokerError(
       'INVALID_NAME',
-      `Namespace "${namespace}" is invalid: use 1-${MAX_NAMESPACE_LENGTH} letters, digits, '-' or '_'`,
+      `Namespace "${namespace}" is invalid: ${NAMESPACE_NAME_HINT}`,
       { field: 'namespace' },
     );
   }
@@ -52,10 +55,10 @@ export function validateNamespace(namespace: string): void {
 export function validateResourceName(kind: ResourceKind, name: string, namespace?: string): void {
   const max = kind === 'topic' ? MAX_TOPIC_LENGTH : MAX_GROUP_LENGTH;
   const full = wrapName(namespace, name);
-  if (!name || !RESOURCE_CHARS.test(name)) {
+  if (!name || !RESOURCE_NAME_PATTERN.test(name)) {
     throw new BrokerError(
       'INVALID_NAME',
-      `${capitalize(kind)} name "${name}" is invalid: use letters, digits, '|', '-' or '_'`,
+      `${capitalize(kind)} name "${name}" is invalid: ${RESOURCE_NAME_HINT}`,
       { field: 'name' },
     );
   }
@@ -67,15 +70,6 @@ export function validateResourceName(kind: ResourceKind, name: string, namespace
   if (kind === 'topic' && isSystemTopic(name)) {
     throw new BrokerError('INVALID_NAME', `Topic name "${name}" is reserved for the system`, { field: 'name' });
   }
-}
-
-/** True when the text holds ASCII control characters (refused in tags, keys, property keys, groups). */
-export function hasControlChars(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
 }
 
 export function retryTopicOf(group: string): string {

@@ -31,9 +31,11 @@ export class Registry<T extends { name: string }> {
     return [...this.items.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  put(item: T): void {
+  /** Adds or replaces the item, persists the set, and returns the item. */
+  put(item: T): T {
     this.items.set(item.name, item);
     this.save();
+    return item;
   }
 
   delete(name: string): boolean {

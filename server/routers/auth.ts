@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AuthError, deleteSession, login, LoginRateLimiter } from '../auth.ts';
-import { AppError, publicProcedure, router, viewerProcedure } from '../trpc.ts';
+import { MAX_PASSWORD_LENGTH } from '../schemas.ts';
+import { AppError, audits, publicProcedure, router, viewerProcedure } from '../trpc.ts';
 
 /** One limiter per console node (kept across dev reloads). */
 const KEY = Symbol.for('meridian.loginLimiter');
@@ -12,7 +13,8 @@ function limiter(): LoginRateLimiter {
 
 export const authRouter = router({
   login: publicProcedure
-    .input(z.object({ username: z.string().trim().min(1, 'Enter your username').max(100), password: z.string().min(1, 'Enter your password').max(500) }))
+    .meta({ audit: { target: ['username'], actor: 'username' } })
+    .input(z.object({ username: z.string().trim().min(1, 'Enter your username').max(100), password: z.string().min(1, 'Enter your password').max(MAX_PASSWORD_LENGTH) }))
     .mutation(async ({ ctx, input }) => {
       try {
         const res = await login(ctx.db, limiter(), { ...input, ip: ctx.ip });
@@ -26,11 +28,13 @@ export const authRouter = router({
       }
     }),
 
-  logout: publicProcedure.mutation(async ({ ctx }) => {
-    if (ctx.sessionToken) await deleteSession(ctx.db, ctx.sessionToken);
-    ctx.setCookie?.(null);
-    return { ok: true };
-  }),
+  logout: publicProcedure
+    .meta(audits())
+    .mutation(async ({ ctx }) => {
+      if (ctx.sessionToken) await deleteSession(ctx.db, ctx.sessionToken);
+      ctx.setCookie?.(null);
+      return { ok: true };
+    }),
 
   me: viewerProcedure.query(({ ctx }) => ({ id: ctx.user.id, username: ctx.user.username, role: ctx.user.role })),
 });

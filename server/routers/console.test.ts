@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword, type Role } from '../auth.ts';
+import { hashPassword } from '../auth.ts';
+import type { Role } from '../schemas.ts';
 import { boot } from '../boot.ts';
 import { startConsoleTestEnv, testUser, trpcCode as codeOf, type ConsoleTestEnv } from '../console-test-env.ts';
 import type { Db } from '../db.ts';
@@ -57,7 +58,7 @@ describe('instance router', () => {
     expect(await codeOf(as('admin').instance.create({ name: 'eu-2', region: 'eu', grpcPort: 0 }))).toBe('CONFLICT');
     expect(await codeOf(as('admin').instance.create({ name: 'Bad Name', region: 'eu', grpcPort: 0 }))).toBe('BAD_REQUEST');
     const updated = await as('admin').instance.update({ instanceId: created.id, flushMode: 'sync' });
-    expect(runtime.get(created.id)?.broker?.options.flush).toBe('sync');
+    expect(runtime.get(created.id)?.broker?.flushMode).toBe('sync');
     expect(updated.flushMode).toBe('sync');
     expect(await codeOf(as('admin').instance.delete({ instanceId: created.id, confirmName: 'wrong' }))).toBe('BAD_REQUEST');
     await as('admin').instance.delete({ instanceId: created.id, confirmName: 'eu-2' });

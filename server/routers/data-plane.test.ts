@@ -1,24 +1,12 @@
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../auth.ts';
-import { startConsoleTestEnv, testInstance, testUser, type ConsoleTestEnv } from '../console-test-env.ts';
+import type { Role } from '../schemas.ts';
+import { startConsoleTestEnv, testInstance, testUser, trpcError as errorOf, type ConsoleTestEnv } from '../console-test-env.ts';
 
 let env: ConsoleTestEnv;
 const I = 'inst';
 
 function as(role: Role) {
   return env.caller(testUser(role));
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; appCode?: string }> {
-  try {
-    await p;
-    return { code: 'OK' };
-  } catch (e) {
-    if (!(e instanceof TRPCError)) throw e;
-    const cause = e.cause as { code?: string } | undefined;
-    return { code: e.code, ...(cause?.code ? { appCode: cause.code } : {}) };
-  }
 }
 
 beforeAll(async () => {
@@ -58,27 +46,32 @@ describe('groups', () => {
     expect((await as('viewer').group.get({ instanceId: I, name: 'billing' })).stats.lag).toBe(0);
     const replay = await as('viewer').group.previewReset({ instanceId: I, name: 'billing', topic: 'events', target: { timestamp: 0 } });
     expect(replay.delta).toBe(6);
-    expect(await errorOf(as('viewer').group.resetOffset({ instanceId: I, name: 'billing', topic: 'events', target: { timestamp: 0 } }))).toEqual({ code: 'FORBIDDEN' });
+    expect(await errorOf(as('viewer').group.resetOffset({ instanceId: I, name: 'billing', topic: 'events', target: { timestamp: 0 } }))).toEqual({ code: 'FORBIDDEN', appCode: 'FORBIDDEN' });
   });
 });
 
 describe('users and audit', () => {
-  it('admins manage users; others cannot; the audit trail lists it all with filters and no secrets', async () => {
+  it('admins manage users by username; others cannot; the audit trail names each user, its error codes, and no secrets', async () => {
     const created = await as('admin').user.create({ username: 'vera', password: 'viewer-secret-pw', role: 'viewer' });
-    expect(await errorOf(as('operator').user.create({ username: 'eve', password: 'xxxxxxxxxx', role: 'admin' }))).toEqual({ code: 'FORBIDDEN' });
+    expect(await errorOf(as('operator').user.create({ username: 'eve', password: 'xxxxxxxxxx', role: 'admin' }))).toEqual({ code: 'FORBIDDEN', appCode: 'FORBIDDEN' });
     expect(await errorOf(as('admin').user.create({ username: 'x', password: 'short', role: 'viewer' }))).toMatchObject({ code: 'BAD_REQUEST' });
-    await as('admin').user.update({ id: created.id, role: 'operator' });
+    await as('admin').user.update({ username: created.username, role: 'operator' });
     expect((await as('admin').user.list({ search: 'vera' })).rows[0]).toMatchObject({ role: 'operator' });
 
+    await as('admin').user.delete({ username: 'vera' });
+    expect(await errorOf(as('admin').user.delete({ username: 'vera' }))).toEqual({ code: 'NOT_FOUND', appCode: 'USER_NOT_FOUND' });
+
     const audit = await as('operator').audit.list({ action: 'user.' });
-    expect(audit.rows.map((r) => [r.action, r.result])).toEqual([
-      ['user.update', 'ok'],
-      ['user.create', 'error'],
-      ['user.create', 'error'],
-      ['user.create', 'ok'],
+    expect(audit.rows.map((r) => [r.action, r.target, r.result, r.errorCode])).toEqual([
+      ['user.delete', 'vera', 'error', 'USER_NOT_FOUND'],
+      ['user.delete', 'vera', 'ok', null],
+      ['user.update', 'vera', 'ok', null],
+      ['user.create', 'x', 'error', 'BAD_REQUEST'],
+      ['user.create', 'eve', 'error', 'FORBIDDEN'],
+      ['user.create', 'vera', 'ok', null],
     ]);
     expect(audit.rows.every((r) => !r.input.includes('viewer-secret-pw'))).toBe(true);
     expect((await as('operator').audit.list({ result: 'error', actor: 'operator' })).rows.map((r) => r.action)).toContain('user.create');
-    expect(await errorOf(as('viewer').audit.list({}))).toEqual({ code: 'FORBIDDEN' });
+    expect(await errorOf(as('viewer').audit.list({}))).toEqual({ code: 'FORBIDDEN', appCode: 'FORBIDDEN' });
   });
 });

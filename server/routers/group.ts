@@ -1,73 +1,98 @@
 import { z } from 'zod';
-import { CONSUME_TYPES, RetryPolicySchema } from '../broker/model.ts';
-import { operatorProcedure, router, viewerProcedure } from '../trpc.ts';
-import { adminFor } from './instance-access.ts';
+import {
+  CONSUME_TYPES,
+  groupNameSchema,
+  MAX_GROUP_LENGTH,
+  MAX_NAMESPACE_LENGTH,
+  MAX_TOPIC_LENGTH,
+  maxDeliveryAttemptsSchema,
+  namespaceNameSchema,
+  RetryPolicySchema,
+  type Group,
+} from '../broker/index.ts';
+import type { BrokerAdmin } from '../broker-admin.ts';
+import { descriptionSchema } from '../schemas.ts';
+import { audits, instanceProcedure, router } from '../trpc.ts';
 import { PageInput, paginate } from './paging.ts';
 
-const GroupRef = z.object({ instanceId: z.string().min(1), name: z.string().min(1).max(200) });
+/** A group by its stored name (`ns%name` inside a namespace). */
+const GroupRef = z.object({ name: z.string().min(1).max(MAX_GROUP_LENGTH) });
 const GroupFields = z.object({
   consumeType: z.enum(CONSUME_TYPES).optional(),
   fifo: z.boolean().optional(),
-  maxDeliveryAttempts: z.number().int().min(1).max(1000).optional(),
+  maxDeliveryAttempts: maxDeliveryAttemptsSchema.optional(),
   retryPolicy: RetryPolicySchema.optional(),
-  description: z.string().max(500).optional(),
+  description: descriptionSchema.optional(),
 });
 
 /** Reset target: a time (replay from there), or the latest offset (skip the backlog). */
 const ResetInput = GroupRef.extend({
-  topic: z.string().min(1),
+  topic: z.string().min(1).max(MAX_TOPIC_LENGTH),
   target: z.union([z.object({ timestamp: z.number().int().nonnegative() }), z.object({ position: z.enum(['earliest', 'latest']) })]),
 });
 
+async function row(admin: BrokerAdmin, g: Group) {
+  const [clients, stats] = await Promise.all([admin.clients({ group: g.name }), admin.groupStats(g.name)]);
+  return {
+    name: g.name,
+    namespace: g.namespace,
+    consumeType: g.consumeType,
+    fifo: g.fifo,
+    maxDeliveryAttempts: g.maxDeliveryAttempts,
+    retryPolicy: g.retryPolicy.kind,
+    description: g.attributes.description ?? '',
+    onlineConsumers: clients.length,
+    backlog: stats.lag,
+    updatedAt: g.updatedAt,
+  };
+}
+
+/** The engine's attributes carry the description. */
+function withDescription<T extends { description?: string | undefined }>({ description, ...rest }: T) {
+  return { ...rest, ...(description !== undefined ? { attributes: { description } } : {}) };
+}
+
 export const groupRouter = router({
-  list: viewerProcedure.input(PageInput.extend({ instanceId: z.string().min(1), namespace: z.string().optional() })).query(({ ctx, input }) => {
-    const admin = adminFor(ctx, input.instanceId);
-    const rows = admin.listGroups(input.namespace).map((g) => ({
-      name: g.name,
-      namespace: g.namespace,
-      consumeType: g.consumeType,
-      fifo: g.fifo,
-      maxDeliveryAttempts: g.maxDeliveryAttempts,
-      retryPolicy: g.retryPolicy.kind,
-      description: g.attributes.description ?? '',
-      onlineConsumers: admin.clients({ group: g.name }).length,
-      backlog: admin.groupStats(g.name).lag,
-      updatedAt: g.updatedAt,
-    }));
-    return paginate(rows, input, (r) => `${r.name} ${r.description}`);
-  }),
+  list: instanceProcedure('viewer')
+    .input(PageInput.extend({ namespace: z.string().max(MAX_NAMESPACE_LENGTH).optional() }))
+    .query(async ({ ctx, input }) => {
+      const rows = await Promise.all((await ctx.admin.listGroups(input.namespace)).map((g) => row(ctx.admin, g)));
+      return paginate(rows, input, (r) => `${r.name} ${r.description}`);
+    }),
 
   /** Detail: config, lag per topic and queue, live clients with their subscriptions. */
-  get: viewerProcedure.input(GroupRef).query(({ ctx, input }) => {
-    const admin = adminFor(ctx, input.instanceId);
-    return { group: admin.getGroup(input.name), stats: admin.groupStats(input.name), clients: admin.clients({ group: input.name }) };
-  }),
+  get: instanceProcedure('viewer')
+    .input(GroupRef)
+    .query(async ({ ctx, input }) => {
+      const [group, stats, clients] = await Promise.all([ctx.admin.getGroup(input.name), ctx.admin.groupStats(input.name), ctx.admin.clients({ group: input.name })]);
+      return { group, stats, clients };
+    }),
 
-  create: operatorProcedure.input(GroupRef.merge(GroupFields).extend({ namespace: z.string().optional() })).mutation(({ ctx, input }) => {
-    const { instanceId, description, namespace, ...fields } = input;
-    return adminFor(ctx, instanceId).createGroup({
-      ...fields,
-      ...(namespace ? { namespace } : {}),
-      ...(description !== undefined ? { attributes: { description } } : {}),
-    });
-  }),
+  create: instanceProcedure('operator')
+    .meta(audits('instanceId', 'name'))
+    .input(GroupFields.extend({ name: groupNameSchema, namespace: namespaceNameSchema.optional() }))
+    .mutation(({ ctx, input: { instanceId: _instance, namespace, ...fields } }) => ctx.admin.createGroup({ ...withDescription(fields), ...(namespace ? { namespace } : {}) })),
 
-  update: operatorProcedure.input(GroupRef.merge(GroupFields)).mutation(({ ctx, input }) => {
-    const { instanceId, name, description, ...fields } = input;
-    return adminFor(ctx, instanceId).updateGroup(name, { ...fields, ...(description !== undefined ? { attributes: { description } } : {}) });
-  }),
+  update: instanceProcedure('operator')
+    .meta(audits('instanceId', 'name'))
+    .input(GroupRef.extend(GroupFields.shape))
+    .mutation(({ ctx, input: { instanceId: _instance, name, ...fields } }) => ctx.admin.updateGroup(name, withDescription(fields))),
 
-  delete: operatorProcedure.input(GroupRef).mutation(({ ctx, input }) => {
-    adminFor(ctx, input.instanceId).deleteGroup(input.name);
-    return { deleted: input.name };
-  }),
+  delete: instanceProcedure('operator')
+    .meta(audits('instanceId', 'name'))
+    .input(GroupRef)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.admin.deleteGroup(input.name);
+      return { deleted: input.name };
+    }),
 
   /** How many messages a reset would replay (positive) or skip (negative), queue by queue; changes nothing. */
-  previewReset: viewerProcedure.input(ResetInput).query(({ ctx, input }) =>
-    adminFor(ctx, input.instanceId).resetOffset(input.name, input.topic, input.target, true),
-  ),
+  previewReset: instanceProcedure('viewer')
+    .input(ResetInput)
+    .query(({ ctx, input }) => ctx.admin.resetOffset(input.name, input.topic, input.target, true)),
 
-  resetOffset: operatorProcedure.input(ResetInput).mutation(({ ctx, input }) =>
-    adminFor(ctx, input.instanceId).resetOffset(input.name, input.topic, input.target, false),
-  ),
+  resetOffset: instanceProcedure('operator')
+    .meta(audits('instanceId', 'name'))
+    .input(ResetInput)
+    .mutation(({ ctx, input }) => ctx.admin.resetOffset(input.name, input.topic, input.target, false)),
 });

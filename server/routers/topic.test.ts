@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../auth.ts';
-import { startConsoleTestEnv, testInstance, testUser, trpcCode as codeOf, type ConsoleTestEnv } from '../console-test-env.ts';
+import type { Role } from '../schemas.ts';
+import { startConsoleTestEnv, testInstance, testUser, trpcCode as codeOf, trpcError as errorOf, type ConsoleTestEnv } from '../console-test-env.ts';
 
 let env: ConsoleTestEnv;
 
@@ -60,6 +60,34 @@ describe('topic router (real SQLite + real embedded engine)', () => {
     expect(later.scheduled).toBe(true);
     const pending = await as('viewer').topic.pending({ instanceId: 'inst-1', name: 'later' });
     expect(pending.scheduled.reduce((n, b) => n + b.count, 0)).toBe(1);
+  });
+
+  it('answers each engine error with the HTTP class its code implies, the engine code as appCode and in the audit', async () => {
+    await env.runtime.start(testInstance('small', { name: 'small', maxMessageSize: 1024 }));
+    await as('operator').topic.create({ instanceId: 'small', name: 'big', queueNums: 2 });
+    expect(await errorOf(as('operator').topic.send({ instanceId: 'small', name: 'big', body: 'x'.repeat(1025) }))).toEqual({ code: 'PAYLOAD_TOO_LARGE', appCode: 'MESSAGE_TOO_LARGE' });
+    expect(await errorOf(as('operator').topic.create({ instanceId: 'small', name: 'big' }))).toEqual({ code: 'CONFLICT', appCode: 'TOPIC_EXISTS' });
+    expect(await errorOf(as('operator').topic.send({ instanceId: 'small', name: 'big', body: 'x', queueId: 2 }))).toEqual({ code: 'NOT_FOUND', appCode: 'QUEUE_NOT_FOUND' });
+    expect(await errorOf(as('viewer').topic.get({ instanceId: 'small', name: 'missing' }))).toEqual({ code: 'NOT_FOUND', appCode: 'TOPIC_NOT_FOUND' });
+    const audit = await env.db.auditEvent.findMany({ where: { instanceId: 'small', result: 'error' }, orderBy: { at: 'asc' } });
+    expect(audit.map((e) => [e.action, e.target, e.errorCode])).toEqual([
+      ['topic.send', 'small/big', 'MESSAGE_TOO_LARGE'],
+      ['topic.create', 'small/big', 'TOPIC_EXISTS'],
+      ['topic.send', 'small/big', 'QUEUE_NOT_FOUND'],
+    ]);
+  });
+
+  it('accepts a body up to the instance limit (4 MiB by default), not a fixed 1 MiB', async () => {
+    const sent = await as('operator').topic.send({ instanceId: 'inst-1', name: 'orders', body: 'y'.repeat(3 * 1024 * 1024), messageGroup: 'g' });
+    expect(env.runtime.get('inst-1')!.broker!.getMessageById(sent.messageId).body.length).toBe(3 * 1024 * 1024);
+  });
+
+  it('names the instance problem: unknown, or not running', async () => {
+    expect(await errorOf(as('viewer').topic.list({ instanceId: 'no-such-instance' }))).toEqual({ code: 'NOT_FOUND', appCode: 'INSTANCE_NOT_FOUND' });
+    const port = env.runtime.get('inst-1')!.endpoint!.port;
+    const blocked = await env.runtime.start(testInstance('blocked', { name: 'blocked', grpcPort: port }));
+    expect(blocked.status).toBe('error');
+    expect(await errorOf(as('viewer').topic.list({ instanceId: 'blocked' }))).toEqual({ code: 'PRECONDITION_FAILED', appCode: 'INSTANCE_NOT_RUNNING' });
   });
 
   it('deletes a topic', async () => {

@@ -1,68 +1,82 @@
 import { z } from 'zod';
-import { MESSAGE_TYPES, PERMISSIONS } from '../broker/model.ts';
-import { AppError, operatorProcedure, router, viewerProcedure } from '../trpc.ts';
-import { adminFor } from './instance-access.ts';
+import {
+  DEFAULT_QUEUES,
+  MAX_MESSAGE_GROUP_BYTES,
+  MAX_MESSAGE_SIZE_LIMIT,
+  MAX_NAMESPACE_LENGTH,
+  MAX_TOPIC_LENGTH,
+  MESSAGE_TYPES,
+  messageKeySchema,
+  namespaceNameSchema,
+  PERMISSIONS,
+  queueCountSchema,
+  tagSchema,
+  topicNameSchema,
+  type Topic,
+  type TopicStats,
+} from '../broker/index.ts';
+import { descriptionSchema } from '../schemas.ts';
+import { AppError, audits, instanceProcedure, router } from '../trpc.ts';
 import { PageInput, paginate } from './paging.ts';
 
-const TopicRef = z.object({ instanceId: z.string().min(1), name: z.string().min(1).max(200) });
+/** A topic by its stored name (`ns%name` inside a namespace). */
+const TopicRef = z.object({ name: z.string().min(1).max(MAX_TOPIC_LENGTH) });
+
+function row(t: Topic, s: TopicStats) {
+  return {
+    name: t.name,
+    namespace: t.namespace,
+    messageType: t.messageType,
+    readQueueNums: t.readQueueNums,
+    writeQueueNums: t.writeQueueNums,
+    perm: t.perm,
+    description: t.attributes.description ?? '',
+    messageCount: s.messageCount,
+    bytes: s.bytes,
+    minStoreTimestamp: s.minStoreTimestamp,
+    maxStoreTimestamp: s.maxStoreTimestamp,
+    updatedAt: t.updatedAt,
+  };
+}
 
 export const topicRouter = router({
-  list: viewerProcedure
-    .input(PageInput.extend({ instanceId: z.string().min(1), namespace: z.string().optional() }))
-    .query(({ ctx, input }) => {
-      const admin = adminFor(ctx, input.instanceId);
-      const rows = admin.listTopics(input.namespace).map((t) => {
-        const s = admin.topicStats(t.name);
-        return {
-          name: t.name,
-          namespace: t.namespace,
-          messageType: t.messageType,
-          readQueueNums: t.readQueueNums,
-          writeQueueNums: t.writeQueueNums,
-          perm: t.perm,
-          description: t.attributes.description ?? '',
-          messageCount: s.messageCount,
-          bytes: s.bytes,
-          minStoreTimestamp: s.minStoreTimestamp,
-          maxStoreTimestamp: s.maxStoreTimestamp,
-          updatedAt: t.updatedAt,
-        };
-      });
+  list: instanceProcedure('viewer')
+    .input(PageInput.extend({ namespace: z.string().max(MAX_NAMESPACE_LENGTH).optional() }))
+    .query(async ({ ctx, input }) => {
+      const topics = await ctx.admin.listTopics(input.namespace);
+      const rows = await Promise.all(topics.map(async (t) => row(t, await ctx.admin.topicStats(t.name))));
       return paginate(rows, input, (r) => `${r.name} ${r.description}`);
     }),
 
-  get: viewerProcedure.input(TopicRef).query(({ ctx, input }) => {
-    const admin = adminFor(ctx, input.instanceId);
-    return { topic: admin.getTopic(input.name), stats: admin.topicStats(input.name) };
-  }),
+  /** The topic, its queues, and the limits of its instance (the send form checks the body against them). */
+  get: instanceProcedure('viewer')
+    .input(TopicRef)
+    .query(async ({ ctx, input }) => {
+      const [topic, stats, limits] = await Promise.all([ctx.admin.getTopic(input.name), ctx.admin.topicStats(input.name), ctx.admin.limits()]);
+      return { topic, stats, limits };
+    }),
 
-  create: operatorProcedure
+  create: instanceProcedure('operator')
+    .meta(audits('instanceId', 'name'))
     .input(
       z.object({
-        instanceId: z.string().min(1),
-        namespace: z.string().optional(),
-        name: z.string().min(1).max(127),
+        namespace: namespaceNameSchema.optional(),
+        name: topicNameSchema,
         messageType: z.enum(MESSAGE_TYPES).default('NORMAL'),
-        queueNums: z.number().int().min(1).max(1024).default(8),
+        queueNums: queueCountSchema.default(DEFAULT_QUEUES),
         perm: z.enum(PERMISSIONS).default('READ_WRITE'),
-        description: z.string().max(500).default(''),
+        description: descriptionSchema.default(''),
       }),
     )
-    .mutation(({ ctx, input }) =>
-      adminFor(ctx, input.instanceId).createTopic({
-        name: input.name,
-        ...(input.namespace ? { namespace: input.namespace } : {}),
-        messageType: input.messageType,
-        queueNums: input.queueNums,
-        perm: input.perm,
-        attributes: { description: input.description },
-      }),
+    .mutation(({ ctx, input: { instanceId: _instance, namespace, description, ...topic } }) =>
+      ctx.admin.createTopic({ ...topic, ...(namespace ? { namespace } : {}), attributes: { description } }),
     ),
 
-  update: operatorProcedure
-    .input(TopicRef.extend({ queueNums: z.number().int().min(1).max(1024).optional(), perm: z.enum(PERMISSIONS).optional(), description: z.string().max(500).optional() }))
+  update: instanceProcedure('operator')
+    .meta(audits('instanceId', 'name'))
+    .input(TopicRef.extend({ queueNums: queueCountSchema.optional(), perm: z.enum(PERMISSIONS).optional(), description: descriptionSchema.optional() }))
     .mutation(({ ctx, input }) =>
-      adminFor(ctx, input.instanceId).updateTopic(input.name, {
+      ctx.admin.updateTopic(input.name, {
         ...(input.queueNums ? { queueNums: input.queueNums } : {}),
         ...(input.perm ? { perm: input.perm } : {}),
         ...(input.description !== undefined ? { attributes: { description: input.description } } : {}),
@@ -70,43 +84,42 @@ export const topicRouter = router({
     ),
 
   /** Scheduled (DELAY) and half (TRANSACTION) messages still waiting on this topic. */
-  pending: viewerProcedure.input(TopicRef).query(({ ctx, input }) => adminFor(ctx, input.instanceId).pendingOf(input.name)),
+  pending: instanceProcedure('viewer')
+    .input(TopicRef)
+    .query(({ ctx, input }) => ctx.admin.pendingOf(input.name)),
 
-  /** Sends one message (operators testing a flow); validated against the topic's type. */
-  send: operatorProcedure
+  /** Sends one message (operators testing a flow); validated against the topic's type, its size by the instance. */
+  send: instanceProcedure('operator')
+    .meta(audits('instanceId', 'name'))
     .input(
       TopicRef.extend({
-        body: z.string().min(1, 'Enter a body').max(1024 * 1024),
-        tag: z.string().max(128).optional(),
-        keys: z.array(z.string().min(1).max(128)).max(32).default([]),
+        // Only a bound on what one request may carry: the instance refuses a body above its own limit.
+        body: z.string().min(1, 'Enter a body').max(MAX_MESSAGE_SIZE_LIMIT),
+        tag: tagSchema.optional(),
+        keys: z.array(messageKeySchema).max(32).default([]),
         properties: z.record(z.string().min(1).max(128), z.string().max(4096)).default({}),
-        messageGroup: z.string().min(1).max(63).optional(),
+        messageGroup: z.string().min(1).max(MAX_MESSAGE_GROUP_BYTES).optional(),
         deliverAt: z.number().int().positive().optional(),
+        /** One queue of the topic instead of the usual choice (round robin, or the message group's queue). */
+        queueId: z.number().int().nonnegative().optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      const admin = adminFor(ctx, input.instanceId);
-      const topic = admin.getTopic(input.name);
+    .mutation(async ({ ctx, input: { instanceId: _instance, name, ...message } }) => {
+      const topic = await ctx.admin.getTopic(name);
       if (topic.messageType === 'TRANSACTION') {
         throw new AppError('UNSUPPORTED_FROM_CONSOLE', 'BAD_REQUEST', 'Transactional messages need a producer that can end them: send them with an SDK');
       }
-      if (topic.messageType === 'FIFO' && !input.messageGroup) throw new AppError('MESSAGE_GROUP_REQUIRED', 'BAD_REQUEST', 'FIFO topics need a message group', 'messageGroup');
-      if (topic.messageType === 'DELAY' && !input.deliverAt) throw new AppError('DELIVERY_TIME_REQUIRED', 'BAD_REQUEST', 'DELAY topics need a delivery time', 'deliverAt');
-      const r = await admin.sendMessage({
-        topic: input.name,
-        body: input.body,
-        keys: input.keys,
-        properties: input.properties,
-        messageType: topic.messageType,
-        ...(input.tag ? { tag: input.tag } : {}),
-        ...(input.messageGroup ? { messageGroup: input.messageGroup } : {}),
-        ...(input.deliverAt ? { deliverAt: input.deliverAt } : {}),
-      });
+      if (topic.messageType === 'FIFO' && !message.messageGroup) throw new AppError('MESSAGE_GROUP_REQUIRED', 'BAD_REQUEST', 'FIFO topics need a message group', 'messageGroup');
+      if (topic.messageType === 'DELAY' && !message.deliverAt) throw new AppError('DELIVERY_TIME_REQUIRED', 'BAD_REQUEST', 'DELAY topics need a delivery time', 'deliverAt');
+      const r = await ctx.admin.sendMessage({ ...message, topic: name, messageType: topic.messageType });
       return { messageId: r.messageId, queueId: r.queueId, queueOffset: r.queueOffset, scheduled: !!r.recallHandle };
     }),
 
-  delete: operatorProcedure.input(TopicRef).mutation(async ({ ctx, input }) => {
-    await adminFor(ctx, input.instanceId).deleteTopic(input.name);
-    return { deleted: input.name };
-  }),
+  delete: instanceProcedure('operator')
+    .meta(audits('instanceId', 'name'))
+    .input(TopicRef)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.admin.deleteTopic(input.name);
+      return { deleted: input.name };
+    }),
 });

@@ -1,9 +1,18 @@
 import { z } from 'zod';
-import { deleteUserSessions, hashPassword, MIN_PASSWORD_LENGTH, ROLES } from '../auth.ts';
-import { adminProcedure, AppError, router } from '../trpc.ts';
+import { deleteUserSessions, hashPassword } from '../auth.ts';
+import type { Db } from '../db.ts';
+import { passwordSchema, ROLES, usernameSchema } from '../schemas.ts';
+import { adminProcedure, AppError, audits, router } from '../trpc.ts';
 import { PageInput, paginate } from './paging.ts';
 
-const Password = z.string().min(MIN_PASSWORD_LENGTH, `At least ${MIN_PASSWORD_LENGTH} characters`).max(500);
+/** Users are named by username (unique, never renamed), which is also what their audit events name. */
+const UserRef = z.object({ username: z.string().trim().min(1).max(64) });
+
+async function findUser(db: Db, username: string) {
+  const u = await db.consoleUser.findUnique({ where: { username } });
+  if (!u) throw new AppError('USER_NOT_FOUND', 'NOT_FOUND', `No user "${username}"`, 'username');
+  return u;
+}
 
 export const userRouter = router({
   list: adminProcedure.input(PageInput).query(async ({ ctx, input }) => {
@@ -12,7 +21,8 @@ export const userRouter = router({
   }),
 
   create: adminProcedure
-    .input(z.object({ username: z.string().trim().regex(/^[a-zA-Z0-9._-]{2,64}$/, 'Use 2-64 letters, digits, ".", "_" or "-"'), password: Password, role: z.enum(ROLES) }))
+    .meta(audits('username'))
+    .input(z.object({ username: usernameSchema, password: passwordSchema, role: z.enum(ROLES) }))
     .mutation(async ({ ctx, input }) => {
       if (await ctx.db.consoleUser.findUnique({ where: { username: input.username } })) {
         throw new AppError('USER_EXISTS', 'CONFLICT', `User "${input.username}" already exists`, 'username');
@@ -22,13 +32,15 @@ export const userRouter = router({
     }),
 
   update: adminProcedure
-    .input(z.object({ id: z.string().min(1), role: z.enum(ROLES).optional(), password: Password.optional() }))
+    .meta(audits('username'))
+    .input(UserRef.extend({ role: z.enum(ROLES).optional(), password: passwordSchema.optional() }))
     .mutation(async ({ ctx, input }) => {
-      if (input.id === ctx.user.id && input.role && input.role !== 'admin') {
+      if (input.username === ctx.user.username && input.role && input.role !== 'admin') {
         throw new AppError('LAST_ADMIN', 'PRECONDITION_FAILED', 'You cannot remove your own admin role');
       }
+      const { id } = await findUser(ctx.db, input.username);
       const u = await ctx.db.consoleUser.update({
-        where: { id: input.id },
+        where: { id },
         data: { ...(input.role ? { role: input.role } : {}), ...(input.password ? { passwordHash: await hashPassword(input.password) } : {}) },
       });
       // A new password or role signs the user out everywhere.
@@ -36,9 +48,13 @@ export const userRouter = router({
       return { id: u.id, username: u.username, role: u.role };
     }),
 
-  delete: adminProcedure.input(z.object({ id: z.string().min(1) })).mutation(async ({ ctx, input }) => {
-    if (input.id === ctx.user.id) throw new AppError('SELF_DELETE', 'PRECONDITION_FAILED', 'You cannot delete yourself');
-    await ctx.db.consoleUser.delete({ where: { id: input.id } });
-    return { deleted: input.id };
-  }),
+  delete: adminProcedure
+    .meta(audits('username'))
+    .input(UserRef)
+    .mutation(async ({ ctx, input }) => {
+      if (input.username === ctx.user.username) throw new AppError('SELF_DELETE', 'PRECONDITION_FAILED', 'You cannot delete yourself');
+      const { id } = await findUser(ctx.db, input.username);
+      await ctx.db.consoleUser.delete({ where: { id } });
+      return { deleted: input.username };
+    }),
 });

@@ -4,6 +4,7 @@ import type { MessageStore, ReadFilter, StoredMessage } from '../store/message-s
 import { popKey, splitPopKey, type PopStateStore, type QueuePopState } from './pop-state.ts';
 import type { ReceiptHandles } from './receipt-handle.ts';
 import type { TraceEvent } from '../trace/recorder.ts';
+import { Waiters } from './waiters.ts';
 
 /** What the pop service needs from the broker around it. */
 export interface PopHost {
@@ -51,7 +52,6 @@ function belongsTo(stateGroup: string, group: string): boolean {
 
 /** Outstanding messages per group queue; past it the queue hands out nothing new until some are acked. */
 const MAX_INFLIGHT_PER_QUEUE = 10_000;
-const MAX_WAITERS = 10_000;
 
 /**
  * RocketMQ 5's message model: receive hides messages for an invisible duration behind a receipt handle;
@@ -60,8 +60,7 @@ const MAX_WAITERS = 10_000;
  * A message keeps its queue position while it is retried.
  */
 export class PopService {
-  private readonly waiters = new Map<string, Set<() => void>>();
-  private waiterCount = 0;
+  private readonly waiters = new Waiters();
   private readonly rotation = new Map<string, number>();
   private readonly earliestVisible = new Map<string, number>();
   /** Deliveries handed out since open (for rates). */
@@ -72,7 +71,7 @@ export class PopService {
     private readonly state: PopStateStore,
     private readonly handles: ReceiptHandles,
   ) {
-    host.store.onDispatch((topic) => this.wake(topic));
+    host.store.onDispatch((topic) => this.waiters.wake(topic));
   }
 
   async receive(req: ReceiveRequest): Promise<ReceivedMessage[]> {
@@ -81,7 +80,7 @@ export class PopService {
       const { messages, nextVisibleAt } = this.tryReceive(req);
       const now = Date.now();
       if (messages.length > 0 || now >= deadline || req.signal?.aborted) return messages;
-      await this.waitFor(req.topic, Math.min(deadline, nextVisibleAt) - now, req.signal);
+      await this.waiters.wait(req.topic, Math.min(deadline, nextVisibleAt) - now, req.signal);
     }
   }
 
@@ -244,7 +243,7 @@ export class PopService {
     this.state.setInflight(key, state, offset, next);
     this.earliestVisible.set(key, Math.min(this.earliestVisible.get(key) ?? Number.POSITIVE_INFINITY, next.visibleAt));
     this.state.commit();
-    this.wakeLater(topic, delay);
+    this.waiters.wakeLater(topic, delay);
     return { receiptHandle: this.handles.encode({ group: stateGroup, topic, queueId, offset, seq: next.seq }), visibleAt: next.visibleAt };
   }
 
@@ -277,7 +276,7 @@ export class PopService {
     this.earliestVisible.delete(key);
     this.state.init(key, offset);
     this.state.commit();
-    this.wake(topic);
+    this.waiters.wake(topic);
   }
 
   /** Forgets a deleted group or topic. */
@@ -302,40 +301,8 @@ export class PopService {
     return n;
   }
 
-  private waitFor(topic: string, ms: number, signal?: AbortSignal): Promise<void> {
-    if (this.waiterCount >= MAX_WAITERS) {
-      return Promise.reject(new BrokerError('TOO_MANY_REQUESTS', 'Too many consumers are long-polling; retry shortly'));
-    }
-    return new Promise((resolve) => {
-      let set = this.waiters.get(topic);
-      if (!set) {
-        set = new Set();
-        this.waiters.set(topic, set);
-      }
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        if (set.delete(done)) this.waiterCount--;
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
-      signal?.addEventListener('abort', done, { once: true });
-      set.add(done);
-      this.waiterCount++;
-    });
-  }
-
-  private wake(topic: string): void {
-    const set = this.waiters.get(topic);
-    if (set) for (const w of [...set]) w();
-  }
-
-  private wakeLater(topic: string, ms: number): void {
-    setTimeout(() => this.wake(topic), ms + 5).unref();
-  }
-
   /** Wakes every long poll so it can answer (at shutdown). */
   wakeAll(): void {
-    for (const topic of this.waiters.keys()) this.wake(topic);
+    this.waiters.wakeAll();
   }
 }

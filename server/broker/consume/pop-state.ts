@@ -30,6 +30,7 @@ const SnapshotSchema = z.object({
 /** Journal ops, one JSON array per line: set cursor, set in-flight, delete in-flight, drop a key. */
 type Op = ['c', string, number] | ['i', string, number, number, number, number] | ['a', string, number] | ['d', string];
 
+/** The journal is rewritten from the live state once it passes 8 MiB, which bounds replay time at open. */
 const COMPACT_BYTES = 8 * 1024 * 1024;
 
 export function popKey(group: string, topic: string, queueId: number): string {

@@ -10,6 +10,7 @@ export interface HandleFields {
   seq: number;
 }
 
+/** 96 bits of HMAC: forging a handle is out of reach, and handles stay short on the wire. */
 const MAC_BYTES = 12;
 
 /**

@@ -155,23 +155,21 @@ class Parser {
   }
 
   private orExpr(): Cond {
-    let left = this.andExpr();
-    while (this.isKw('OR')) {
-      this.i++;
-      const l = left;
-      const r = this.andExpr();
-      left = (p) => or(l(p), r(p));
-    }
-    return left;
+    return this.leftAssoc('OR', () => this.andExpr(), or);
   }
 
   private andExpr(): Cond {
-    let left = this.notExpr();
-    while (this.isKw('AND')) {
+    return this.leftAssoc('AND', () => this.notExpr(), and);
+  }
+
+  /** `operand (KW operand)*`, combined left to right. */
+  private leftAssoc(kw: string, operand: () => Cond, combine: (a: Truth, b: Truth) => Truth): Cond {
+    let left = operand();
+    while (this.isKw(kw)) {
       this.i++;
       const l = left;
-      const r = this.notExpr();
-      left = (p) => and(l(p), r(p));
+      const r = operand();
+      left = (p) => combine(l(p), r(p));
     }
     return left;
   }

@@ -526,13 +526,13 @@ describe('Broker put on a full disk', () => {
       broker.createTopic({ name: 'full', queueNums: 2 });
       const ok1 = await broker.put({ topic: 'full', body: 'one', queueId: 0 });
       expect(ok1.queueOffset).toBe(0);
-      const maxBefore = broker.store.commitLogMaxOffset;
+      const maxBefore = broker.commitLogMaxOffset;
       vi.spyOn(fs, 'writeSync').mockImplementationOnce(() => {
         throw ioError('ENOSPC');
       });
       await expect(broker.put({ topic: 'full', body: 'lost', queueId: 0 })).rejects.toMatchObject({ name: 'BrokerError', code: 'DISK_FULL' });
       vi.restoreAllMocks();
-      expect(broker.store.commitLogMaxOffset).toBe(maxBefore);
+      expect(broker.commitLogMaxOffset).toBe(maxBefore);
       expect(broker.maxOffset('full', 0)).toBe(1);
 
       const ok2 = await broker.put({ topic: 'full', body: 'two', queueId: 0 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BrokerError } from '../errors.ts';
+import { BrokerError, invariant } from '../errors.ts';
 import { BLANK_SIZE, encodeBlank, probeRecord } from './record.ts';
 
 /** Writes record `i` of a batch into `buf` at `at`, now that its physical offset is known. */
@@ -12,7 +12,9 @@ interface Segment {
 }
 
 const SEGMENT_NAME = /^\d{20}$/;
+/** Read descriptors kept open (LRU) across segments: bounds fds while keeping hot segments cheap to read. */
 const MAX_READ_FDS = 256;
+/** Recovery scans the log in 4 MiB reads: large enough for sequential speed, small enough to bound memory. */
 const RECOVERY_CHUNK = 4 * 1024 * 1024;
 
 function segmentName(start: number): string {
@@ -169,6 +171,8 @@ export class CommitLog {
           j++;
         }
         const rolling = j < sizes.length;
+        // The blank marker that closes a full segment must fit in what the batch leaves of it.
+        invariant(!rolling || room - bytes >= BLANK_SIZE, `segment at ${this.writeStart} has ${room - bytes} bytes left, less than a blank record`, 'CORRUPT_DATA');
         const total = bytes + (rolling ? BLANK_SIZE : 0);
         if (total > 0) {
           const buf = Buffer.allocUnsafe(total);
@@ -211,7 +215,10 @@ export class CommitLog {
   private writeFully(buf: Buffer, local: number): void {
     let done = 0;
     while (done < buf.length) {
-      done += fs.writeSync(this.writeFd, buf, done, buf.length - done, local + done);
+      const n = fs.writeSync(this.writeFd, buf, done, buf.length - done, local + done);
+      // A write of 0 bytes would spin here forever; the caller rolls the file back on this error.
+      invariant(n > 0, `write at ${local + done} made no progress`);
+      done += n;
     }
     this.dirtyFds.add(this.writeFd);
   }

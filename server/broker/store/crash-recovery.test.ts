@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Broker, type BrokerOptions } from '../broker.ts';
+import { Broker, type BrokerOptions } from '../index.ts';
 import { isBrokerError } from '../errors.ts';
 import { CRASH_QUEUES, CRASH_TOPIC, crashBody, crashKey, sha256, type CrashAck } from './crash-writer.fixture.ts';
 

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   setTimeout(() => process.exit(2), 30_000);
 
   const broker = await Broker.open(options);
-  if (!broker.catalog.topics.has(CRASH_TOPIC)) broker.createTopic({ name: CRASH_TOPIC, queueNums: CRASH_QUEUES });
+  if (!broker.hasTopic(CRASH_TOPIC)) broker.createTopic({ name: CRASH_TOPIC, queueNums: CRASH_QUEUES });
   process.stdout.write('READY\n');
 
   let next = 0;

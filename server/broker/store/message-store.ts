@@ -86,6 +86,7 @@ interface Job {
 }
 
 const CheckpointSchema = z.object({ dispatched: z.number().int().nonnegative() });
+/** Consume-queue entries a filtered read scans at most (80 KiB), so a selective filter cannot pin a core. */
 const MAX_SCAN = 4096;
 /** Reads of neighbouring records are merged into one pread up to this size. */
 const MAX_COALESCED_READ = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { crc32 } from '@node-rs/crc32';
-import { BrokerError } from '../errors.ts';
+import { BrokerError, invariant } from '../errors.ts';
 import { readU64, writeU64 } from './bytes.ts';
 
 /**
@@ -97,6 +97,8 @@ export function encodeRecord(r: RecordBody, pos: RecordPosition, size: number, b
     p += 4 + len;
   }
   buf.writeUInt16LE(count, countAt);
+  // A size that disagrees with the fields would leave garbage (or a cut body) under a valid CRC.
+  invariant(p + 4 + r.body.length === at + size, `record of ${size} bytes laid out as ${p + 4 + r.body.length - at}`);
   buf.writeUInt32LE(r.body.length, p);
   buf.set(r.body, p + 4);
   buf.writeUInt32LE(crc32(buf.subarray(at + 12, at + size)), at + 8);

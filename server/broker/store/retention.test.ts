@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Broker, type BrokerOptions } from '../broker.ts';
+import { Broker, type BrokerOptions } from '../index.ts';
 import { BrokerError } from '../errors.ts';
 import type { PutResult } from './message-store.ts';
 

@@ -21,7 +21,9 @@ export interface TimerEntry {
   state: EntryStateValue;
 }
 
-const NAME = /^(\d+)\.bucket$/;
+const PENDING_NAME = /^(\d+)\.bucket$/;
+/** A finished bucket (every entry fired or recalled) is kept under this name, so a late recall gets a clear answer. */
+const DONE_NAME = /^(\d+)\.done$/;
 
 export function minuteOf(ms: number): number {
   return Math.floor(ms / 60_000);
@@ -34,7 +36,7 @@ export class TimerBuckets {
   constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
     for (const f of fs.readdirSync(dir)) {
-      const m = NAME.exec(f);
+      const m = PENDING_NAME.exec(f);
       if (m) this.minutes.add(Number(m[1]));
     }
   }
@@ -43,10 +45,16 @@ export class TimerBuckets {
     return path.join(this.dir, `${minute}.bucket`);
   }
 
+  private doneFile(minute: number): string {
+    return path.join(this.dir, `${minute}.done`);
+  }
+
   /** Appends an entry; returns its index in the bucket. */
   add(dueAt: number, physicalOffset: number, size: number): { minute: number; index: number } {
     const minute = minuteOf(dueAt);
     const file = this.file(minute);
+    // A minute finished already (a clock stepped back): reopen its file so earlier handles keep their index.
+    if (!this.minutes.has(minute) && fs.existsSync(this.doneFile(minute))) fs.renameSync(this.doneFile(minute), file);
     const buf = Buffer.alloc(ENTRY);
     writeU64(buf, dueAt, 0);
     writeU64(buf, physicalOffset, 8);
@@ -65,14 +73,10 @@ export class TimerBuckets {
     }
   }
 
-  /** Every whole entry of a bucket. */
+  /** Every whole entry of a bucket, pending or finished. */
   read(minute: number): TimerEntry[] {
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(this.file(minute));
-    } catch {
-      return [];
-    }
+    const buf = readIfExists(this.file(minute)) ?? readIfExists(this.doneFile(minute));
+    if (!buf) return [];
     const out: TimerEntry[] = [];
     for (let i = 0; (i + 1) * ENTRY <= buf.length; i++) {
       const at = i * ENTRY;
@@ -97,9 +101,34 @@ export class TimerBuckets {
     }
   }
 
-  /** A bucket whose entries are all fired or recalled is deleted. */
-  drop(minute: number): void {
-    fs.rmSync(this.file(minute), { force: true });
+  /**
+   * A bucket whose entries are all fired or recalled leaves the pending set; its file is kept (renamed) so
+   * that a recall coming later is answered "already delivered" / "already recalled", until retention.
+   */
+  finish(minute: number): void {
+    fs.renameSync(this.file(minute), this.doneFile(minute));
     this.minutes.delete(minute);
+  }
+
+  /** Deletes finished buckets of minutes before `cutoffMs`; returns how many. */
+  dropFinishedBefore(cutoffMs: number): number {
+    let n = 0;
+    for (const f of fs.readdirSync(this.dir)) {
+      const m = DONE_NAME.exec(f);
+      if (m && Number(m[1]) * 60_000 < cutoffMs) {
+        fs.rmSync(path.join(this.dir, f), { force: true });
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
+function readIfExists(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
   }
 }

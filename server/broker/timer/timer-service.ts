@@ -16,6 +16,12 @@ export const TimerProperty = {
   ORIGIN: '__TIMER_ORIGIN',
 } as const;
 
+export interface PendingMinute {
+  minute: number;
+  count: number;
+  nextDueAt: number | null;
+}
+
 export interface TimerHost {
   readonly store: MessageStore;
   /** The fired copy of a scheduled message, ready to store in its real topic; undefined when the topic is gone. */
@@ -23,6 +29,7 @@ export interface TimerHost {
   trace(e: Omit<TraceEvent, 'at'>): void;
 }
 
+/** Delivery is promised to the second; a 100 ms tick keeps lateness well under that at one stat per tick. */
 const TICK_MS = 100;
 const FiringSchema = z.array(z.tuple([z.number(), z.number()]));
 
@@ -95,7 +102,7 @@ export class TimerService {
   }
 
   /** Pending scheduled messages per due minute, optionally of one topic (for the console's histogram). */
-  pending(topic?: string): { minute: number; count: number; nextDueAt: number | null }[] {
+  pending(topic?: string): PendingMinute[] {
     const ofTopic = (e: TimerEntry) => topic === undefined || this.host.store.readAt(e.physicalOffset, e.size)?.properties[TimerProperty.REAL_TOPIC] === topic;
     return [...this.buckets.minutes]
       .sort((a, b) => a - b)
@@ -119,7 +126,7 @@ export class TimerService {
         const entries = this.buckets.read(minute);
         const due = entries.filter((e) => e.state === EntryState.PENDING && e.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt || a.index - b.index);
         if (due.length > 0) await this.fire(due);
-        if (minute < minuteOf(now) && entries.every((e) => e.state !== EntryState.PENDING || due.includes(e))) this.buckets.drop(minute);
+        if (minute < minuteOf(now) && entries.every((e) => e.state !== EntryState.PENDING || due.includes(e))) this.buckets.finish(minute);
       }
     } catch (e) {
       logger.error({ event: 'timer.fire_failed', err: (e as Error).message }, 'firing scheduled messages failed; retrying');
@@ -168,6 +175,11 @@ export class TimerService {
     }
     if (redo.length > 0) await this.fire(redo);
     else writeJsonAtomic(this.firingFile, []);
+  }
+
+  /** Forgets finished minutes older than the retention: their messages are gone from the store too. */
+  dropFinishedBefore(cutoffMs: number): void {
+    this.buckets.dropFinishedBefore(cutoffMs);
   }
 
   async close(): Promise<void> {

@@ -32,8 +32,12 @@ export interface TraceEvent {
   detail?: string;
 }
 
+/** One trace write per 100 ms: a batch of events costs one store put instead of one per event. */
 const FLUSH_MS = 100;
+/** Events buffered between flushes at most (~100k events/s); past it events are shed, counted and logged. */
 const MAX_BUFFER = 10_000;
+/** A message's steps read back at most (a message retried 1000 times is a runaway already). */
+const MAX_EVENTS_PER_MESSAGE = 1000;
 
 /**
  * Records every step of a message's life. Events are buffered and written in one batch every 100 ms through
@@ -44,6 +48,9 @@ export class TraceRecorder {
   private buffer: TraceEvent[] = [];
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
+  /** Events shed because the buffer was full, since open. */
+  droppedCount = 0;
+  private droppedSinceLog = 0;
 
   constructor(private readonly store: MessageStore) {
     this.timer = setInterval(() => void this.flush(), FLUSH_MS).unref();
@@ -51,11 +58,19 @@ export class TraceRecorder {
 
   record(e: Omit<TraceEvent, 'at'> & { at?: number }): void {
     // Under overload tracing gives way: the messages themselves matter more than their history.
-    if (this.buffer.length >= MAX_BUFFER) return;
+    if (this.buffer.length >= MAX_BUFFER) {
+      this.droppedCount++;
+      this.droppedSinceLog++;
+      return;
+    }
     this.buffer.push({ ...e, at: e.at ?? Date.now() });
   }
 
   flush(): Promise<void> {
+    if (this.droppedSinceLog > 0) {
+      logger.warn({ event: 'trace.shed', dropped: this.droppedSinceLog, limit: MAX_BUFFER }, 'trace buffer full: events dropped');
+      this.droppedSinceLog = 0;
+    }
     this.flushing ??= this.write().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
@@ -91,7 +106,7 @@ export class TraceRecorder {
   async events(messageId: string): Promise<TraceEvent[]> {
     await this.flush();
     return this.store
-      .lookupByKey(TRACE_TOPIC, messageId, 0, Number.MAX_SAFE_INTEGER, 1000)
+      .lookupByKey(TRACE_TOPIC, messageId, 0, Number.MAX_SAFE_INTEGER, MAX_EVENTS_PER_MESSAGE)
       .reverse() // the index answers newest first
       .map((m) => JSON.parse(m.body.toString()) as TraceEvent)
       .filter((e) => e.messageId === messageId)

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../broker.ts';
+import { waitUntil } from '../test-support.ts';
 
 const dirs: string[] = [];
 const brokers: Broker[] = [];
@@ -29,13 +30,13 @@ describe('message trace', () => {
     broker.changeInvisibleDuration('g', 't', first!.receiptHandle, 0);
     const [second] = await broker.receive({ group: 'g', topic: 't', maxMessages: 1, invisibleMs: 10_000, waitMs: 2000, clientId: 'c1' });
     broker.ack('g', 't', second!.receiptHandle);
-    const steps = (await broker.trace.events(sent.messageId)).map((e) => e.step);
+    const steps = (await broker.traceOf(sent.messageId)).map((e) => e.step);
     expect(steps).toEqual(['STORED', 'DELIVERED', 'NACKED', 'EXPIRED', 'DELIVERED', 'ACKED']);
 
     await broker.close();
     brokers.splice(0);
     const again = await open(dir);
-    const events = await again.broker.trace.events(sent.messageId);
+    const events = await again.broker.traceOf(sent.messageId);
     expect(events.map((e) => e.step)).toEqual(steps);
     expect(events[1]).toMatchObject({ group: 'g', clientId: 'c1', attempt: 1, topic: 't', queueId: 0, offset: 0 });
     expect(events[4]).toMatchObject({ attempt: 2 });
@@ -48,8 +49,11 @@ describe('message trace', () => {
     const delayed = await broker.put({ topic: 'd', body: 'later', deliverAt: Date.now() + 200 });
     const half = await broker.put({ topic: 'x', body: 'tx' });
     await broker.endTransaction(half.transactionId!, half.messageId, 'COMMIT');
-    await new Promise((r) => setTimeout(r, 600));
-    expect((await broker.trace.events(delayed.messageId)).map((e) => e.step)).toEqual(['SCHEDULED', 'FIRED']);
-    expect((await broker.trace.events(half.messageId)).map((e) => e.step)).toEqual(['HALF', 'COMMITTED']);
+    const steps = async (id: string) => (await broker.traceOf(id)).map((e) => e.step);
+    await waitUntil(async () => (await steps(delayed.messageId)).includes('FIRED') && (await steps(half.messageId)).includes('COMMITTED'), {
+      what: 'the delayed message to fire and the commit to be traced',
+    });
+    expect(await steps(delayed.messageId)).toEqual(['SCHEDULED', 'FIRED']);
+    expect(await steps(half.messageId)).toEqual(['HALF', 'COMMITTED']);
   });
 });

@@ -56,6 +56,7 @@ const Line = z.object({
   state: z.enum(['PREPARED', 'COMMITTED', 'ROLLED_BACK']),
   reason: z.string().optional(),
 });
+/** Check-backs are due at whole seconds (6 s, then every 30 s): a 1 s scan is precise enough. */
 const TICK_MS = 1000;
 
 /**

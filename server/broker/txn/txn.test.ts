@@ -25,7 +25,7 @@ describe('transactions across a restart', () => {
     await broker.close();
 
     broker = await Broker.open(opts);
-    expect(broker.txn.pending('pay').map((t) => t.messageId)).toEqual([half.messageId]);
+    expect(broker.pendingTransactions('pay').map((t) => t.messageId)).toEqual([half.messageId]);
     expect(broker.topicStats('pay').messageCount).toBe(0);
     await broker.endTransaction(half.transactionId!, half.messageId, 'COMMIT');
     const got = await broker.receive({ group: 'g', topic: 'pay', maxMessages: 10, invisibleMs: 10_000, waitMs: 0 });

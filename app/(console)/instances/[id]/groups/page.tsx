@@ -10,6 +10,15 @@ import { PageTable, type Column, type TableState } from '../../../../_components
 import { useCanOperate } from '../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
 import { buttonClass, cardClass, inputClass, PageHeader, SearchBox } from '../../../../_components/ui.tsx';
+import {
+  CONSUME_TYPES,
+  DEFAULT_MAX_DELIVERY_ATTEMPTS,
+  fieldError,
+  groupNameSchema,
+  MAX_DELIVERY_ATTEMPTS_LIMIT,
+  maxDeliveryAttemptsSchema,
+  type ConsumeType,
+} from '../../../../../server/broker/rules.ts';
 import type { AppRouter } from '../../../../../server/routers/_app.ts';
 
 type GroupRow = inferRouterOutputs<AppRouter>['group']['list']['rows'][number];
@@ -19,13 +28,15 @@ function CreateGroup({ instanceId, namespace }: { instanceId: string; namespace:
   const qc = useQueryClient();
   const [name, setName] = useState('');
   const [fifo, setFifo] = useState(false);
-  const [consumeType, setConsumeType] = useState<'CLUSTERING' | 'BROADCASTING'>('CLUSTERING');
-  const [maxDeliveryAttempts, setMax] = useState(17);
+  const [consumeType, setConsumeType] = useState<ConsumeType>('CLUSTERING');
+  const [maxDeliveryAttempts, setMax] = useState(DEFAULT_MAX_DELIVERY_ATTEMPTS);
   const create = useMutation(trpc.group.create.mutationOptions({ onSuccess: () => { setName(''); void qc.invalidateQueries({ queryKey: trpc.group.list.pathKey() }); } }));
-  const nameErr = name && !/^[A-Za-z0-9_|-]{1,120}$/.test(name) ? "Use letters, digits, '|', '-' or '_' (at most 120)" : '';
+  const nameErr = name ? fieldError(groupNameSchema, name) : '';
+  const maxErr = fieldError(maxDeliveryAttemptsSchema, maxDeliveryAttempts);
+  const invalid = !name || !!nameErr || !!maxErr;
   function submit(e: FormEvent): void {
     e.preventDefault();
-    if (name && !nameErr) create.mutate({ instanceId, name, fifo, consumeType, maxDeliveryAttempts, ...(namespace ? { namespace } : {}) });
+    if (!invalid) create.mutate({ instanceId, name, fifo, consumeType, maxDeliveryAttempts, ...(namespace ? { namespace } : {}) });
   }
   return (
     <form onSubmit={submit} className={`grid grid-cols-1 gap-3 text-sm md:grid-cols-5 ${cardClass}`}>
@@ -36,20 +47,22 @@ function CreateGroup({ instanceId, namespace }: { instanceId: string; namespace:
       </label>
       <label>
         <span className="font-medium">Consume type</span>
-        <select value={consumeType} onChange={(e) => setConsumeType(e.target.value as 'CLUSTERING' | 'BROADCASTING')} className={`mt-1 w-full ${inputClass}`}>
-          <option>CLUSTERING</option>
-          <option>BROADCASTING</option>
+        <select value={consumeType} onChange={(e) => setConsumeType(e.target.value as ConsumeType)} className={`mt-1 w-full ${inputClass}`}>
+          {CONSUME_TYPES.map((c) => (
+            <option key={c}>{c}</option>
+          ))}
         </select>
       </label>
       <label>
         <span className="font-medium">Max delivery attempts</span>
-        <input type="number" min={1} max={1000} value={maxDeliveryAttempts} onChange={(e) => setMax(Number(e.target.value))} className={`mt-1 w-full ${inputClass}`} />
+        <input type="number" min={1} max={MAX_DELIVERY_ATTEMPTS_LIMIT} value={maxDeliveryAttempts} onChange={(e) => setMax(Number(e.target.value))} className={`mt-1 w-full ${inputClass}`} />
+        {maxErr && <span className="mt-1 block text-xs text-red-600">{maxErr}</span>}
       </label>
       <div className="flex items-end gap-3">
         <label className="flex items-center gap-1">
           <input type="checkbox" checked={fifo} onChange={(e) => setFifo(e.target.checked)} /> FIFO
         </label>
-        <button type="submit" disabled={!name || !!nameErr || create.isPending} className={`flex-1 ${buttonClass}`}>
+        <button type="submit" disabled={invalid || create.isPending} className={`flex-1 ${buttonClass}`}>
           Create group
         </button>
       </div>

@@ -8,6 +8,7 @@ import { PageTable, type Column, type TableState } from '../../../../_components
 import { useCanOperate } from '../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
 import { buttonClass, inputClass, PageHeader, SearchBox } from '../../../../_components/ui.tsx';
+import { fieldError, namespaceNameSchema } from '../../../../../server/broker/rules.ts';
 import type { AppRouter } from '../../../../../server/routers/_app.ts';
 
 type NsRow = inferRouterOutputs<AppRouter>['namespace']['list']['rows'][number];
@@ -23,7 +24,7 @@ export default function NamespacesPage() {
   const refresh = () => void qc.invalidateQueries({ queryKey: trpc.namespace.list.pathKey() });
   const create = useMutation(trpc.namespace.create.mutationOptions({ onSuccess: () => { setName(''); refresh(); } }));
   const del = useMutation(trpc.namespace.delete.mutationOptions({ onSuccess: refresh }));
-  const nameErr = name && !/^[A-Za-z0-9_-]{1,64}$/.test(name) ? "Use letters, digits, '-' or '_' (at most 64)" : '';
+  const nameErr = name ? fieldError(namespaceNameSchema, name) : '';
   const columns: Column<NsRow>[] = [
     { key: 'name', header: 'Namespace', sortable: true, render: (r) => <span className="font-medium">{r.name}</span> },
     { key: 'topics', header: 'Topics', sortable: true, align: 'right', render: (r) => r.topics },

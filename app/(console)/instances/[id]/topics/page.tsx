@@ -9,31 +9,24 @@ import { PageTable, type Column, type TableState } from '../../../../_components
 import { useCanOperate } from '../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
 import { PageHeader, SearchBox } from '../../../../_components/ui.tsx';
+import { DEFAULT_QUEUES, fieldError, MAX_QUEUES, MESSAGE_TYPES, queueCountSchema, topicNameSchema, type MessageType } from '../../../../../server/broker/rules.ts';
 import type { AppRouter } from '../../../../../server/routers/_app.ts';
 import type { inferRouterOutputs } from '@trpc/server';
 
 type TopicRow = inferRouterOutputs<AppRouter>['topic']['list']['rows'][number];
-const TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
-const TYPE_HELP: Record<(typeof TYPES)[number], string> = {
+const TYPE_HELP: Record<MessageType, string> = {
   NORMAL: 'Plain messages, delivered in any order.',
   FIFO: 'Ordered per message group; producers must set a message group.',
   DELAY: 'Delivered at a chosen time (scheduled messages).',
   TRANSACTION: 'Half messages committed or rolled back by the producer.',
 };
 
-function nameError(name: string): string {
-  if (!name) return 'Enter a topic name';
-  if (!/^[A-Za-z0-9_|-]+$/.test(name)) return "Use letters, digits, '|', '-' or '_'";
-  if (name.length > 127) return 'At most 127 characters';
-  return '';
-}
-
 function CreateTopic({ instanceId, namespace }: { instanceId: string; namespace: string | undefined }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [name, setName] = useState('');
-  const [messageType, setType] = useState<(typeof TYPES)[number]>('NORMAL');
-  const [queueNums, setQueues] = useState(8);
+  const [messageType, setType] = useState<MessageType>('NORMAL');
+  const [queueNums, setQueues] = useState(DEFAULT_QUEUES);
   const [description, setDescription] = useState('');
   const create = useMutation(
     trpc.topic.create.mutationOptions({
@@ -44,22 +37,24 @@ function CreateTopic({ instanceId, namespace }: { instanceId: string; namespace:
       },
     }),
   );
-  const err = name ? nameError(name) : '';
+  // The name's error shows once something is typed; an empty name only keeps the button disabled.
+  const errors = { name: fieldError(topicNameSchema, name), queues: fieldError(queueCountSchema, queueNums) };
+  const invalid = Object.values(errors).some(Boolean);
   function submit(e: FormEvent): void {
     e.preventDefault();
-    if (!nameError(name)) create.mutate({ instanceId, name, messageType, queueNums, description, ...(namespace ? { namespace } : {}) });
+    if (!invalid) create.mutate({ instanceId, name, messageType, queueNums, description, ...(namespace ? { namespace } : {}) });
   }
   return (
     <form onSubmit={submit} className="grid grid-cols-1 gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm md:grid-cols-5 dark:border-slate-800 dark:bg-slate-900">
       <label className="md:col-span-2">
         <span className="font-medium">Name{namespace ? ` (in namespace ${namespace})` : ''}</span>
         <input aria-label="Topic name" value={name} onChange={(e) => setName(e.target.value)} className="mt-1 w-full rounded-md border border-slate-300 bg-transparent px-2 py-1.5 dark:border-slate-700" />
-        {err && <span className="mt-1 block text-xs text-red-600">{err}</span>}
+        {name && errors.name && <span className="mt-1 block text-xs text-red-600">{errors.name}</span>}
       </label>
       <label>
         <span className="font-medium">Type</span>
-        <select aria-label="Message type" value={messageType} onChange={(e) => setType(e.target.value as (typeof TYPES)[number])} className="mt-1 w-full rounded-md border border-slate-300 bg-transparent px-2 py-1.5 dark:border-slate-700">
-          {TYPES.map((t) => (
+        <select aria-label="Message type" value={messageType} onChange={(e) => setType(e.target.value as MessageType)} className="mt-1 w-full rounded-md border border-slate-300 bg-transparent px-2 py-1.5 dark:border-slate-700">
+          {MESSAGE_TYPES.map((t) => (
             <option key={t}>{t}</option>
           ))}
         </select>
@@ -67,10 +62,11 @@ function CreateTopic({ instanceId, namespace }: { instanceId: string; namespace:
       </label>
       <label>
         <span className="font-medium">Queues</span>
-        <input aria-label="Queues" type="number" min={1} max={1024} value={queueNums} onChange={(e) => setQueues(Number(e.target.value))} className="mt-1 w-full rounded-md border border-slate-300 bg-transparent px-2 py-1.5 dark:border-slate-700" />
+        <input aria-label="Queues" type="number" min={1} max={MAX_QUEUES} value={queueNums} onChange={(e) => setQueues(Number(e.target.value))} className="mt-1 w-full rounded-md border border-slate-300 bg-transparent px-2 py-1.5 dark:border-slate-700" />
+        {errors.queues && <span className="mt-1 block text-xs text-red-600">{errors.queues}</span>}
       </label>
       <div className="flex items-end">
-        <button type="submit" disabled={!!nameError(name) || create.isPending} className="w-full rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-500 disabled:opacity-50">
+        <button type="submit" disabled={invalid || create.isPending} className="w-full rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-500 disabled:opacity-50">
           Create topic
         </button>
       </div>

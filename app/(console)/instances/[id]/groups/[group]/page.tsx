@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { useCanOperate } from '../../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../../_components/trpc.tsx';
 import { buttonClass, cardClass, inputClass, PageHeader } from '../../../../../_components/ui.tsx';
+import { fieldError, MAX_DELIVERY_ATTEMPTS_LIMIT, maxDeliveryAttemptsSchema, type ConsumeType } from '../../../../../../server/broker/rules.ts';
 
 type Target = { timestamp: number } | { position: 'latest' };
 
@@ -46,7 +47,7 @@ function ResetOffset({ instanceId, group, topics }: { instanceId: string; group:
   );
 }
 
-function EditGroup({ instanceId, group }: { instanceId: string; group: { name: string; maxDeliveryAttempts: number; fifo: boolean; consumeType: 'CLUSTERING' | 'BROADCASTING' } }) {
+function EditGroup({ instanceId, group }: { instanceId: string; group: { name: string; maxDeliveryAttempts: number; fifo: boolean; consumeType: ConsumeType } }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const router = useRouter();
@@ -56,11 +57,12 @@ function EditGroup({ instanceId, group }: { instanceId: string; group: { name: s
   const update = useMutation(trpc.group.update.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.group.pathKey() }) }));
   const del = useMutation(trpc.group.delete.mutationOptions({ onSuccess: () => router.replace(`/instances/${instanceId}/groups`) }));
   const error = update.error ?? del.error;
+  const maxError = fieldError(maxDeliveryAttemptsSchema, max);
   return (
     <div className={`flex flex-wrap items-end gap-3 text-sm ${cardClass}`}>
-      <label><span className="block text-xs">Max delivery attempts</span><input aria-label="Max delivery attempts" type="number" min={1} max={1000} value={max} onChange={(e) => setMax(Number(e.target.value))} className={inputClass} /></label>
+      <label><span className="block text-xs">Max delivery attempts</span><input aria-label="Max delivery attempts" type="number" min={1} max={MAX_DELIVERY_ATTEMPTS_LIMIT} value={max} onChange={(e) => setMax(Number(e.target.value))} className={inputClass} />{maxError && <span className="block text-xs text-red-600">{maxError}</span>}</label>
       <label className="flex items-center gap-1"><input type="checkbox" checked={fifo} onChange={(e) => setFifo(e.target.checked)} /> FIFO</label>
-      <button type="button" disabled={update.isPending || max < 1} onClick={() => update.mutate({ instanceId, name: group.name, maxDeliveryAttempts: max, fifo })} className={buttonClass}>Save</button>
+      <button type="button" disabled={update.isPending || !!maxError} onClick={() => update.mutate({ instanceId, name: group.name, maxDeliveryAttempts: max, fifo })} className={buttonClass}>Save</button>
       <span className="flex-1" />
       <input aria-label="Type the group name to delete it" placeholder={group.name} value={confirm} onChange={(e) => setConfirm(e.target.value)} className={inputClass} />
       <button type="button" disabled={confirm !== group.name || del.isPending} onClick={() => del.mutate({ instanceId, name: group.name })} className="rounded-md bg-red-600 px-3 py-1.5 font-medium text-white disabled:opacity-40">Delete group</button>

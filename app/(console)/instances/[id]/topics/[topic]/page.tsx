@@ -7,6 +7,7 @@ import { SendMessage } from '../../../../../_components/send-message.tsx';
 import { useCanOperate } from '../../../../../_components/shell.tsx';
 import { errorInfo, useTRPC } from '../../../../../_components/trpc.tsx';
 import { buttonClass, cardClass, inputClass, PageHeader } from '../../../../../_components/ui.tsx';
+import { fieldError, MAX_QUEUES, queueCountSchema } from '../../../../../../server/broker/rules.ts';
 
 const TYPE_ALLOWS: Record<string, string> = {
   NORMAL: 'accepts normal messages (no message group, no delivery time, no transaction)',
@@ -28,7 +29,8 @@ export default function TopicDetailPage() {
   const update = useMutation(trpc.topic.update.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.topic.pathKey() }) }));
   if (detail.isPending) return <div className="text-sm text-slate-500">Loading…</div>;
   if (detail.error) return <div className="text-sm text-red-600">{errorInfo(detail.error).message}</div>;
-  const { topic, stats } = detail.data;
+  const { topic, stats, limits } = detail.data;
+  const queuesError = queues === undefined ? '' : fieldError(queueCountSchema, queues);
   return (
     <section className="space-y-4">
       <PageHeader crumbs={['Instances', 'Topics', name]} title={name} />
@@ -79,15 +81,15 @@ export default function TopicDetailPage() {
           </table>
         </div>
       )}
-      {canOperate && <SendMessage instanceId={params.id} topic={name} messageType={topic.messageType} />}
+      {canOperate && <SendMessage instanceId={params.id} topic={name} messageType={topic.messageType} maxBodyBytes={limits.maxMessageSize} />}
       {canOperate && (
         <form
-          onSubmit={(e) => { e.preventDefault(); update.mutate({ instanceId: params.id, name, ...(queues ? { queueNums: queues } : {}), ...(description !== undefined ? { description } : {}) }); }}
+          onSubmit={(e) => { e.preventDefault(); if (!queuesError) update.mutate({ instanceId: params.id, name, ...(queues ? { queueNums: queues } : {}), ...(description !== undefined ? { description } : {}) }); }}
           className={`flex flex-wrap items-end gap-3 text-sm ${cardClass}`}
         >
-          <label><span className="block text-xs">Queues</span><input aria-label="Queues" type="number" min={1} max={1024} value={queues ?? topic.readQueueNums} onChange={(e) => setQueues(Number(e.target.value))} className={inputClass} /></label>
+          <label><span className="block text-xs">Queues</span><input aria-label="Queues" type="number" min={1} max={MAX_QUEUES} value={queues ?? topic.readQueueNums} onChange={(e) => setQueues(Number(e.target.value))} className={inputClass} />{queuesError && <span className="block text-xs text-red-600">{queuesError}</span>}</label>
           <label className="flex-1"><span className="block text-xs">Description</span><input aria-label="Description" value={description ?? topic.attributes.description ?? ''} onChange={(e) => setDescription(e.target.value)} className={`w-full ${inputClass}`} /></label>
-          <button type="submit" disabled={update.isPending} className={buttonClass}>Save</button>
+          <button type="submit" disabled={update.isPending || !!queuesError} className={buttonClass}>Save</button>
           {update.error && <p role="alert" className="w-full text-red-600">{errorInfo(update.error).message}</p>}
         </form>
       )}

@@ -1,0 +1,66 @@
+import { DEFAULT_QUEUES, unwrapName, type PutMessage } from '../../../server/broker/index.ts';
+import type { CallContext } from '../context.ts';
+import { toPutMessage } from '../messages.ts';
+import { combined, OK, ProtocolError, toStatus } from '../status.ts';
+import type { Resource, Status, WireMessage } from '../wire.ts';
+import { ensureNamespace, topicName, unary, type Handlers, type ServiceOptions } from './shared.ts';
+
+interface SendEntry {
+  status: Status;
+  message_id: string;
+  transaction_id: string;
+  offset: number;
+  recall_handle: string;
+}
+
+/** Producing: SendMessage (single and batch, each entry with its own status) and RecallMessage. */
+export function produceHandlers(opts: ServiceOptions): Handlers {
+  const { broker } = opts;
+
+  /** The engine put of one wire message, creating its topic first under auto-create. */
+  function prepare(ctx: CallContext, m: WireMessage): PutMessage {
+    const name = topicName(ctx, m.topic);
+    const put = toPutMessage(m, name, broker.limits, ctx.host);
+    if (opts.autoCreate && !broker.hasTopic(name)) {
+      const { namespace, name: bare } = unwrapName(name);
+      ensureNamespace(opts, namespace);
+      broker.createTopic({ name: bare, ...(namespace ? { namespace } : {}), messageType: put.messageType ?? 'NORMAL', queueNums: DEFAULT_QUEUES });
+    }
+    return put;
+  }
+
+  return {
+    SendMessage: unary<{ messages: WireMessage[] }>('SendMessage', 'topic', async (req, ctx) => {
+      if (req.messages.length === 0) throw new ProtocolError('BAD_REQUEST', 'SendMessage carries no message');
+      const entries: SendEntry[] = req.messages.map((m) => ({ status: OK, message_id: m.system_properties?.message_id ?? '', transaction_id: '', offset: 0, recall_handle: '' }));
+      const puts: { index: number; put: PutMessage }[] = [];
+      for (const [index, m] of req.messages.entries()) {
+        try {
+          puts.push({ index, put: prepare(ctx, m) });
+        } catch (e) {
+          entries[index]!.status = toStatus(e, { rpc: 'SendMessage', kind: 'topic' });
+        }
+      }
+      // Valid messages are stored together; a failure there fails each of them with the engine's reason.
+      await Promise.all(
+        puts.map(async ({ index, put }) => {
+          const entry = entries[index]!;
+          try {
+            const r = await broker.put(put);
+            entry.offset = r.queueOffset;
+            entry.recall_handle = r.recallHandle ?? '';
+            entry.transaction_id = r.transactionId ?? '';
+          } catch (e) {
+            entry.status = toStatus(e, { rpc: 'SendMessage', kind: 'topic' });
+          }
+        }),
+      );
+      return { status: combined(entries.map((e) => e.status)), entries };
+    }),
+
+    RecallMessage: unary<{ topic: Resource | null; recall_handle: string }>('RecallMessage', 'topic', (req) => {
+      if (!req.recall_handle) throw new ProtocolError('BAD_REQUEST', 'recall_handle is empty');
+      return { status: OK, message_id: broker.recall(req.recall_handle) };
+    }),
+  };
+}

@@ -1,0 +1,115 @@
+import type * as grpc from '@grpc/grpc-js';
+import { isBrokerError, logger, MESSAGE_TYPES, subscriptionFilter, type Group } from '../../../server/broker/index.ts';
+import type { ClientRegistry, ClientSubscription } from '../clients.ts';
+import { callContext, resolveName, type CallContext } from '../context.ts';
+import { consumerSettings, producerSettings } from '../settings.ts';
+import { OK, ProtocolError, toStatus } from '../status.ts';
+import type { Endpoints, Resource, Settings, TelemetryCommand } from '../wire.ts';
+import { echoResource, endpointsOf, groupOf, MAX_BATCH, queueOf, topicName, unary, type Handlers, type ServiceOptions } from './shared.ts';
+
+type TelemetryStream = grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
+
+/** Routing, client sessions and settings: QueryRoute, Heartbeat, Telemetry, NotifyClientTermination. */
+export function routeHandlers(opts: ServiceOptions): Handlers {
+  const { broker, clients } = opts;
+  return {
+    QueryRoute: unary<{ topic: Resource | null; endpoints: Endpoints | null }>('QueryRoute', 'topic', (req, ctx) => {
+      const name = topicName(ctx, req.topic);
+      const endpoints = endpointsOf(opts, req.endpoints);
+      const res = echoResource(req.topic);
+      if (!broker.hasTopic(name)) {
+        if (!opts.autoCreate) throw new ProtocolError('TOPIC_NOT_FOUND', `Topic "${name}" does not exist`);
+        // Created on first send, with the type of that message.
+        return { status: OK, message_queues: [queueOf(opts, res, MESSAGE_TYPES, endpoints)] };
+      }
+      return { status: OK, message_queues: [queueOf(opts, res, [broker.getTopic(name).messageType], endpoints)] };
+    }),
+
+    Heartbeat: unary<{ group?: Resource | null; client_type: string }>('Heartbeat', 'group', (req, ctx) => {
+      if (!ctx.clientId) throw new ProtocolError('CLIENT_ID_REQUIRED', 'The x-mq-client-id header is required');
+      if (!clients.heartbeat(ctx.clientId)) {
+        throw new ProtocolError('UNRECOGNIZED_CLIENT_TYPE', 'No settings from this client yet: open the telemetry stream first');
+      }
+      if (req.group?.name && opts.autoCreate) groupOf(opts, ctx, req.group);
+      return { status: OK };
+    }),
+
+    NotifyClientTermination: unary<{ group?: Resource | null }>('NotifyClientTermination', undefined, (_req, ctx) => {
+      clients.remove(ctx.clientId);
+      return { status: OK };
+    }),
+
+    SyncLiteSubscription: unary('SyncLiteSubscription', undefined, () => {
+      throw new ProtocolError('NOT_IMPLEMENTED', 'Lite topics are not supported');
+    }),
+
+    Telemetry: (stream: TelemetryStream): void => {
+      const ctx = callContext(stream);
+      stream.on('data', (cmd: TelemetryCommand) => {
+        try {
+          if (cmd.command === 'settings' && cmd.settings) stream.write(onSettings(opts, ctx, cmd.settings, stream));
+          // thread stack traces and verify results need no answer.
+        } catch (e) {
+          stream.write({ status: toStatus(e, { rpc: 'Telemetry' }) });
+        }
+      });
+      const done = (): void => {
+        clients.detachStream(stream);
+        if (!stream.writableEnded) stream.end();
+      };
+      stream.on('end', done);
+      stream.on('error', (e: Error) => {
+        logger.debug({ rpc: 'Telemetry', clientId: ctx.clientId, err: e.message }, 'telemetry stream error');
+        done();
+      });
+      stream.on('cancelled', done);
+    },
+  };
+}
+
+/** A client's settings: registers the client and answers with the settings the broker applies. */
+function onSettings(opts: ServiceOptions, ctx: CallContext, s: Settings, stream: TelemetryStream): TelemetryCommand {
+  if (!ctx.clientId) throw new ProtocolError('CLIENT_ID_REQUIRED', 'The x-mq-client-id header is required');
+  const limits = { maxBodySize: opts.broker.limits.maxMessageSize, longPollingMs: opts.longPollingMs, receiveBatchSize: MAX_BATCH };
+  if (s.pub_sub === 'publishing' && s.publishing) {
+    const topics = s.publishing.topics.map((t) => topicName(ctx, t));
+    opts.clients.upsertSettings(ctx.clientId, s, clientInfo(ctx, s, topics, []), stream);
+    return { status: OK, settings: producerSettings(s, limits) } as TelemetryCommand;
+  }
+  if (s.pub_sub === 'subscription' && s.subscription) {
+    const subs = subscriptionsOf(ctx, s);
+    // A bad expression is refused when the consumer subscribes, not at its first receive.
+    for (const sub of subs) subscriptionFilter(sub.filterType, sub.expression);
+    let g: Group | undefined;
+    try {
+      g = groupOf(opts, ctx, s.subscription.group);
+    } catch (e) {
+      // An unknown group is reported when the consumer receives, with the protocol's not-found status.
+      if (!isBrokerError(e, 'GROUP_NOT_FOUND')) throw e;
+    }
+    const info = clientInfo(ctx, s, subs.map((x) => x.topic), subs);
+    info.group = g?.name ?? resolveName(ctx, s.subscription.group, 'group');
+    opts.clients.upsertSettings(ctx.clientId, s, info, stream);
+    return { status: OK, settings: consumerSettings(s, g, limits) } as TelemetryCommand;
+  }
+  throw new ProtocolError('BAD_REQUEST', 'Settings must carry publishing or subscription');
+}
+
+function subscriptionsOf(ctx: CallContext, s: Settings): ClientSubscription[] {
+  return (s.subscription?.subscriptions ?? []).map((e) => ({
+    topic: topicName(ctx, e.topic),
+    filterType: e.expression?.type === 'SQL' ? 'SQL' : 'TAG',
+    expression: e.expression?.expression || '*',
+  }));
+}
+
+function clientInfo(ctx: CallContext, s: Settings, topics: string[], subscriptions: ClientSubscription[]) {
+  return {
+    namespace: ctx.namespace,
+    topics,
+    subscriptions,
+    language: ctx.language || s.user_agent?.language || 'UNKNOWN',
+    version: ctx.version || s.user_agent?.version || '',
+    host: s.user_agent?.hostname || ctx.host,
+  } as Parameters<ClientRegistry['upsertSettings']>[2];
+}

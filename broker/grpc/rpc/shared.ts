@@ -1,0 +1,107 @@
+import type * as grpc from '@grpc/grpc-js';
+import { isBrokerError, subscriptionFilter, unwrapName, type Broker, type Group, type ReadFilter } from '../../../server/broker/index.ts';
+import type { ClientRegistry } from '../clients.ts';
+import { callContext, resolveName, type CallContext } from '../context.ts';
+import type { Renewals } from '../renewals.ts';
+import { toStatus } from '../status.ts';
+import type { Endpoints, FilterExpression, Resource } from '../wire.ts';
+
+export interface ServiceOptions {
+  broker: Broker;
+  clients: ClientRegistry;
+  renewals: Renewals;
+  /** Create unknown topics on first send and groups on first sight, as RocketMQ's auto-create does. */
+  autoCreate: boolean;
+  brokerName: string;
+  /** host:port clients should use when a request does not say which address it dialed. */
+  advertisedEndpoints: () => Endpoints;
+  longPollingMs: number;
+  minInvisibleMs: number;
+  /** Invisible time for push consumers (auto_renew requests carry none). */
+  pushInvisibleMs: number;
+  /** Aborted at shutdown: long polls answer at once. */
+  shutdown: AbortSignal;
+}
+
+/** The proxy's receive/pull batch limit. */
+export const MAX_BATCH = 32;
+/** The proxy's longest invisible duration. */
+export const MAX_INVISIBLE_MS = 12 * 3600 * 1000;
+/** Leave this much of the client's deadline to deliver the answer of a long poll. */
+const DEADLINE_MARGIN_MS = 500;
+
+export type Unary<Req> = grpc.ServerUnaryCall<Req, object>;
+type Callback = grpc.sendUnaryData<object>;
+export type Handlers = grpc.UntypedServiceImplementation;
+
+/** Runs a unary handler; any failure becomes `{status}` with the protocol's code, never a crash. */
+export function unary<Req>(rpc: string, kind: 'topic' | 'group' | undefined, fn: (req: Req, ctx: CallContext) => object | Promise<object>) {
+  return (call: Unary<Req>, cb: Callback): void => {
+    const ctx = callContext(call);
+    Promise.resolve()
+      .then(() => fn(call.request, ctx))
+      .then(
+        (res) => cb(null, res),
+        (e: unknown) => cb(null, { status: toStatus(e, { rpc, kind }) }),
+      );
+  };
+}
+
+export function topicName(ctx: CallContext, res: Resource | null | undefined): string {
+  return resolveName(ctx, res, 'topic');
+}
+
+/** The namespace, created on first sight (auto-create only). */
+export function ensureNamespace(opts: ServiceOptions, namespace: string): void {
+  if (namespace && !opts.broker.hasNamespace(namespace)) opts.broker.createNamespace(namespace);
+}
+
+/** The group, created on first sight when auto-create is on. */
+export function groupOf(opts: ServiceOptions, ctx: CallContext, res: Resource | null | undefined): Group {
+  const name = resolveName(ctx, res, 'group');
+  try {
+    return opts.broker.getGroup(name);
+  } catch (e) {
+    if (!opts.autoCreate || !isBrokerError(e, 'GROUP_NOT_FOUND')) throw e;
+    const { namespace, name: bare } = unwrapName(name);
+    ensureNamespace(opts, namespace);
+    return opts.broker.createGroup(namespace ? { namespace, name: bare } : { name: bare });
+  }
+}
+
+/** The message queue of a route or assignment: one standing for the topic, served by this broker. */
+export function queueOf(opts: ServiceOptions, res: Resource, types: readonly string[], endpoints: Endpoints): object {
+  return {
+    topic: res,
+    id: 0,
+    permission: 'READ_WRITE',
+    broker: { name: opts.brokerName, id: 0, endpoints },
+    accept_message_types: types,
+  };
+}
+
+export function endpointsOf(opts: ServiceOptions, requested: Endpoints | null | undefined): Endpoints {
+  return requested && requested.addresses.length > 0 ? requested : opts.advertisedEndpoints();
+}
+
+/** A subscription's filter (tag or SQL92), compiled once; a malformed one throws INVALID_FILTER. */
+export function filterOf(expr: FilterExpression | null | undefined): ReadFilter | undefined {
+  if (!expr) return undefined;
+  return subscriptionFilter(expr.type === 'SQL' ? 'SQL' : 'TAG', expr.expression);
+}
+
+export function batchSize(requested: number): number {
+  return Math.min(Math.max(requested || 1, 1), MAX_BATCH);
+}
+
+/** Time a long poll may take: the requested or default, within the broker's cap and the client's deadline. */
+export function pollMs(opts: ServiceOptions, call: { getDeadline(): grpc.Deadline }, requested: number | undefined): number {
+  const deadline = call.getDeadline();
+  const left = deadline instanceof Date ? deadline.getTime() - Date.now() : typeof deadline === 'number' && Number.isFinite(deadline) ? deadline - Date.now() : Infinity;
+  return Math.max(0, Math.min(requested ?? opts.longPollingMs, opts.longPollingMs, left - DEADLINE_MARGIN_MS));
+}
+
+/** The resource as the client named it, for answers that echo it. */
+export function echoResource(res: Resource | null | undefined): Resource {
+  return { resource_namespace: res?.resource_namespace ?? '', name: res?.name ?? '' };
+}

@@ -1,0 +1,135 @@
+import os from 'node:os';
+import { BrokerError } from '../errors.ts';
+import type { Catalog } from '../catalog.ts';
+import type { Topic } from '../model.ts';
+import type { BrokerLimits } from '../options.ts';
+import { SystemProperty } from '../properties.ts';
+import { createMessageId } from '../store/message-id.ts';
+import type { MessageStore, PutResult, StoreInput, StoredMessage } from '../store/message-store.ts';
+import type { TimerService } from '../timer/timer-service.ts';
+import type { TraceRecorder } from '../trace/recorder.ts';
+import type { TxnService } from '../txn/txn-service.ts';
+import { validatePutMessage, type PutMessage } from './put-message.ts';
+import type { QueueSelector } from './queue-selector.ts';
+
+/**
+ * A put's result; scheduled messages also get a handle to recall them before they fire, transactional ones
+ * the id to end their transaction with.
+ */
+export type BrokerPutResult = PutResult & { recallHandle?: string; transactionId?: string };
+
+export interface ProducerParts {
+  catalog: Catalog;
+  store: MessageStore;
+  timer: TimerService;
+  txn: TxnService;
+  trace: TraceRecorder;
+  queues: QueueSelector;
+  limits: BrokerLimits;
+}
+
+const HOST = os.hostname();
+
+/**
+ * The produce path: checks a message against its topic and the message rules, then stores it now, holds it
+ * in the timer (future delivery time) or as a half message (transactions), and records the trace step.
+ */
+export class Producer {
+  constructor(private readonly parts: ProducerParts) {}
+
+  /** Stores messages (of any topics) in one group commit; all are validated before any is written. */
+  async putBatch(messages: readonly PutMessage[]): Promise<BrokerPutResult[]> {
+    const { store, timer, txn } = this.parts;
+    const inputs = messages.map((m) => this.prepare(m));
+    const now = Date.now();
+    const scheduled = messages.map((m) => (m.deliverAt !== undefined && m.deliverAt > now ? m.deliverAt : undefined));
+    // A message is transactional when it says so or, saying nothing, goes to a TRANSACTION topic.
+    const transactional = inputs.map((input) => input.properties[SystemProperty.MESSAGE_TYPE] === 'TRANSACTION');
+    const immediate = inputs.filter((_, i) => scheduled[i] === undefined && !transactional[i]);
+    const stored = immediate.length > 0 ? await store.put(immediate) : [];
+    let next = 0;
+    const results: BrokerPutResult[] = await Promise.all(
+      inputs.map((input, i) => {
+        if (transactional[i]) return txn.prepare(input, messages[i]!.transactionCheckAfterMs);
+        return scheduled[i] === undefined ? stored[next++]! : timer.schedule(input, scheduled[i]!);
+      }),
+    );
+    results.forEach((r, i) => this.traceStored(r, inputs[i]!.topic, transactional[i]!, scheduled[i]));
+    return results;
+  }
+
+  private traceStored(r: BrokerPutResult, topic: string, transactional: boolean, dueAt: number | undefined): void {
+    if (transactional) this.parts.trace.record({ messageId: r.messageId, step: 'HALF', topic });
+    else if (dueAt !== undefined) this.parts.trace.record({ messageId: r.messageId, step: 'SCHEDULED', topic, detail: `due ${new Date(dueAt).toISOString()}` });
+    else this.parts.trace.record({ messageId: r.messageId, step: 'STORED', topic, queueId: r.queueId, offset: r.queueOffset });
+  }
+
+  /**
+   * A message held under an internal topic (scheduled, or a transaction's half) as it is finally stored in
+   * its real topic (undefined if that topic was deleted meanwhile).
+   */
+  copyToTopic(m: StoredMessage, realTopic: string): StoreInput | undefined {
+    const topic = this.parts.catalog.topics.get(realTopic);
+    if (!topic) return undefined;
+    return {
+      topic: topic.name,
+      generation: this.parts.store.topicGeneration(topic.name),
+      queueId: this.parts.queues.select(topic, {}),
+      messageId: m.messageId,
+      body: m.body,
+      tag: m.tag,
+      keys: m.keys,
+      properties: m.properties,
+      bornTimestamp: m.bornTimestamp,
+      bornHost: m.bornHost,
+      sysFlag: 0,
+      reconsumeTimes: 0,
+    };
+  }
+
+  private prepare(m: PutMessage): StoreInput {
+    const topic = this.writableTopic(m.topic);
+    checkMessageType(topic, m);
+    // A copy: the write happens a moment later, and the caller may reuse its buffer meanwhile.
+    const body = Buffer.from(m.body);
+    validatePutMessage(m, body.length, this.parts.limits);
+    if (m.deliverAt !== undefined && topic.messageType !== 'DELAY') {
+      throw new BrokerError('MESSAGE_TYPE_MISMATCH', `Topic "${topic.name}" is a ${topic.messageType} topic; only DELAY topics accept a delivery time`);
+    }
+    const properties: Record<string, string> = { ...m.properties };
+    if (m.messageGroup !== undefined) properties[SystemProperty.MESSAGE_GROUP] = m.messageGroup;
+    if (m.traceContext) properties[SystemProperty.TRACE_CONTEXT] = m.traceContext;
+    properties[SystemProperty.MESSAGE_TYPE] = m.messageType ?? topic.messageType;
+    return {
+      topic: topic.name,
+      generation: this.parts.store.topicGeneration(topic.name),
+      queueId: this.parts.queues.select(topic, m),
+      messageId: m.messageId ?? createMessageId(),
+      body,
+      tag: m.tag ?? '',
+      keys: m.keys ?? [],
+      properties,
+      bornTimestamp: m.bornTimestamp ?? Date.now(),
+      bornHost: m.bornHost ?? HOST,
+      sysFlag: 0,
+      reconsumeTimes: 0,
+    };
+  }
+
+  private writableTopic(name: string): Topic {
+    const topic = this.parts.catalog.getTopic(name);
+    if (topic.perm === 'READ' || topic.perm === 'NONE') {
+      throw new BrokerError('PERMISSION_DENIED', `Topic "${topic.name}" does not accept writes (permission ${topic.perm})`);
+    }
+    return topic;
+  }
+}
+
+function checkMessageType(topic: Topic, m: PutMessage): void {
+  if (m.messageType && m.messageType !== topic.messageType) {
+    throw new BrokerError('MESSAGE_TYPE_MISMATCH', `Topic "${topic.name}" is a ${topic.messageType} topic and does not accept ${m.messageType} messages`, {
+      topicType: topic.messageType,
+      messageType: m.messageType,
+    });
+  }
+}
