@@ -152,7 +152,7 @@ test('an admin creates an instance, then a namespace, a topic in it and a group;
   await expect(page.getByText('4 / 4')).toBeVisible();
   await page.fill('[aria-label="Body"]', '{"cart": 1}');
   await page.fill('[aria-label="Tag"]', 'bad|tag');
-  await expect(page.getByText("A tag cannot contain '|'")).toBeVisible();
+  await expect(page.getByText("without '|' or control characters")).toBeVisible();
   await page.fill('[aria-label="Tag"]', 'created');
   await page.fill('[aria-label="Properties"]', 'source=console');
   await page.getByRole('button', { name: 'Send' }).click();

@@ -93,8 +93,12 @@ async function fillAndKill(dir: string, count: number): Promise<string[]> {
   const report = await new Promise<{ sampleIds: string[] }>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)) as { sampleIds: string[] });
+      // The child's stdout also carries the engine's JSON log lines: the report is the line with `filled`.
+      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+        const line = JSON.parse(out.slice(0, nl)) as { filled?: number; sampleIds?: string[] };
+        out = out.slice(nl + 1);
+        if (line.filled !== undefined && line.sampleIds) resolve({ sampleIds: line.sampleIds });
+      }
     });
     child.on('exit', (code) => reject(new Error(`fill process exited early (${code})`)));
   });

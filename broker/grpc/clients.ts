@@ -20,7 +20,12 @@ export interface ClientInfo {
   subscriptions: ClientSubscription[];
   language: string;
   version: string;
+  /** The client's host name as its SDK reports it (else its address). */
   host: string;
+  /** host:port the client connects from. */
+  address: string;
+  /** The SDK's platform string (OS, runtime). */
+  platform: string;
   connectedAt: number;
   lastHeartbeat: number;
 }

@@ -13,6 +13,8 @@ export interface CallContext {
   language: string;
   version: string;
   host: string;
+  /** host:port the call comes from. */
+  peer: string;
 }
 
 function header(md: grpc.Metadata, name: string): string {
@@ -20,20 +22,22 @@ function header(md: grpc.Metadata, name: string): string {
   return typeof v === 'string' ? v : v ? v.toString() : '';
 }
 
-/** Peer "ipv4:1.2.3.4:5678" / "ipv6:[::1]:5678" → host. */
-function peerHost(peer: string): string {
-  const addr = peer.replace(/^ipv[46]:/, '');
+/** Address "1.2.3.4:5678" / "[::1]:5678" → host. */
+function hostOf(addr: string): string {
   const m = /^\[(.*)\]:\d+$/.exec(addr) ?? /^(.*):\d+$/.exec(addr);
   return m?.[1] ?? addr;
 }
 
 export function callContext(call: { metadata: grpc.Metadata; getPeer(): string }): CallContext {
+  // grpc-js names peers "ipv4:1.2.3.4:5678" / "ipv6:[::1]:5678".
+  const peer = call.getPeer().replace(/^ipv[46]:/, '');
   return {
     clientId: header(call.metadata, 'x-mq-client-id'),
     namespace: header(call.metadata, 'x-mq-namespace'),
     language: header(call.metadata, 'x-mq-language'),
     version: header(call.metadata, 'x-mq-client-version'),
-    host: peerHost(call.getPeer()),
+    host: hostOf(peer),
+    peer,
   };
 }
 

@@ -880,6 +880,9 @@ describe('Heartbeat, Telemetry, NotifyClientTermination', () => {
       expect(hb.status.code).toBe('OK');
       const listed = endpoint.clients.list({ group });
       expect(listed.map((c) => c.clientId)).toEqual([clientId]);
+      // The SDK's own user agent wins over the `x-mq-language: HTTP` header workaround; the address is host:port.
+      expect(listed[0]).toMatchObject({ language: 'NODE_JS', version: '5.0.0', host: 'raw-test', platform: 'linux' });
+      expect(listed[0]!.address).toMatch(/^(127\.0\.0\.1|\[::1\]|::1|localhost):\d+$/);
     } finally {
       t.close();
     }

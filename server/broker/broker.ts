@@ -20,10 +20,10 @@ import { loadSecret } from './secret.ts';
 import { groupStats, topicStats, type GroupStats, type TopicStats } from './stats.ts';
 import { MessageStore, type FlushMode, type GetResult, type StoredMessage } from './store/message-store.ts';
 import { queryByTime, type TimeQueryCursor, type TimeQueryPage } from './store/time-query.ts';
-import { TimerService, type PendingMinute } from './timer/timer-service.ts';
+import { TIMER_TOPIC, TimerProperty, TimerService, type PendingMinute, type ScheduledState } from './timer/timer-service.ts';
 import type { TraceEvent } from './trace/recorder.ts';
 import { TraceRecorder } from './trace/recorder.ts';
-import { TxnProperty, TxnService, type HalfMessage, type Resolution, type TxnState } from './txn/txn-service.ts';
+import { HALF_TOPIC, TxnProperty, TxnService, type HalfMessage, type Resolution, type TxnState } from './txn/txn-service.ts';
 
 /** Asks a live producer to resolve a transaction (set by the gRPC endpoint); false when none is connected. */
 export type CheckBackHandler = (half: StoredMessage, realTopic: string, transactionId: string) => boolean;
@@ -32,6 +32,14 @@ export interface RecoveryReport {
   replayed: number;
   truncatedBytes: number;
   ms: number;
+}
+
+/** A message found by id, as a user sees it (see Broker.describeMessage). */
+export interface FoundMessage {
+  message: StoredMessage;
+  /** The user's topic, also for a message the timer or a transaction still holds under an internal one. */
+  topic: string;
+  held?: ({ kind: 'SCHEDULED' } & ScheduledState) | { kind: 'TRANSACTION'; transactionId: string; state: TxnState; checks: number };
 }
 
 /** Engine counters since open (the console turns them into rates). */
@@ -266,9 +274,9 @@ export class Broker {
     return this.producer.putBatch(messages);
   }
 
-  /** Ends a transaction: COMMIT makes the half message visible, ROLLBACK discards it. */
-  endTransaction(transactionId: string, messageId: string, resolution: Resolution): Promise<TxnState> {
-    return this.txn.end(transactionId, messageId, resolution);
+  /** Ends a transaction: COMMIT makes the half message visible, ROLLBACK discards it. `endedBy` is traced. */
+  endTransaction(transactionId: string, messageId: string, resolution: Resolution, endedBy?: string): Promise<TxnState> {
+    return this.txn.end(transactionId, messageId, resolution, endedBy);
   }
 
   /** Cancels a scheduled message that has not fired yet. */
@@ -279,6 +287,12 @@ export class Broker {
   /** Scheduled messages waiting per due minute, optionally of one topic. */
   pendingScheduled(topic?: string): PendingMinute[] {
     return this.timer.pending(topic);
+  }
+
+  /** Scheduled messages of a topic still waiting, soonest first, with the handle to recall each. */
+  waitingScheduled(topic: string, limit = DEFAULT_QUERY_LIMIT): { messageId: string; dueAt: number; recallHandle: string }[] {
+    this.catalog.getTopic(topic);
+    return this.timer.waiting(topic, Math.max(1, Math.min(limit, MAX_KEY_QUERY)));
   }
 
   /** Transactions waiting for their end, optionally of one topic. */
@@ -323,6 +337,26 @@ export class Broker {
   /** The newest stored copy of a message, if the broker still has it. */
   findMessage(messageId: string): StoredMessage | undefined {
     return this.store.lookupById(messageId);
+  }
+
+  /**
+   * The newest stored copy of a message as a user sees it: its own topic (not the internal one a scheduled or
+   * half message waits under) and, while the timer or a transaction holds it, where it stands.
+   */
+  describeMessage(messageId: string): FoundMessage | undefined {
+    const message = this.store.lookupById(messageId);
+    if (!message) return undefined;
+    if (message.topic === TIMER_TOPIC) {
+      const scheduled = this.timer.stateOf(message);
+      const topic = message.properties[TimerProperty.REAL_TOPIC] ?? message.topic;
+      return scheduled ? { message, topic, held: { kind: 'SCHEDULED', ...scheduled } } : { message, topic };
+    }
+    if (message.topic === HALF_TOPIC) {
+      const t = this.txn.get(message.properties[TxnProperty.TRANSACTION_ID] ?? '');
+      const topic = message.properties[TxnProperty.REAL_TOPIC] ?? message.topic;
+      return t ? { message, topic, held: { kind: 'TRANSACTION', transactionId: t.transactionId, state: t.state, checks: t.checks } } : { message, topic };
+    }
+    return { message, topic: message.topic };
   }
 
   /** Every recorded step of a message's life, oldest first. */

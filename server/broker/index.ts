@@ -3,7 +3,7 @@
  * enforces it), so its internals can change without touching the front-ends or the console.
  */
 export { Broker } from './broker.ts';
-export type { BrokerCounters, CheckBackHandler, RecoveryReport } from './broker.ts';
+export type { BrokerCounters, CheckBackHandler, FoundMessage, RecoveryReport } from './broker.ts';
 export type { BrokerLimits, BrokerOptions } from './options.ts';
 export type { GroupInput, GroupPatch, ListFilter, TopicInput, TopicPatch } from './catalog.ts';
 
@@ -17,7 +17,7 @@ export * from './rules.ts';
 export { dlqTopicOf, isSystemTopic, retryTopicOf, unwrapName, validateNamespace, validateResourceName, wrapName } from './names.ts';
 export { SystemProperty } from './properties.ts';
 export { TimerProperty } from './timer/timer-service.ts';
-export type { PendingMinute } from './timer/timer-service.ts';
+export type { PendingMinute, ScheduledState } from './timer/timer-service.ts';
 export type { HalfMessage, Resolution, TxnState } from './txn/txn-service.ts';
 
 export { validatePutMessage } from './produce/put-message.ts';

@@ -103,13 +103,19 @@ function subscriptionsOf(ctx: CallContext, s: Settings): ClientSubscription[] {
   }));
 }
 
+/**
+ * The client as the console shows it. The settings' user agent is the SDK's own word (NODE_JS, JAVA, …); the
+ * headers may say otherwise (the Node SDK sends `x-mq-language: HTTP` as a workaround), so they come second.
+ */
 function clientInfo(ctx: CallContext, s: Settings, topics: string[], subscriptions: ClientSubscription[]) {
   return {
     namespace: ctx.namespace,
     topics,
     subscriptions,
-    language: ctx.language || s.user_agent?.language || 'UNKNOWN',
-    version: ctx.version || s.user_agent?.version || '',
+    language: s.user_agent?.language || ctx.language || 'UNKNOWN',
+    version: s.user_agent?.version || ctx.version || '',
     host: s.user_agent?.hostname || ctx.host,
+    address: ctx.peer,
+    platform: s.user_agent?.platform ?? '',
   } as Parameters<ClientRegistry['upsertSettings']>[2];
 }

@@ -5,7 +5,7 @@ import { readJson, writeJsonAtomic } from '../json-file.ts';
 import { logger } from '../logger.ts';
 import type { MessageStore, PutResult, StoreInput, StoredMessage } from '../store/message-store.ts';
 import type { TraceEvent } from '../trace/recorder.ts';
-import { EntryState, minuteOf, TimerBuckets, type TimerEntry } from './buckets.ts';
+import { EntryState, minuteOf, TimerBuckets, type EntryStateValue, type TimerEntry } from './buckets.ts';
 
 /** Scheduled messages wait in the commit log under this internal topic until they fire. */
 export const TIMER_TOPIC = 'rmq_sys_timer';
@@ -15,6 +15,14 @@ export const TimerProperty = {
   /** On a fired copy: the commit-log offset of the scheduled record (detects a double fire after a crash). */
   ORIGIN: '__TIMER_ORIGIN',
 } as const;
+
+export interface ScheduledState {
+  dueAt: number;
+  state: 'PENDING' | 'FIRING' | 'FIRED' | 'RECALLED';
+  recallHandle: string;
+}
+
+const STATE_NAMES: Record<EntryStateValue, ScheduledState['state']> = { 0: 'PENDING', 1: 'FIRING', 2: 'FIRED', 3: 'RECALLED' };
 
 export interface PendingMinute {
   minute: number;
@@ -99,6 +107,30 @@ export class TimerService {
     this.buckets.setState(minute, index, EntryState.RECALLED);
     this.host.trace({ messageId, step: 'RECALLED' });
     return messageId;
+  }
+
+  /** Where a scheduled record stands (undefined when its bucket is gone with retention). */
+  stateOf(record: StoredMessage): ScheduledState | undefined {
+    const dueAt = Number(record.properties[TimerProperty.DELIVER_AT]);
+    if (!Number.isFinite(dueAt)) return undefined;
+    const entry = this.buckets.read(minuteOf(dueAt)).find((e) => e.physicalOffset === record.physicalOffset);
+    if (!entry) return undefined;
+    return { dueAt, state: STATE_NAMES[entry.state], recallHandle: encodeRecall(entry.minute, entry.index, record.messageId) };
+  }
+
+  /** Scheduled messages of a topic still waiting, soonest first, at most `limit` (for the console's recall). */
+  waiting(topic: string, limit: number): { messageId: string; dueAt: number; recallHandle: string }[] {
+    const out: { messageId: string; dueAt: number; recallHandle: string }[] = [];
+    for (const minute of [...this.buckets.minutes].sort((a, b) => a - b)) {
+      const entries = this.buckets.read(minute).filter((e) => e.state === EntryState.PENDING).sort((a, b) => a.dueAt - b.dueAt);
+      for (const e of entries) {
+        const m = this.host.store.readAt(e.physicalOffset, e.size);
+        if (m?.properties[TimerProperty.REAL_TOPIC] !== topic) continue;
+        out.push({ messageId: m.messageId, dueAt: e.dueAt, recallHandle: encodeRecall(minute, e.index, m.messageId) });
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
   }
 
   /** Pending scheduled messages per due minute, optionally of one topic (for the console's histogram). */

@@ -130,7 +130,7 @@ export class TxnService {
   }
 
   /** Commits or rolls back. Repeating the same end is answered OK; the opposite end, or an unknown id, is refused. */
-  async end(transactionId: string, messageId: string, resolution: Resolution): Promise<TxnState> {
+  async end(transactionId: string, messageId: string, resolution: Resolution, endedBy = 'the producer'): Promise<TxnState> {
     const t = this.txns.get(transactionId);
     if (!t || (messageId && t.messageId !== messageId)) {
       throw new BrokerError('TRANSACTION_NOT_FOUND', `No transaction ${transactionId} for message ${messageId} is known to this broker`);
@@ -149,9 +149,14 @@ export class TxnService {
       delete properties[TxnProperty.REAL_TOPIC];
       await this.host.store.put([{ ...input, properties }]);
     }
-    this.save({ ...t, state: wanted, reason: 'ended by the producer' });
-    this.host.trace({ messageId: t.messageId, step: wanted, topic: t.topic, detail: 'ended by the producer' });
+    this.save({ ...t, state: wanted, reason: `ended by ${endedBy}` });
+    this.host.trace({ messageId: t.messageId, step: wanted, topic: t.topic, detail: `ended by ${endedBy}` });
     return wanted;
+  }
+
+  /** A transaction this broker knows (pending, or ended and not yet forgotten). */
+  get(transactionId: string): HalfMessage | undefined {
+    return this.txns.get(transactionId);
   }
 
   /** Half messages still waiting, oldest first (for the console). */
