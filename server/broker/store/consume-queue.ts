@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { invariant } from '../errors.ts';
 import { readU64, writeU64 } from './bytes.ts';
 
 /** Entry: commit-log offset u64 | size u32 | tag hash u64 (RocketMQ's 20-byte layout). */
@@ -34,6 +35,8 @@ export class ConsumeQueue {
   private readFd = -1;
   private readFdStart = -1;
   private writeFd = -1;
+  /** fds handed out by `flush` and not yet returned with `releaseFds`, with how many flushes have them. */
+  private readonly lent = new Map<number, number>();
   private writeFdStart = -1;
   /** Bytes of messages per sealed file, computed once on demand: files are immutable once full. */
   private readonly sealedBytes = new Map<number, number>();
@@ -108,7 +111,7 @@ export class ConsumeQueue {
       const logical = this.flushed;
       const fileStart = Math.floor(logical / this.entriesPerFile) * this.entriesPerFile;
       const n = Math.min(fileStart + this.entriesPerFile - logical, this.pendingCount - written);
-      const fd = this.writeFdFor(fileStart);
+      const fd = this.writeFdFor(fileStart, touched);
       fs.writeSync(fd, this.pending, written * CQ_ENTRY, n * CQ_ENTRY, (logical - fileStart) * CQ_ENTRY);
       if (!touched.includes(fd)) touched.push(fd);
       this.flushed += n;
@@ -116,17 +119,36 @@ export class ConsumeQueue {
     }
     if (this.pending.length > CQ_ENTRY * 4096) this.pending = Buffer.allocUnsafe(CQ_ENTRY * 64);
     this.pendingCount = 0;
+    for (const fd of touched) this.lent.set(fd, (this.lent.get(fd) ?? 0) + 1);
     return touched;
   }
 
-  /** Closes fds returned by `flush` that belong to files the queue has moved past. */
+  /**
+   * Hands back fds returned by `flush`; those the queue no longer writes to (moved past, or the queue was
+   * closed meanwhile) are closed once no flush has them out. A close while a checkpoint still syncs an fd
+   * must not close it under the checkpoint: the number could be reused by another file before the
+   * checkpoint's own release, which would then close that file.
+   */
   releaseFds(fds: readonly number[]): void {
-    for (const fd of fds) if (fd !== this.writeFd) fs.closeSync(fd);
+    for (const fd of fds) {
+      const out = (this.lent.get(fd) ?? 0) - 1;
+      invariant(out >= 0, `consume queue ${this.dir} got back fd ${fd} it did not lend`);
+      if (out > 0) {
+        this.lent.set(fd, out);
+        continue;
+      }
+      this.lent.delete(fd);
+      if (fd !== this.writeFd) fs.closeSync(fd);
+    }
   }
 
-  private writeFdFor(fileStart: number): number {
+
+  private writeFdFor(fileStart: number, touched: readonly number[]): number {
     if (this.writeFdStart !== fileStart) {
-      // The previous fd is closed by releaseFds once the checkpoint has synced it.
+      // The previous fd is closed by releaseFds once the checkpoint has synced it; one no flush has out any
+      // more (synced by an earlier checkpoint) is closed here, or it would leak.
+      const previous = this.writeFd;
+      if (previous >= 0 && !this.lent.has(previous) && !touched.includes(previous)) fs.closeSync(previous);
       if (this.files.length === 0) fs.mkdirSync(this.dir, { recursive: true });
       if (this.files[this.files.length - 1] !== fileStart) this.files.push(fileStart);
       this.writeFd = fs.openSync(this.fileOf(fileStart), fs.constants.O_WRONLY | fs.constants.O_CREAT);
@@ -234,7 +256,8 @@ export class ConsumeQueue {
     const fds = this.flush();
     for (const fd of fds) fs.fdatasyncSync(fd);
     this.releaseFds(fds);
-    if (this.writeFd >= 0) fs.closeSync(this.writeFd);
+    // An fd a running checkpoint still syncs is closed by that checkpoint's releaseFds.
+    if (this.writeFd >= 0 && !this.lent.has(this.writeFd)) fs.closeSync(this.writeFd);
     this.writeFd = -1;
     this.writeFdStart = -1;
     this.closeReadFd();
