@@ -2,9 +2,12 @@
  * `npm run broker -- [flags]`: a standalone broker (engine + RocketMQ v2 gRPC endpoint) without the console.
  */
 import { parseArgs } from 'node:util';
-import { Broker, BrokerError, logger } from '../server/broker/index.ts';
+import { Broker, BrokerError, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUES, DEFAULT_RETENTION_HOURS, logger } from '../server/broker/index.ts';
 import { applyBootstrap, BootstrapError, readBootstrap } from './bootstrap.ts';
-import { GrpcEndpoint } from './grpc/server.ts';
+import { DEFAULT_LONG_POLLING_MS, GrpcEndpoint } from './grpc/server.ts';
+
+/** The RocketMQ proxy's gRPC port. */
+const DEFAULT_PORT = 8081;
 
 const HELP = `Usage: npm run broker -- [options]
 
@@ -12,18 +15,18 @@ Starts a Meridian broker: the storage engine and the RocketMQ 5 gRPC endpoint (t
 
 Options:
   --data-dir <dir>       Data directory (default ./data/broker). One process at a time.
-  --port <n>             gRPC port (default 8081; 0 picks a free one).
+  --port <n>             gRPC port (default ${DEFAULT_PORT}; 0 picks a free one).
   --host <addr>          Address to listen on (default 0.0.0.0).
   --flush sync|async     sync: a send is acknowledged after fdatasync (group commit);
                          async (default): after the OS has the bytes (survives a crash of the broker).
   --bootstrap <file>     Create or update namespaces, topics and groups from a JSON file:
                          {"namespaces":["ns1"],"topics":[{"name":"orders","namespace":"ns1","type":"NORMAL","queues":8}],
                           "groups":[{"name":"billing","namespace":"ns1","fifo":false,"maxDeliveryAttempts":16}]}
-  --auto-create          Create unknown topics on first send (type from the message, 8 queues) and
+  --auto-create          Create unknown topics on first send (type from the message, ${DEFAULT_QUEUES} queues) and
                          groups on first sight. Off by default: unknown ones get NOT_FOUND statuses.
-  --max-message-size <b> Largest message body in bytes (default 4194304).
-  --retention-hours <h>  Delete commit-log segments older than this (default 72).
-  --long-polling-ms <ms> Longest a receive waits for messages (default 20000).
+  --max-message-size <b> Largest message body in bytes (default ${DEFAULT_MAX_MESSAGE_SIZE}).
+  --retention-hours <h>  Delete commit-log segments older than this (default ${DEFAULT_RETENTION_HOURS}).
+  --long-polling-ms <ms> Longest a receive waits for messages (default ${DEFAULT_LONG_POLLING_MS}).
   --help                 Show this help.
 
 Environment: MERIDIAN_LOG_LEVEL (trace|debug|info|warn|error|silent, default info).
@@ -48,7 +51,7 @@ async function main(): Promise<void> {
     ({ values } = parseArgs({
       options: {
         'data-dir': { type: 'string', default: './data/broker' },
-        port: { type: 'string', default: '8081' },
+        port: { type: 'string', default: String(DEFAULT_PORT) },
         host: { type: 'string', default: '0.0.0.0' },
         flush: { type: 'string', default: 'async' },
         bootstrap: { type: 'string' },
@@ -69,11 +72,11 @@ async function main(): Promise<void> {
   // Every flag is checked before the data directory is touched.
   const flush = values.flush;
   if (flush !== 'sync' && flush !== 'async') fail(`--flush must be sync or async, got "${flush}"`);
-  const port = intFlag('port', values.port, 8081);
+  const port = intFlag('port', values.port, DEFAULT_PORT);
   if (!Number.isInteger(port) || port > 65535) fail(`--port must be an integer from 0 to 65535, got "${values.port}"`);
-  const maxMessageSize = intFlag('max-message-size', values['max-message-size'], 4 * 1024 * 1024);
-  const retentionHours = intFlag('retention-hours', values['retention-hours'], 72);
-  const longPollingMs = intFlag('long-polling-ms', values['long-polling-ms'], 20_000);
+  const maxMessageSize = intFlag('max-message-size', values['max-message-size'], DEFAULT_MAX_MESSAGE_SIZE);
+  const retentionHours = intFlag('retention-hours', values['retention-hours'], DEFAULT_RETENTION_HOURS);
+  const longPollingMs = intFlag('long-polling-ms', values['long-polling-ms'], DEFAULT_LONG_POLLING_MS);
   const bootstrap = values.bootstrap ? readBootstrapOrFail(values.bootstrap) : undefined;
 
   let broker: Broker;

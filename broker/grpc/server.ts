@@ -24,8 +24,10 @@ export interface GrpcEndpointOptions {
 
 /** The RocketMQ proxy's frame limit: far above any body limit, so an oversized body gets a protocol status. */
 const MAX_FRAME_BYTES = 130 * 1024 * 1024;
+/** In-flight calls get this long to finish at shutdown before the server is forced down. */
+const CLOSE_GRACE_MS = 5000;
 /** RocketMQ's default long-polling timeout. */
-const DEFAULT_LONG_POLLING_MS = 20_000;
+export const DEFAULT_LONG_POLLING_MS = 20_000;
 /** Meridian's shortest invisible duration (the proxy's is 10 s; 1 s keeps tests and tight retries quick). */
 const DEFAULT_MIN_INVISIBLE_MS = 1000;
 /** Invisible time a push delivery gets, renewed while its client is connected (the proxy renews similarly). */
@@ -86,7 +88,7 @@ export class GrpcEndpoint {
   }
 
   /** Stops accepting calls, lets in-flight ones finish (long polls are answered early), then closes. */
-  async close(graceMs = 5000): Promise<void> {
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.shutdown.abort();
     this.broker.setCheckBackHandler(undefined);
     this.renewals?.close();

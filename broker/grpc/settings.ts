@@ -7,12 +7,15 @@ export interface SettingsLimits {
   receiveBatchSize: number;
 }
 
+/** How a producer retries a failed send (the RocketMQ proxy's default: 3 attempts, 10 ms doubling to 1 s). */
+const PRODUCER_SEND_RETRY = { max_attempts: 3, exponential_backoff: { initial: duration(10), max: duration(1000), multiplier: 2 } };
+
 /** The broker's answer to a producer's settings: retry policy and publishing limits. */
 export function producerSettings(client: Settings, limits: SettingsLimits): object {
   return {
     ...client,
     // The Node.js SDK only accepts an exponential policy here.
-    backoff_policy: { max_attempts: 3, exponential_backoff: { initial: duration(10), max: duration(1000), multiplier: 2 } },
+    backoff_policy: PRODUCER_SEND_RETRY,
     publishing: { ...client.publishing, max_body_size: limits.maxBodySize, validate_message_type: true },
     metric: { on: false },
   };

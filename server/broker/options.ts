@@ -1,5 +1,5 @@
 import { BrokerError } from './errors.ts';
-import { DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_MESSAGE_SIZE } from './rules.ts';
+import { DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_RETENTION_HOURS } from './rules.ts';
 import type { FlushMode } from './store/message-store.ts';
 
 export interface BrokerOptions {
@@ -34,8 +34,6 @@ export interface BrokerLimits {
 
 /** RocketMQ's commit-log segment size: big enough that rolling is rare, small enough to delete whole. */
 const SEGMENT_BYTES = 1024 * 1024 * 1024;
-/** RocketMQ's fileReservedTime default (72 h). */
-const RETENTION_HOURS = 72;
 /** Retention deletes whole segments, which age by hours: a check a minute is plenty. */
 const RETENTION_CHECK_INTERVAL_MS = 60_000;
 /** RocketMQ's mappedFileSizeConsumeQueue: 300,000 entries of 20 B = 6 MB per consume-queue file. */
@@ -56,7 +54,7 @@ const DEFAULTS: Omit<ResolvedOptions, 'dataDir'> = {
   flush: 'async',
   segmentSize: SEGMENT_BYTES,
   maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
-  retentionHours: RETENTION_HOURS,
+  retentionHours: DEFAULT_RETENTION_HOURS,
   retentionCheckIntervalMs: RETENTION_CHECK_INTERVAL_MS,
   cqEntriesPerFile: CQ_ENTRIES_PER_FILE,
   indexSlots: INDEX_SLOTS,

@@ -59,6 +59,8 @@ export const MAX_MESSAGE_GROUP_BYTES = 63;
 export const MAX_MESSAGE_ID_BYTES = 128;
 /** A host name is at most 253 characters (RFC 1035) plus a port; 255 bytes covers any `host:port` we accept. */
 export const MAX_BORN_HOST_BYTES = 255;
+/** RocketMQ's fileReservedTime default: commit-log segments are kept 72 hours. */
+export const DEFAULT_RETENTION_HOURS = 72;
 /** RocketMQ's timerMaxDelaySec default: 40 days ahead at most. */
 export const DEFAULT_MAX_DELAY_MS = 40 * 24 * 3_600_000;
 
