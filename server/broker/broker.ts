@@ -11,6 +11,7 @@ import { ReceiptHandles } from './consume/receipt-handle.ts';
 import { BrokerError } from './errors.ts';
 import { tagFilter } from './filter/tag.ts';
 import { acquireLock } from './lock.ts';
+import { DLQ_PREFIX, isSystemTopic, RETRY_PREFIX } from './names.ts';
 import type { Group, Namespace, Topic } from './model.ts';
 import { resolveOptions, type BrokerLimits, type BrokerOptions, type ResolvedOptions } from './options.ts';
 import { Producer, type BrokerPutResult } from './produce/producer.ts';
@@ -44,9 +45,19 @@ export interface FoundMessage {
 
 /** Engine counters since open (the console turns them into rates). */
 export interface BrokerCounters {
+  /** Messages accepted from producers (not the engine's own records: trace, copies, dead letters). */
   stored: number;
   delivered: number;
   fired: number;
+}
+
+/**
+ * The record a producer's send stored in a user topic, as opposed to the engine's own records and copies:
+ * internal topics (timer, half, trace), fired and committed copies, retry and dead-letter copies.
+ */
+function isProducedCopy(m: StoredMessage): boolean {
+  if (isSystemTopic(m.topic) || m.topic.startsWith(DLQ_PREFIX) || m.topic.startsWith(RETRY_PREFIX)) return false;
+  return m.properties[TimerProperty.ORIGIN] === undefined && m.properties[TxnProperty.TRANSACTION_ID] === undefined;
 }
 
 /** Most messages one getMessages call reads (bounds the bodies held in memory at once). */
@@ -86,7 +97,7 @@ export class Broker {
     this.catalog = new Catalog(meta);
     this.offsetStore = new OffsetStore(meta, options.checkpointIntervalMs);
     this.offsets = new ConsumerOffsets(this.catalog, store, this.offsetStore, () => this.pop);
-    this.trace = new TraceRecorder(store);
+    this.trace = new TraceRecorder(store, isProducedCopy);
     const trace = (e: Omit<TraceEvent, 'at'>) => this.trace.record(e);
     const copyToTopic = (m: StoredMessage, realTopic: string) => this.producer.copyToTopic(m, realTopic);
     this.timer = new TimerService({ store, firedInput: copyToTopic, trace }, path.join(options.dataDir, 'timer'));
@@ -172,7 +183,7 @@ export class Broker {
   }
 
   get counters(): BrokerCounters {
-    return { stored: this.store.storedCount, delivered: this.pop.deliveredCount, fired: this.timer.firedCount };
+    return { stored: this.producer.acceptedCount, delivered: this.pop.deliveredCount, fired: this.timer.firedCount };
   }
 
   /** The commit log's end: where the next record will be written. */
@@ -279,9 +290,10 @@ export class Broker {
     return this.txn.end(transactionId, messageId, resolution, endedBy);
   }
 
-  /** Cancels a scheduled message that has not fired yet. */
-  recall(recallHandle: string): string {
-    return this.timer.recall(recallHandle);
+  /** Cancels a scheduled message that has not fired yet; with `topic`, only one of that topic. */
+  recall(recallHandle: string, topic?: string): string {
+    if (topic !== undefined) this.catalog.getTopic(topic);
+    return this.timer.recall(recallHandle, topic);
   }
 
   /** Scheduled messages waiting per due minute, optionally of one topic. */

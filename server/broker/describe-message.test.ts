@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 describe('describeMessage', () => {
-  it('a scheduled message shows its own topic and its due time, then its recall; never the timer topic', async () => {
+  it('a scheduled message shows its own topic and its due time, then its recall (only through its own topic); never the timer topic', async () => {
     const b = await open();
     b.createTopic({ name: 'later', messageType: 'DELAY', queueNums: 1 });
     const dueAt = Date.now() + 3_600_000;
@@ -32,7 +32,10 @@ describe('describeMessage', () => {
     expect(found.topic).toBe('later');
     expect(found.held).toMatchObject({ kind: 'SCHEDULED', state: 'PENDING', dueAt, recallHandle: sent.recallHandle });
     expect(b.waitingScheduled('later').map((w) => w.messageId)).toEqual([sent.messageId]);
-    b.recall(sent.recallHandle!);
+    b.createTopic({ name: 'other', messageType: 'DELAY', queueNums: 1 });
+    expect(() => b.recall(sent.recallHandle!, 'other')).toThrow(/does not belong to topic "other"/);
+    expect(() => b.recall(sent.recallHandle!, 'missing')).toThrow(expect.objectContaining({ code: 'TOPIC_NOT_FOUND' }));
+    b.recall(sent.recallHandle!, 'later');
     expect(b.describeMessage(sent.messageId)!.held).toMatchObject({ kind: 'SCHEDULED', state: 'RECALLED' });
     expect(b.waitingScheduled('later')).toEqual([]);
   });

@@ -58,9 +58,10 @@ export function produceHandlers(opts: ServiceOptions): Handlers {
       return { status: combined(entries.map((e) => e.status)), entries };
     }),
 
-    RecallMessage: unary<{ topic: Resource | null; recall_handle: string }>('RecallMessage', 'topic', (req) => {
+    RecallMessage: unary<{ topic: Resource | null; recall_handle: string }>('RecallMessage', 'topic', (req, ctx) => {
       if (!req.recall_handle) throw new ProtocolError('BAD_REQUEST', 'recall_handle is empty');
-      return { status: OK, message_id: broker.recall(req.recall_handle) };
+      const topic = req.topic?.name ? topicName(ctx, req.topic) : undefined;
+      return { status: OK, message_id: broker.recall(req.recall_handle, topic) };
     }),
   };
 }

@@ -35,6 +35,9 @@ const HOST = os.hostname();
  * in the timer (future delivery time) or as a half message (transactions), and records the trace step.
  */
 export class Producer {
+  /** Messages accepted from producers since open (stored, scheduled or held as half messages). */
+  acceptedCount = 0;
+
   constructor(private readonly parts: ProducerParts) {}
 
   /** Stores messages (of any topics) in one group commit; all are validated before any is written. */
@@ -54,14 +57,15 @@ export class Producer {
         return scheduled[i] === undefined ? stored[next++]! : timer.schedule(input, scheduled[i]!);
       }),
     );
-    results.forEach((r, i) => this.traceStored(r, inputs[i]!.topic, transactional[i]!, scheduled[i]));
+    results.forEach((r, i) => this.traceHeld(r, inputs[i]!.topic, transactional[i]!, scheduled[i]));
+    this.acceptedCount += results.length;
     return results;
   }
 
-  private traceStored(r: BrokerPutResult, topic: string, transactional: boolean, dueAt: number | undefined): void {
+  /** A held message's first step; a stored one needs none (the trace reads STORED off its record). */
+  private traceHeld(r: BrokerPutResult, topic: string, transactional: boolean, dueAt: number | undefined): void {
     if (transactional) this.parts.trace.record({ messageId: r.messageId, step: 'HALF', topic });
     else if (dueAt !== undefined) this.parts.trace.record({ messageId: r.messageId, step: 'SCHEDULED', topic, detail: `due ${new Date(dueAt).toISOString()}` });
-    else this.parts.trace.record({ messageId: r.messageId, step: 'STORED', topic, queueId: r.queueId, offset: r.queueOffset });
   }
 
   /**

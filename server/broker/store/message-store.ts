@@ -470,6 +470,16 @@ export class MessageStore {
     return undefined;
   }
 
+  /** Every live record carrying this message id (its copies: scheduled, fired, half, committed, dead-lettered), newest first. */
+  lookupAllById(messageId: string, limit: number): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    for (const phys of this.index.lookup(idIndexKey(messageId), 0, Number.MAX_SAFE_INTEGER, limit)) {
+      const m = this.indexed(phys);
+      if (m?.messageId === messageId) out.push(m);
+    }
+    return out;
+  }
+
   lookupByKey(topic: string, key: string, beginMs: number, endMs: number, limit: number): StoredMessage[] {
     const out: StoredMessage[] = [];
     const seen = new Set<number>();

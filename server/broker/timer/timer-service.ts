@@ -86,8 +86,11 @@ export class TimerService {
     return { ...stored!, topic: input.topic, queueId: -1, queueOffset: -1, recallHandle: encodeRecall(minute, index, input.messageId) };
   }
 
-  /** Cancels a scheduled message that has not fired; clear errors when it fired, was recalled, or is unknown. */
-  recall(handle: string): string {
+  /**
+   * Cancels a scheduled message that has not fired; clear errors when it fired, was recalled, is unknown, or
+   * (when `topic` is given, as the protocol's RecallMessage and the console give it) is of another topic.
+   */
+  recall(handle: string, topic?: string): string {
     let parsed: [number, number, string];
     try {
       parsed = z.tuple([z.number().int(), z.number().int(), z.string()]).parse(JSON.parse(Buffer.from(handle, 'base64url').toString()));
@@ -99,6 +102,9 @@ export class TimerService {
     const message = entry ? this.host.store.readAt(entry.physicalOffset, entry.size) : undefined;
     if (!entry || message?.messageId !== messageId) {
       throw new BrokerError('MESSAGE_NOT_FOUND', `No scheduled message ${messageId} matches this recall handle (it may have been delivered and expired)`);
+    }
+    if (topic !== undefined && message.properties[TimerProperty.REAL_TOPIC] !== topic) {
+      throw new BrokerError('MESSAGE_NOT_FOUND', `Scheduled message ${messageId} does not belong to topic "${topic}"`);
     }
     if (entry.state === EntryState.FIRED || entry.state === EntryState.FIRING) {
       throw new BrokerError('MESSAGE_NOT_FOUND', `Message ${messageId} was already delivered at ${new Date(entry.dueAt).toISOString()}`);

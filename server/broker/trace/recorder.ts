@@ -1,6 +1,6 @@
 import { logger } from '../logger.ts';
 import { createMessageId } from '../store/message-id.ts';
-import type { MessageStore } from '../store/message-store.ts';
+import type { MessageStore, StoredMessage } from '../store/message-store.ts';
 
 /** Trace events are stored as small messages of this internal topic, keyed by the traced message's id. */
 export const TRACE_TOPIC = 'rmq_sys_trace';
@@ -38,10 +38,13 @@ const FLUSH_MS = 100;
 const MAX_BUFFER = 10_000;
 /** A message's steps read back at most (a message retried 1000 times is a runaway already). */
 const MAX_EVENTS_PER_MESSAGE = 1000;
+/** Records one message id can have: the send, a scheduled or half record, fired/committed copies, dead letters, resends. */
+const MAX_COPIES_PER_MESSAGE = 64;
 
 /**
- * Records every step of a message's life. Events are buffered and written in one batch every 100 ms through
- * the store itself (commit log + key index), so they are durable, retained like messages, and found by id
+ * Records every step of a message's life. The STORED step is read off the stored record (no second record
+ * per message on the put path); the others are buffered and written in one batch every 100 ms through the
+ * store itself (commit log + key index), so they are durable, retained like messages, and found by id
  * without a scan.
  */
 export class TraceRecorder {
@@ -52,7 +55,14 @@ export class TraceRecorder {
   droppedCount = 0;
   private droppedSinceLog = 0;
 
-  constructor(private readonly store: MessageStore) {
+  /**
+   * `isProducedCopy` tells the record a producer's send stored in its topic from the engine's own copies (a
+   * fired or committed copy, a dead letter): the STORED step is read off that record, never written twice.
+   */
+  constructor(
+    private readonly store: MessageStore,
+    private readonly isProducedCopy: (m: StoredMessage) => boolean,
+  ) {
     this.timer = setInterval(() => void this.flush(), FLUSH_MS).unref();
   }
 
@@ -102,15 +112,24 @@ export class TraceRecorder {
     }
   }
 
-  /** The recorded steps of a message, in order. */
+  /** The steps of a message, in order: STORED from the stored record itself, the rest as recorded. */
   async events(messageId: string): Promise<TraceEvent[]> {
     await this.flush();
-    return this.store
+    const recorded = this.store
       .lookupByKey(TRACE_TOPIC, messageId, 0, Number.MAX_SAFE_INTEGER, MAX_EVENTS_PER_MESSAGE)
       .reverse() // the index answers newest first
       .map((m) => JSON.parse(m.body.toString()) as TraceEvent)
-      .filter((e) => e.messageId === messageId)
-      .sort((a, b) => a.at - b.at);
+      .filter((e) => e.messageId === messageId);
+    // Derived steps first: a stable sort then keeps STORED ahead of a delivery in the same millisecond.
+    return [...this.storedSteps(messageId), ...recorded].sort((a, b) => a.at - b.at);
+  }
+
+  private storedSteps(messageId: string): TraceEvent[] {
+    return this.store
+      .lookupAllById(messageId, MAX_COPIES_PER_MESSAGE)
+      .filter(this.isProducedCopy)
+      .reverse()
+      .map((m) => ({ messageId, step: 'STORED', at: m.storeTimestamp, topic: m.topic, queueId: m.queueId, offset: m.queueOffset }));
   }
 
   async close(): Promise<void> {
