@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
+import { THEME_SCRIPT } from './_components/theme-script.ts';
 import { Providers } from './_components/trpc.tsx';
 import './globals.css';
 
@@ -7,9 +8,6 @@ export const metadata: Metadata = {
   title: 'Meridian',
   description: 'Self-hosted RocketMQ-compatible message queue console',
 };
-
-/** Applies the saved theme before first paint (no flash of the wrong theme). */
-const THEME_SCRIPT = `try{var t=localStorage.getItem('meridian-theme');if(t==='dark'||(!t&&matchMedia('(prefers-color-scheme: dark)').matches))document.documentElement.classList.add('dark')}catch(e){}`;
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (

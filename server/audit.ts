@@ -18,8 +18,13 @@ export interface AuditEntry {
   input?: unknown;
   result: AuditResult;
   errorCode?: string | null;
+  /** The sentence the caller was shown for a failure. */
+  errorMessage?: string | null;
   instanceId?: string | null;
 }
+
+/** Error sentences are short; a longer one (a stack pasted into a message) is cut, not stored whole. */
+const MAX_ERROR_MESSAGE_CHARS = 500;
 
 export const REDACTED = '[redacted]';
 
@@ -100,6 +105,7 @@ export function recordAudit(db: Db, entry: AuditEntry): Promise<AuditEvent> {
       input: auditInputJson(entry.input ?? {}),
       result: entry.result,
       errorCode: entry.errorCode ?? null,
+      errorMessage: entry.errorMessage ? entry.errorMessage.slice(0, MAX_ERROR_MESSAGE_CHARS) : null,
       instanceId: entry.instanceId ?? null,
     },
   });

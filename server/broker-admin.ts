@@ -3,6 +3,7 @@ import type {
   Broker,
   BrokerLimits,
   BrokerPutResult,
+  FoundMessage,
   Group,
   GroupInput,
   GroupPatch,
@@ -11,13 +12,14 @@ import type {
   PendingMinute,
   PutMessage,
   ResetResult,
+  Resolution,
   ResetTarget,
-  StoredMessage,
   Topic,
   TopicInput,
   TopicPatch,
   TopicStats,
   TraceEvent,
+  TxnState,
 } from './broker/index.ts';
 import type { RunningInstance } from './runtime.ts';
 
@@ -46,10 +48,11 @@ export interface TopicPending {
   halfMessages: PendingTransaction[];
 }
 
-export interface FoundMessage {
-  /** The newest stored copy, if the broker still has it. */
-  message: StoredMessage | undefined;
-  trace: TraceEvent[];
+/** A scheduled message not yet delivered, with the handle that recalls it. */
+export interface WaitingMessage {
+  messageId: string;
+  dueAt: number;
+  recallHandle: string;
 }
 
 /**
@@ -77,8 +80,18 @@ export interface BrokerAdmin {
   resetOffset(group: string, topic: string, target: ResetTarget, dryRun: boolean): Promise<ResetResult>;
   clients(filter?: { group?: string }): Promise<ClientInfo[]>;
   sendMessage(message: PutMessage): Promise<BrokerPutResult>;
-  findMessage(messageId: string): Promise<FoundMessage>;
+  /** The newest stored copy as the user sees it (their topic, what still holds it), if the broker has it. */
+  findMessage(messageId: string): Promise<FoundMessage | undefined>;
+  /** Every recorded step of a message's life, oldest first. */
+  traceOf(messageId: string): Promise<TraceEvent[]>;
   pendingOf(topic: string): Promise<TopicPending>;
+  /** A topic's scheduled messages still waiting, soonest first, at most `limit`. */
+  waitingScheduled(topic: string, limit: number): Promise<WaitingMessage[]>;
+  /** Cancels a scheduled message before it fires; resolves to its id. */
+  /** Cancels a scheduled message of `topic` before its delivery time. */
+  recall(topic: string, recallHandle: string): Promise<string>;
+  /** Commits or rolls back a transaction in place of its producer; `endedBy` is recorded in the trace. */
+  endTransaction(transactionId: string, messageId: string, resolution: Resolution, endedBy: string): Promise<TxnState>;
 }
 
 /**
@@ -164,14 +177,27 @@ export class EmbeddedBrokerAdmin implements BrokerAdmin {
   sendMessage(message: PutMessage): Promise<BrokerPutResult> {
     return this.broker.put(message);
   }
-  async findMessage(messageId: string): Promise<FoundMessage> {
-    return { message: this.broker.findMessage(messageId), trace: await this.broker.traceOf(messageId) };
+  async findMessage(messageId: string): Promise<FoundMessage | undefined> {
+    return this.broker.describeMessage(messageId);
+  }
+  traceOf(messageId: string): Promise<TraceEvent[]> {
+    return this.broker.traceOf(messageId);
   }
   async pendingOf(topic: string): Promise<TopicPending> {
     return {
       scheduled: this.broker.pendingScheduled(topic),
       halfMessages: this.broker.pendingTransactions(topic).map(({ transactionId, messageId, createdAt, checks }) => ({ transactionId, messageId, createdAt, checks })),
     };
+  }
+
+  async waitingScheduled(topic: string, limit: number): Promise<WaitingMessage[]> {
+    return this.broker.waitingScheduled(topic, limit);
+  }
+  async recall(topic: string, recallHandle: string): Promise<string> {
+    return this.broker.recall(recallHandle, topic);
+  }
+  endTransaction(transactionId: string, messageId: string, resolution: Resolution, endedBy: string): Promise<TxnState> {
+    return this.broker.endTransaction(transactionId, messageId, resolution, endedBy);
   }
 
   private connected(filter: { group?: string } = {}): ClientInfo[] {

@@ -61,6 +61,45 @@ describe('tRPC over HTTP with the session cookie', () => {
   });
 });
 
+describe('expected failures over HTTP', () => {
+  interface ErrorBody {
+    error: { message: string; data: { code: string; appCode: string; field?: string; zodIssues?: { path: string; message: string }[] } };
+  }
+  const DAY_MS = 86_400_000;
+
+  async function failure(path: string, body: unknown, cookie: string): Promise<{ status: number; error: ErrorBody['error'] }> {
+    const res = await post(path, body, { cookie });
+    return { status: res.status, error: ((await res.json()) as ErrorBody).error };
+  }
+
+  it('are 4xx with the appCode and a plain sentence: a far delivery time 400, a body over the limit 413, a bad name 400', async () => {
+    const cookie = await sessionCookieOf('petra', 'operator');
+    await runtime.start(testInstance('small', { name: 'small', maxMessageSize: 1024 }));
+    await post('topic.create', { instanceId: 'small', name: 'later', messageType: 'DELAY' }, { cookie });
+    await post('topic.create', { instanceId: 'small', name: 'plain' }, { cookie });
+
+    const far = await failure('topic.send', { instanceId: 'small', name: 'later', body: 'x', deliverAt: Date.now() + 41 * DAY_MS }, cookie);
+    expect(far.status).toBe(400);
+    expect(far.error.data).toMatchObject({ appCode: 'INVALID_ARGUMENT', field: 'deliverAt' });
+    expect(far.error.message).toMatch(/^Delivery time .* is more than 40 days ahead, the limit of this instance$/);
+
+    const big = await failure('topic.send', { instanceId: 'small', name: 'plain', body: 'x'.repeat(1025) }, cookie);
+    expect([big.status, big.error.data.appCode, big.error.message]).toEqual([413, 'MESSAGE_TOO_LARGE', 'Message body is 1025 bytes; the limit is 1024 bytes']);
+
+    const badName = await failure('topic.create', { instanceId: 'small', name: 'bad name!' }, cookie);
+    expect([badName.status, badName.error.data.appCode, badName.error.data.field]).toEqual([400, 'BAD_REQUEST', 'name']);
+    expect(badName.error.message).toBe("Name: Use letters, digits, '|', '-' or '_'");
+    expect(badName.error.data.zodIssues).toEqual([{ path: 'name', message: "Use letters, digits, '|', '-' or '_'" }]);
+
+    const audit = await db.auditEvent.findMany({ where: { actor: 'petra', result: 'error' }, orderBy: { at: 'asc' } });
+    expect(audit.map((e) => [e.action, e.errorCode])).toEqual([
+      ['topic.send', 'INVALID_ARGUMENT'],
+      ['topic.send', 'MESSAGE_TOO_LARGE'],
+      ['topic.create', 'BAD_REQUEST'],
+    ]);
+  });
+});
+
 describe('login rate limit and forwarded headers', () => {
   const MAX_FAILURES = 5;
 

@@ -66,7 +66,9 @@ export class Runtime {
   }
 
   dataDirOf(spec: Pick<InstanceSpec, 'name'>): string {
-    return path.join(this.dataRoot, 'instances', spec.name);
+    // Run-time data, never part of the build: unmarked, Turbopack traces ./data/instances (commit-log segments
+    // of a GiB each) into the server's file list.
+    return path.join(/* turbopackIgnore: true */ this.dataRoot, 'instances', spec.name);
   }
 
   get(id: string): RunningInstance | undefined {

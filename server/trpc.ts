@@ -26,7 +26,10 @@ export interface InnerContext {
 
 /** What a mutation's audit event names, declared beside the procedure with `.meta({ audit: … })`. */
 export interface AuditMeta {
-  /** Input fields naming what the mutation acts on, joined with '/' (['instanceId', 'name'] → 'inst/orders'). */
+  /**
+   * Input fields naming what the mutation acts on, joined with '/' (['instanceId', 'name'] → 'inst/orders');
+   * fields the input leaves out are skipped.
+   */
   target: readonly string[];
   /** For callers not signed in (login): the input field naming who they claim to be. */
   actor?: string;
@@ -79,8 +82,27 @@ export function appCodeOf(error: TRPCError): string {
 
 function fieldOf(error: TRPCError): string | undefined {
   if (error instanceof AppError) return error.field;
+  if (error.cause instanceof ZodError) return error.cause.issues[0]?.path.join('.');
   const field = asEngineError(error.cause)?.details.field;
   return typeof field === 'string' ? field : undefined;
+}
+
+/** A field's path as words for a sentence: ['deliverAt'] → 'Deliver at', ['keys', 0] → 'Keys #1'. */
+function fieldLabel(path: readonly PropertyKey[]): string {
+  const words = path.map((p) => (typeof p === 'number' ? `#${p + 1}` : String(p).replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase())).join(' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * The first problem of an input as one plain sentence for a toast (zod's own message is its issues as JSON);
+ * the issues themselves stay in `zodIssues` for the fields.
+ */
+export function zodSentence(error: ZodError): string {
+  const [first, ...rest] = error.issues;
+  if (!first) return 'The request is not valid';
+  const label = fieldLabel(first.path);
+  const sentence = label ? `${label}: ${first.message}` : first.message;
+  return rest.length === 0 ? sentence : `${sentence} (and ${rest.length} more ${rest.length === 1 ? 'problem' : 'problems'})`;
 }
 
 // ---------------------------------------------------------------------------
@@ -94,6 +116,7 @@ const t = initTRPC
       const cause = error.cause;
       return {
         ...shape,
+        message: cause instanceof ZodError ? zodSentence(cause) : shape.message,
         data: {
           ...shape.data,
           appCode: appCodeOf(error),
@@ -104,11 +127,31 @@ const t = initTRPC
     },
   });
 
-/** Engine errors become the tRPC class their code implies (one exhaustive table), the error kept as cause. */
-const mapEngineErrors = t.middleware(async ({ next }) => {
+/**
+ * Control-plane writes the checks before them cannot rule out: another console node (or request) created or
+ * deleted the same row in between. Prisma's codes, recognised by shape like the engine's errors.
+ */
+const RACE_SURFACES = {
+  P2002: { appCode: 'ALREADY_EXISTS', code: 'CONFLICT', message: 'It was created at the same moment by another request; reload and try again' },
+  P2025: { appCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'It was removed at the same moment by another request; reload to see the current state' },
+} as const;
+
+function asRace(e: unknown): (typeof RACE_SURFACES)[keyof typeof RACE_SURFACES] | undefined {
+  const code = e instanceof Error && e.name === 'PrismaClientKnownRequestError' ? (e as { code?: unknown }).code : undefined;
+  return code === 'P2002' || code === 'P2025' ? RACE_SURFACES[code] : undefined;
+}
+
+/**
+ * Expected failures from below become the tRPC class their code implies: engine errors through its one
+ * exhaustive table (the error kept as cause), control-plane races as conflicts or not-found.
+ */
+const mapErrors = t.middleware(async ({ next }) => {
   const res = await next();
-  const engine = res.ok || res.error instanceof AppError ? undefined : asEngineError(res.error.cause);
+  if (res.ok || res.error instanceof AppError) return res;
+  const engine = asEngineError(res.error.cause);
   if (engine) throw new TRPCError({ code: ERROR_SURFACES[engine.code].http, message: engine.message, cause: engine });
+  const race = asRace(res.error.cause);
+  if (race) throw new AppError(race.appCode, race.code, race.message);
   return res;
 });
 
@@ -131,6 +174,7 @@ const auditMutations = t.middleware(async ({ ctx, type, path, meta, getRawInput,
     input,
     result: res.ok ? 'ok' : 'error',
     errorCode: res.ok ? null : appCodeOf(res.error),
+    errorMessage: res.ok ? null : res.error.message,
     instanceId: stringField(input, 'instanceId') ?? null,
   });
   return res;
@@ -141,7 +185,7 @@ const auditMutations = t.middleware(async ({ ctx, type, path, meta, getRawInput,
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(auditMutations).use(mapEngineErrors);
+export const publicProcedure = t.procedure.use(auditMutations).use(mapErrors);
 
 const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 

@@ -1,37 +1,30 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import type { inferRouterOutputs } from '@trpc/server';
+import { useAfterSave } from '../_components/after-save.ts';
+import { Badge } from '../_components/badge.tsx';
+import { DataTable, pagedRows, useTableState, type Column } from '../_components/data-table.tsx';
+import { EmptyState } from '../_components/empty-state.tsx';
+import { FilterBar, SearchBox } from '../_components/filter-bar.tsx';
 import { InstanceForm } from '../_components/instance-form.tsx';
 import { NavLink } from '../_components/nav-link.tsx';
-import { PageTable, type Column, type TableState } from '../_components/page-table.tsx';
-import { errorInfo, useTRPC } from '../_components/trpc.tsx';
-import { PageHeader, SearchBox } from '../_components/ui.tsx';
+import { DrawerButton } from '../_components/overlay.tsx';
+import { PageHeader } from '../_components/page-header.tsx';
+import { useTRPC } from '../_components/trpc.tsx';
+import { linkClass } from '../_components/ui.tsx';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../../server/broker/rules.ts';
 import type { AppRouter } from '../../server/routers/_app.ts';
 import { DEFAULT_RETENTION_HOURS } from '../../server/schemas.ts';
-import type { inferRouterOutputs } from '@trpc/server';
 
 type InstanceRow = inferRouterOutputs<AppRouter>['instance']['list']['rows'][number];
 
-const STATUS_STYLE: Record<string, string> = {
-  running: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900/50 dark:text-emerald-300',
-  error: 'bg-red-100 text-red-800 dark:bg-red-900/50 dark:text-red-300',
-};
+const STATUS_TONE = { running: 'green', error: 'red' } as const;
 
 const columns: Column<InstanceRow>[] = [
-  { key: 'name', header: 'Instance', sortable: true, render: (r) => <NavLink href={`/instances/${r.id}/topics`} className="font-medium text-indigo-600 dark:text-indigo-400">{r.name}</NavLink> },
+  { key: 'name', header: 'Instance', sortable: true, render: (r) => <NavLink href={`/instances/${r.id}/topics`} className={`whitespace-nowrap ${linkClass}`}>{r.name}</NavLink> },
   { key: 'region', header: 'Region', sortable: true, render: (r) => r.region },
-  {
-    key: 'status',
-    header: 'Status',
-    sortable: true,
-    render: (r) => (
-      <span title={r.error ?? ''} className={`rounded-full px-2 py-0.5 text-xs ${STATUS_STYLE[r.status] ?? 'bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300'}`}>
-        {r.status}
-      </span>
-    ),
-  },
+  { key: 'status', header: 'Status', sortable: true, render: (r) => <Badge tone={STATUS_TONE[r.status as keyof typeof STATUS_TONE] ?? 'slate'} title={r.error ?? undefined}>{r.status}</Badge> },
   { key: 'endpoint', header: 'gRPC endpoint', render: (r) => <code className="text-xs">{r.endpoint ?? '—'}</code> },
   { key: 'topics', header: 'Topics', align: 'right', render: (r) => r.summary?.topics ?? '—' },
   { key: 'groups', header: 'Groups', align: 'right', render: (r) => r.summary?.groups ?? '—' },
@@ -42,46 +35,37 @@ const columns: Column<InstanceRow>[] = [
   { key: 'clients', header: 'Clients', align: 'right', render: (r) => r.summary?.clients ?? '—' },
 ];
 
+const NEW_INSTANCE = { name: '', region: 'local', description: '', grpcPort: 0, retentionHours: DEFAULT_RETENTION_HOURS, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, flushMode: 'async' } as const;
+
+function CreateInstance({ onDone }: { onDone(): void }) {
+  const trpc = useTRPC();
+  const create = useMutation(trpc.instance.create.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.instance.pathKey()], then: onDone }) }));
+  return <InstanceForm initial={NEW_INSTANCE} submitLabel="Create instance" pending={create.isPending} server={create} onSubmit={(v) => create.mutate(v)} />;
+}
+
 export default function OverviewPage() {
   const trpc = useTRPC();
-  const [state, setState] = useState<TableState>({ page: 1, pageSize: 20, sort: 'name', dir: 'asc', search: '' });
+  const [state, setState] = useTableState('name');
   const list = useQuery({ ...trpc.instance.list.queryOptions(state), refetchInterval: 5_000 });
   const me = useQuery(trpc.auth.me.queryOptions());
-  const qc = useQueryClient();
-  const [formKey, setFormKey] = useState(0);
-  const create = useMutation(trpc.instance.create.mutationOptions({ onSuccess: () => { setFormKey((k) => k + 1); void qc.invalidateQueries({ queryKey: trpc.instance.pathKey() }); } }));
   return (
-    <section className="space-y-4">
-      <PageHeader crumbs={['Overview']} title="Overview">
-        <SearchBox placeholder="Search instances" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
-      </PageHeader>
-      <p className="text-sm text-slate-500">Every instance across regions, refreshed every 5 seconds.</p>
-      {me.data?.role === 'admin' && (
-        <details className="text-sm">
-          <summary className="cursor-pointer font-medium text-indigo-600 dark:text-indigo-400">New instance</summary>
-          <div className="mt-2">
-            <InstanceForm
-              key={formKey}
-              initial={{ name: '', region: 'local', description: '', grpcPort: 0, retentionHours: DEFAULT_RETENTION_HOURS, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, flushMode: 'async' }}
-              submitLabel="Create instance"
-              pending={create.isPending}
-              error={create.error ? errorInfo(create.error).message : undefined}
-              onSubmit={(v) => create.mutate(v)}
-            />
-          </div>
-        </details>
-      )}
-      <PageTable
-        columns={columns}
-        rows={list.data?.rows}
-        total={list.data?.total ?? 0}
-        state={state}
-        onState={setState}
-        loading={list.isPending}
-        error={list.error ? errorInfo(list.error).message : undefined}
-        empty="No instances match."
-        rowKey={(r) => r.id}
+    <>
+      <PageHeader
+        crumbs={[{ label: 'Overview' }]}
+        title="Overview"
+        description="Every instance across regions, refreshed every 5 seconds."
+        actions={me.data?.role === 'admin' && <DrawerButton label="New instance" title="New instance">{(close) => <CreateInstance onDone={close} />}</DrawerButton>}
       />
-    </section>
+      <FilterBar>
+        <SearchBox placeholder="Search instances" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
+      </FilterBar>
+      <DataTable
+        label="Instances"
+        columns={columns}
+        rowKey={(r) => r.id}
+        {...pagedRows(list, state, setState)}
+        empty={<EmptyState title={state.search ? 'No instance matches.' : 'No instances yet.'} hint="An instance is one broker with its own data directory and gRPC endpoint." />}
+      />
+    </>
   );
 }

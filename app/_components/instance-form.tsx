@@ -1,11 +1,12 @@
 'use client';
 
-import { useState, type FormEvent } from 'react';
 import { fieldError, maxMessageSizeSchema } from '../../server/broker/rules.ts';
-import { descriptionSchema, grpcPortSchema, instanceNameSchema, regionSchema, retentionHoursSchema, type FLUSH_MODES } from '../../server/schemas.ts';
-import { buttonClass, cardClass, inputClass } from './ui.tsx';
+import { descriptionSchema, FLUSH_MODES, grpcPortSchema, instanceNameSchema, regionSchema, retentionHoursSchema } from '../../server/schemas.ts';
+import { formatBytes } from './bytes.tsx';
+import { Field, FormFooter, NumberField, TextField, useForm, type FieldErrors } from './form.tsx';
+import { inputClass } from './ui.tsx';
 
-export interface InstanceFormValue {
+export type InstanceFormValue = {
   name: string;
   region: string;
   description: string;
@@ -13,7 +14,7 @@ export interface InstanceFormValue {
   retentionHours: number;
   maxMessageSize: number;
   flushMode: (typeof FLUSH_MODES)[number];
-}
+};
 
 /** The schema of each checked field: the same the instance router's input uses. */
 const FIELD_SCHEMAS = {
@@ -25,9 +26,8 @@ const FIELD_SCHEMAS = {
   maxMessageSize: maxMessageSizeSchema,
 } as const;
 
-/** Checks as the user types; the server checks again with the same schemas and answers with field errors. */
-function instanceErrors(v: InstanceFormValue): Partial<Record<keyof InstanceFormValue, string>> {
-  const e: Partial<Record<keyof InstanceFormValue, string>> = {};
+function instanceErrors(v: InstanceFormValue): FieldErrors<InstanceFormValue> {
+  const e: FieldErrors<InstanceFormValue> = {};
   for (const key of Object.keys(FIELD_SCHEMAS) as (keyof typeof FIELD_SCHEMAS)[]) {
     const error = fieldError(FIELD_SCHEMAS[key], v[key]);
     if (error) e[key] = error;
@@ -35,47 +35,25 @@ function instanceErrors(v: InstanceFormValue): Partial<Record<keyof InstanceForm
   return e;
 }
 
-export function InstanceForm(props: { initial: InstanceFormValue; nameLocked?: boolean; submitLabel: string; pending: boolean; error?: string | undefined; onSubmit(v: InstanceFormValue): void }) {
-  const [v, setV] = useState(props.initial);
-  const errors = instanceErrors(v);
-  const field = (key: keyof InstanceFormValue, label: string, type: 'text' | 'number' = 'text') => (
-    <label className="text-sm">
-      <span className="font-medium">{label}</span>
-      <input
-        aria-label={label}
-        type={type}
-        disabled={key === 'name' && props.nameLocked}
-        value={String(v[key])}
-        onChange={(e) => setV({ ...v, [key]: type === 'number' ? Number(e.target.value) : e.target.value })}
-        className={`mt-1 w-full ${inputClass}`}
-      />
-      {errors[key] && <span className="mt-1 block text-xs text-red-600">{errors[key]}</span>}
-    </label>
-  );
-  function submit(e: FormEvent): void {
-    e.preventDefault();
-    if (Object.keys(errors).length === 0) props.onSubmit(v);
-  }
+/** An instance's spec, for creating one (in a drawer) and for its settings page. */
+export function InstanceForm(props: { initial: InstanceFormValue; nameLocked?: boolean; submitLabel: string; pending: boolean; server: { error: unknown; reset(): void }; onSubmit(v: InstanceFormValue): void }) {
+  const form = useForm(props.initial, instanceErrors, props.server);
   return (
-    <form onSubmit={submit} className={`grid grid-cols-1 gap-3 md:grid-cols-4 ${cardClass}`}>
-      {field('name', 'Instance name')}
-      {field('region', 'Region')}
-      {field('grpcPort', 'gRPC port (0 = any free port)', 'number')}
-      <label className="text-sm">
-        <span className="font-medium">Flush</span>
-        <select aria-label="Flush" value={v.flushMode} onChange={(e) => setV({ ...v, flushMode: e.target.value as InstanceFormValue['flushMode'] })} className={`mt-1 w-full ${inputClass}`}>
+    <form onSubmit={form.onSubmit(props.onSubmit)} noValidate className="grid grid-cols-1 gap-4 sm:grid-cols-2">
+      <TextField form={form} name="name" label="Instance name" disabled={props.nameLocked} />
+      <TextField form={form} name="region" label="Region" />
+      <NumberField form={form} name="grpcPort" label="gRPC port" hint="0 picks any free port" />
+      <Field label="Flush">
+        <select aria-label="Flush" value={form.values.flushMode} onChange={(e) => form.set('flushMode', e.target.value as InstanceFormValue['flushMode'])} className={`w-full ${inputClass}`}>
           <option value="async">async (OS page cache)</option>
           <option value="sync">sync (fdatasync, group commit)</option>
         </select>
-      </label>
-      {field('retentionHours', 'Retention (hours)', 'number')}
-      {field('maxMessageSize', 'Max message size (bytes)', 'number')}
-      <div className="md:col-span-2">{field('description', 'Description')}</div>
-      {props.error && <p role="alert" className="text-sm text-red-600 md:col-span-3">{props.error}</p>}
-      <div className="flex items-end md:col-start-4">
-        <button type="submit" disabled={Object.keys(errors).length > 0 || props.pending} className={`w-full ${buttonClass}`}>
-          {props.submitLabel}
-        </button>
+      </Field>
+      <NumberField form={form} name="retentionHours" label="Retention (hours)" />
+      <NumberField form={form} name="maxMessageSize" label="Max message size (bytes)" hint={formatBytes(form.values.maxMessageSize)} />
+      <TextField form={form} name="description" label="Description" className="sm:col-span-2" />
+      <div className="sm:col-span-2">
+        <FormFooter error={form.bannerError} disabled={form.invalid || props.pending} label={props.submitLabel} />
       </div>
     </form>
   );

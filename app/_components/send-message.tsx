@@ -1,10 +1,14 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useMutation } from '@tanstack/react-query';
 import { fieldError, messageKeySchema, propertyKeyProblem, tagSchema } from '../../server/broker/rules.ts';
-import { errorInfo, useTRPC } from './trpc.tsx';
-import { buttonClass, cardClass, inputClass } from './ui.tsx';
+import { useAfterSave } from './after-save.ts';
+import { formatBytes } from './bytes.tsx';
+import { DateTimeInput } from './datetime-input.tsx';
+import { Field, FormFooter, TextField, useForm } from './form.tsx';
+import { formatDuration } from './time.tsx';
+import { useTRPC } from './trpc.tsx';
+import { inputClass } from './ui.tsx';
 
 /** `k=v` lines → properties; the first bad line is reported. */
 function parseProperties(text: string): { props: Record<string, string>; error?: string } {
@@ -24,98 +28,88 @@ function parseProperties(text: string): { props: Record<string, string>; error?:
 function bodyError(body: string, maxBytes: number): string {
   if (!body) return 'Enter a body';
   const bytes = new TextEncoder().encode(body).length;
-  return bytes > maxBytes ? `The body is ${bytes.toLocaleString()} bytes; this instance accepts at most ${maxBytes.toLocaleString()}` : '';
+  return bytes > maxBytes ? `The body is ${bytes.toLocaleString()} bytes; this instance accepts at most ${maxBytes.toLocaleString()} (${formatBytes(maxBytes)})` : '';
 }
 
-/** A form operators use to try a flow; the fields follow the topic's message type, the body limit the instance's. */
-export function SendMessage({ instanceId, topic, messageType, maxBodyBytes }: { instanceId: string; topic: string; messageType: string; maxBodyBytes: number }) {
+function deliverAtError(deliverAt: number | undefined, maxDelayMs: number): string {
+  if (!deliverAt || deliverAt <= Date.now()) return 'Pick a delivery time in the future';
+  return deliverAt - Date.now() > maxDelayMs ? `This instance schedules at most ${formatDuration(maxDelayMs)} ahead` : '';
+}
+
+export interface InstanceLimits {
+  maxMessageSize: number;
+  maxDelayMs: number;
+}
+
+/** A form operators use to try a flow; the fields follow the topic's message type, the limits the instance's. */
+export function SendMessage({ instanceId, topic, messageType, limits }: { instanceId: string; topic: string; messageType: string; limits: InstanceLimits }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const [body, setBody] = useState('');
-  const [tag, setTag] = useState('');
-  const [keys, setKeys] = useState('');
-  const [propsText, setPropsText] = useState('');
-  const [group, setGroup] = useState('');
-  const [when, setWhen] = useState('');
-  const send = useMutation(trpc.topic.send.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.topic.pathKey() }) }));
-  const { props, error: propsError } = parseProperties(propsText);
-  const deliverAt = when ? new Date(when).getTime() : undefined;
-  const keyList = keys.split(',').map((k) => k.trim()).filter(Boolean);
-  const errors = {
-    body: bodyError(body, maxBodyBytes),
-    tag: tag ? fieldError(tagSchema, tag) : '',
-    keys: keyList.map((k) => fieldError(messageKeySchema, k)).find(Boolean) ?? '',
-    group: messageType === 'FIFO' && !group.trim() ? 'FIFO topics need a message group' : '',
-    when: messageType === 'DELAY' && (!deliverAt || deliverAt <= Date.now()) ? 'Pick a delivery time in the future' : '',
-    props: propsError ?? '',
-  };
-  const invalid = Object.values(errors).some(Boolean);
-  function submit(e: FormEvent): void {
-    e.preventDefault();
-    if (invalid) return;
-    send.mutate({
-      instanceId,
-      name: topic,
-      body,
-      keys: keyList,
-      properties: props,
-      ...(tag ? { tag } : {}),
-      ...(messageType === 'FIFO' ? { messageGroup: group.trim() } : {}),
-      ...(messageType === 'DELAY' && deliverAt ? { deliverAt } : {}),
-    });
-  }
+  const send = useMutation(trpc.topic.send.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.topic.pathKey()] }) }));
+  const form = useForm(
+    { body: '', tag: '', keys: '', properties: '', messageGroup: '', deliverAt: undefined as number | undefined },
+    (v) => ({
+      body: bodyError(v.body, limits.maxMessageSize),
+      tag: v.tag ? fieldError(tagSchema, v.tag) : '',
+      keys: keyList(v.keys).map((k) => fieldError(messageKeySchema, k)).find(Boolean) ?? '',
+      messageGroup: messageType === 'FIFO' && !v.messageGroup.trim() ? 'FIFO topics need a message group' : '',
+      deliverAt: messageType === 'DELAY' ? deliverAtError(v.deliverAt, limits.maxDelayMs) : '',
+      properties: parseProperties(v.properties).error ?? '',
+    }),
+    send,
+  );
+  const { values } = form;
   if (messageType === 'TRANSACTION') {
-    return <p className={`text-sm text-slate-500 ${cardClass}`}>Transactional messages need a producer that can commit or roll them back: send them with an SDK.</p>;
+    return <p className="text-sm text-slate-600 dark:text-slate-300">Transactional messages need a producer that can commit or roll them back: send them with an SDK.</p>;
   }
   return (
-    <form onSubmit={submit} className={`grid grid-cols-1 gap-3 text-sm md:grid-cols-3 ${cardClass}`}>
-      <h2 className="font-semibold md:col-span-3">Send a message</h2>
-      <label className="md:col-span-3">
-        <span className="text-xs">Body (text or JSON)</span>
-        <textarea aria-label="Body" rows={3} value={body} onChange={(e) => setBody(e.target.value)} className={`mt-1 w-full font-mono ${inputClass}`} />
-        {body === '' && send.isIdle ? null : errors.body && <span className="text-xs text-red-600">{errors.body}</span>}
-      </label>
-      <label>
-        <span className="text-xs">Tag</span>
-        <input aria-label="Tag" value={tag} onChange={(e) => setTag(e.target.value)} className={`mt-1 w-full ${inputClass}`} />
-        {errors.tag && <span className="text-xs text-red-600">{errors.tag}</span>}
-      </label>
-      <label>
-        <span className="text-xs">Keys (comma separated)</span>
-        <input aria-label="Keys" value={keys} onChange={(e) => setKeys(e.target.value)} className={`mt-1 w-full ${inputClass}`} />
-        {errors.keys && <span className="text-xs text-red-600">{errors.keys}</span>}
-      </label>
+    <form
+      noValidate
+      onSubmit={form.onSubmit((v) =>
+        send.mutate({
+          instanceId,
+          name: topic,
+          body: v.body,
+          keys: keyList(v.keys),
+          properties: parseProperties(v.properties).props,
+          ...(v.tag ? { tag: v.tag } : {}),
+          ...(messageType === 'FIFO' ? { messageGroup: v.messageGroup.trim() } : {}),
+          ...(messageType === 'DELAY' && v.deliverAt ? { deliverAt: v.deliverAt } : {}),
+        }),
+      )}
+      className="space-y-4"
+    >
+      <Field label="Body (text or JSON)" error={form.error('body')} hint={`At most ${formatBytes(limits.maxMessageSize)} on this instance`}>
+        <textarea aria-label="Body" rows={5} value={values.body} onChange={(e) => form.set('body', e.target.value)} className={`w-full font-mono ${inputClass}`} />
+      </Field>
+      <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
+        <TextField form={form} name="tag" label="Tag" />
+        <TextField form={form} name="keys" label="Keys" hint="Comma separated" />
+      </div>
       {messageType === 'FIFO' && (
-        <label>
-          <span className="text-xs">Message group</span>
-          <input aria-label="Message group" value={group} onChange={(e) => setGroup(e.target.value)} className={`mt-1 w-full ${inputClass}`} />
-          {errors.group && <span className="text-xs text-red-600">{errors.group}</span>}
-        </label>
+        <TextField form={form} name="messageGroup" label="Message group" hint="Messages of one group are consumed in order" />
       )}
       {messageType === 'DELAY' && (
-        <label>
-          <span className="text-xs">Deliver at</span>
-          <input aria-label="Deliver at" type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} className={`mt-1 w-full ${inputClass}`} />
-          {errors.when && <span className="text-xs text-red-600">{errors.when}</span>}
-        </label>
+        <Field label="Deliver at" error={form.error('deliverAt')}>
+          <DateTimeInput label="Deliver at" value={values.deliverAt} onChange={(ms) => form.set('deliverAt', ms)} />
+        </Field>
       )}
-      <label className="md:col-span-2">
-        <span className="text-xs">Properties (key=value per line)</span>
-        <textarea aria-label="Properties" rows={2} value={propsText} onChange={(e) => setPropsText(e.target.value)} className={`mt-1 w-full font-mono ${inputClass}`} />
-        {errors.props && <span className="text-xs text-red-600">{errors.props}</span>}
-      </label>
-      <div className="flex items-end">
-        <button type="submit" disabled={invalid || send.isPending} className={`w-full ${buttonClass}`}>
-          Send
-        </button>
-      </div>
+      <Field label="Properties" error={form.error('properties')} hint="key=value, one per line">
+        <textarea aria-label="Properties" rows={2} value={values.properties} onChange={(e) => form.set('properties', e.target.value)} className={`w-full font-mono ${inputClass}`} />
+      </Field>
+      <FormFooter error={form.bannerError} disabled={form.invalid || send.isPending} label={send.isPending ? 'Sending…' : 'Send'} />
       {send.data && (
-        <p data-testid="send-result" className="text-emerald-700 md:col-span-3 dark:text-emerald-400">
-          Stored {send.data.scheduled ? '(scheduled) ' : ''}as <code>{send.data.messageId}</code>
+        <p data-testid="send-result" role="status" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:bg-emerald-950/60 dark:text-emerald-300">
+          Stored {send.data.scheduled ? '(scheduled) ' : ''}as <code className="font-mono">{send.data.messageId}</code>
           {send.data.scheduled ? '' : ` in queue ${send.data.queueId} at offset ${send.data.queueOffset}`}.
         </p>
       )}
-      {send.error && <p role="alert" className="text-red-600 md:col-span-3">{errorInfo(send.error).message}</p>}
     </form>
   );
+}
+
+function keyList(keys: string): string[] {
+  return keys
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
 }

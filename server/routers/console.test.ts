@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashPassword } from '../auth.ts';
 import type { Role } from '../schemas.ts';
 import { boot } from '../boot.ts';
@@ -18,8 +18,24 @@ function as(role: Role | null, extra: Partial<InnerContext> = {}) {
 beforeAll(async () => {
   env = await startConsoleTestEnv();
   ({ db, runtime } = env);
-  await boot(db, runtime, { MERIDIAN_ADMIN_PASSWORD: 'first-admin-pw', MERIDIAN_GRPC_PORT: '0', MERIDIAN_REGION: 'eu-test' });
+  printed = await printedBy(() => boot(db, runtime, { MERIDIAN_ADMIN_PASSWORD: 'first-admin-pw', MERIDIAN_GRPC_PORT: '0', MERIDIAN_REGION: 'eu-test', PORT: '3123' }));
+  grpcPort = runtime.list()[0]!.endpoint!.port;
 });
+
+let printed: string;
+let grpcPort: number;
+
+/** What `run` writes to stdout (the start-up lines a person reads). */
+async function printedBy(run: () => Promise<void>): Promise<string> {
+  const chunks: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => chunks.push(String(chunk)) > 0);
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return chunks.join('');
+}
 
 afterAll(() => env.close());
 
@@ -29,9 +45,27 @@ describe('first start', () => {
     const page = await as('viewer').instance.list({});
     expect(page.rows).toHaveLength(1);
     expect(page.rows[0]).toMatchObject({ name: 'default', region: 'eu-test', status: 'running', summary: { topics: 0 } });
-    await boot(db, runtime, { MERIDIAN_ADMIN_PASSWORD: 'other-password' });
+    await printedBy(() => boot(db, runtime, { MERIDIAN_ADMIN_PASSWORD: 'other-password' }));
     expect(await db.instance.count()).toBe(1);
     expect(await db.consoleUser.count()).toBe(1);
+  });
+
+  it('ends with one line naming the console URL, the gRPC endpoint and who signs in', async () => {
+    expect(printed).toBe(`Meridian console on http://localhost:3123 · gRPC localhost:${grpcPort} · sign in as admin\n`);
+    const again = await printedBy(() => boot(db, runtime, {}));
+    expect(again).toMatch(/^Meridian console on http:\/\/localhost:3000 · gRPC localhost:\d+ · sign in as admin\n$/);
+  });
+
+  it('prints a generated first password once, before that line', async () => {
+    const fresh = await startConsoleTestEnv();
+    try {
+      const out = await printedBy(() => boot(fresh.db, fresh.runtime, { MERIDIAN_GRPC_PORT: '0', MERIDIAN_ADMIN_USER: 'root' }));
+      const [firstStart, last] = [out.match(/sign in as "root" with password (\S+)/), out.trimEnd().split('\n').at(-1)];
+      expect(firstStart?.[1]).toMatch(/^\S{16,}$/);
+      expect(last).toMatch(/^Meridian console on http:\/\/localhost:3000 · gRPC localhost:\d+ · sign in as root$/);
+    } finally {
+      await fresh.close();
+    }
   });
 });
 

@@ -50,6 +50,27 @@ describe('groups', () => {
   });
 });
 
+describe('group retry schedule', () => {
+  it("spells out the wait before each redelivery, as the group's policy sets it, up to the dead-letter queue", async () => {
+    const exponential = { kind: 'exponential' as const, initialMs: 1_000, multiplier: 2, maxMs: 5_000 };
+    await as('operator').group.create({ instanceId: I, name: 'backoff', maxDeliveryAttempts: 5, retryPolicy: exponential });
+    expect((await as('viewer').group.get({ instanceId: I, name: 'backoff' })).retrySchedule).toEqual([
+      { attempt: 2, delayMs: 1_000 },
+      { attempt: 3, delayMs: 2_000 },
+      { attempt: 4, delayMs: 4_000 },
+      { attempt: 5, delayMs: 5_000 },
+    ]);
+    await as('operator').group.update({ instanceId: I, name: 'backoff', maxDeliveryAttempts: 4, retryPolicy: { kind: 'customized', delaysMs: [10, 20] } });
+    expect((await as('viewer').group.get({ instanceId: I, name: 'backoff' })).retrySchedule).toEqual([
+      { attempt: 2, delayMs: 10 },
+      { attempt: 3, delayMs: 20 },
+      { attempt: 4, delayMs: 20 },
+    ]);
+    await as('operator').group.update({ instanceId: I, name: 'backoff', maxDeliveryAttempts: 1 });
+    expect((await as('viewer').group.get({ instanceId: I, name: 'backoff' })).retrySchedule).toEqual([]);
+  });
+});
+
 describe('users and audit', () => {
   it('admins manage users by username; others cannot; the audit trail names each user, its error codes, and no secrets', async () => {
     const created = await as('admin').user.create({ username: 'vera', password: 'viewer-secret-pw', role: 'viewer' });
@@ -70,7 +91,12 @@ describe('users and audit', () => {
       ['user.create', 'eve', 'error', 'FORBIDDEN'],
       ['user.create', 'vera', 'ok', null],
     ]);
-    expect(audit.rows.every((r) => !r.input.includes('viewer-secret-pw'))).toBe(true);
+    expect(audit.rows.every((r) => !JSON.stringify(r.detail).includes('viewer-secret-pw'))).toBe(true);
+    expect(audit.rows.at(-1)?.detail).toEqual([
+      { key: 'username', value: 'vera' },
+      { key: 'password', value: '[redacted]' },
+      { key: 'role', value: 'viewer' },
+    ]);
     expect((await as('operator').audit.list({ result: 'error', actor: 'operator' })).rows.map((r) => r.action)).toContain('user.create');
     expect(await errorOf(as('viewer').audit.list({}))).toEqual({ code: 'FORBIDDEN', appCode: 'FORBIDDEN' });
   });

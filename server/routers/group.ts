@@ -7,12 +7,14 @@ import {
   MAX_TOPIC_LENGTH,
   maxDeliveryAttemptsSchema,
   namespaceNameSchema,
+  retryDelayMs,
   RetryPolicySchema,
   type Group,
 } from '../broker/index.ts';
 import type { BrokerAdmin } from '../broker-admin.ts';
 import { descriptionSchema } from '../schemas.ts';
 import { audits, instanceProcedure, router } from '../trpc.ts';
+import { clientView } from './client.ts';
 import { PageInput, paginate } from './paging.ts';
 
 /** A group by its stored name (`ns%name` inside a namespace). */
@@ -47,6 +49,14 @@ async function row(admin: BrokerAdmin, g: Group) {
   };
 }
 
+/**
+ * The wait before each redelivery, as the group's policy sets it: `attempt` is the delivery it leads to (2 is
+ * the first redelivery), up to the last before the dead-letter queue.
+ */
+function retrySchedule(g: Group): { attempt: number; delayMs: number }[] {
+  return Array.from({ length: g.maxDeliveryAttempts - 1 }, (_, i) => ({ attempt: i + 2, delayMs: retryDelayMs(g.retryPolicy, i + 1) }));
+}
+
 /** The engine's attributes carry the description. */
 function withDescription<T extends { description?: string | undefined }>({ description, ...rest }: T) {
   return { ...rest, ...(description !== undefined ? { attributes: { description } } : {}) };
@@ -60,16 +70,16 @@ export const groupRouter = router({
       return paginate(rows, input, (r) => `${r.name} ${r.description}`);
     }),
 
-  /** Detail: config, lag per topic and queue, live clients with their subscriptions. */
+  /** Detail: config with its back-off schedule, lag per topic and queue, live clients with their subscriptions. */
   get: instanceProcedure('viewer')
     .input(GroupRef)
     .query(async ({ ctx, input }) => {
       const [group, stats, clients] = await Promise.all([ctx.admin.getGroup(input.name), ctx.admin.groupStats(input.name), ctx.admin.clients({ group: input.name })]);
-      return { group, stats, clients };
+      return { group, retrySchedule: retrySchedule(group), stats, clients: clients.map(clientView) };
     }),
 
   create: instanceProcedure('operator')
-    .meta(audits('instanceId', 'name'))
+    .meta(audits('instanceId', 'namespace', 'name'))
     .input(GroupFields.extend({ name: groupNameSchema, namespace: namespaceNameSchema.optional() }))
     .mutation(({ ctx, input: { instanceId: _instance, namespace, ...fields } }) => ctx.admin.createGroup({ ...withDescription(fields), ...(namespace ? { namespace } : {}) })),
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   DEFAULT_QUEUES,
   MAX_MESSAGE_GROUP_BYTES,
+  MAX_MESSAGE_ID_BYTES,
   MAX_MESSAGE_SIZE_LIMIT,
   MAX_NAMESPACE_LENGTH,
   MAX_TOPIC_LENGTH,
@@ -15,12 +16,29 @@ import {
   type Topic,
   type TopicStats,
 } from '../broker/index.ts';
+import type { BrokerAdmin } from '../broker-admin.ts';
 import { descriptionSchema } from '../schemas.ts';
 import { AppError, audits, instanceProcedure, router } from '../trpc.ts';
 import { PageInput, paginate } from './paging.ts';
 
 /** A topic by its stored name (`ns%name` inside a namespace). */
-const TopicRef = z.object({ name: z.string().min(1).max(MAX_TOPIC_LENGTH) });
+const topicRefSchema = z.string().min(1).max(MAX_TOPIC_LENGTH);
+const TopicRef = z.object({ name: topicRefSchema });
+
+/** Scheduled messages one call lists by default and at most (the engine reads each one's record). */
+const DEFAULT_SCHEDULED_LIST = 50;
+const MAX_SCHEDULED_LIST = 500;
+/** Handles and ids are the engine's own short strings; anything longer is not one of them. */
+const MAX_HANDLE_LENGTH = 512;
+
+/** Refuses to act on a message through a topic it does not belong to (the audit names the topic). */
+async function requireMessageOf(admin: BrokerAdmin, topic: string, messageId: string): Promise<void> {
+  await admin.getTopic(topic);
+  const found = await admin.findMessage(messageId);
+  if (found && found.topic !== topic) {
+    throw new AppError('MESSAGE_NOT_IN_TOPIC', 'BAD_REQUEST', `Message ${messageId} belongs to topic "${found.topic}", not "${topic}"`, 'messageId');
+  }
+}
 
 function row(t: Topic, s: TopicStats) {
   return {
@@ -57,7 +75,7 @@ export const topicRouter = router({
     }),
 
   create: instanceProcedure('operator')
-    .meta(audits('instanceId', 'name'))
+    .meta(audits('instanceId', 'namespace', 'name'))
     .input(
       z.object({
         namespace: namespaceNameSchema.optional(),
@@ -88,13 +106,40 @@ export const topicRouter = router({
     .input(TopicRef)
     .query(({ ctx, input }) => ctx.admin.pendingOf(input.name)),
 
+  /** Scheduled messages of the topic still waiting, soonest first, each with the handle that recalls it. */
+  scheduled: instanceProcedure('viewer')
+    .input(z.object({ topic: topicRefSchema, limit: z.number().int().min(1).max(MAX_SCHEDULED_LIST).default(DEFAULT_SCHEDULED_LIST) }))
+    .query(async ({ ctx, input }) => ({ messages: await ctx.admin.waitingScheduled(input.topic, input.limit) })),
+
+  /** Cancels a scheduled message before its delivery time; one already delivered or recalled is MESSAGE_NOT_FOUND. */
+  recall: instanceProcedure('operator')
+    .meta(audits('instanceId', 'topic'))
+    .input(z.object({ topic: topicRefSchema, recallHandle: z.string().trim().min(1).max(MAX_HANDLE_LENGTH) }))
+    .mutation(async ({ ctx, input }) => ({ messageId: await ctx.admin.recall(input.topic, input.recallHandle) })),
+
+  /** Commits or rolls back a half message in place of its producer (one already ended is TRANSACTION_ENDED). */
+  endTransaction: instanceProcedure('operator')
+    .meta(audits('instanceId', 'topic'))
+    .input(
+      z.object({
+        topic: topicRefSchema,
+        transactionId: z.string().trim().min(1).max(MAX_HANDLE_LENGTH),
+        messageId: z.string().trim().min(1).max(MAX_MESSAGE_ID_BYTES),
+        resolution: z.enum(['COMMIT', 'ROLLBACK']),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      await requireMessageOf(ctx.admin, input.topic, input.messageId);
+      return { state: await ctx.admin.endTransaction(input.transactionId, input.messageId, input.resolution, `operator ${ctx.user.username}`) };
+    }),
+
   /** Sends one message (operators testing a flow); validated against the topic's type, its size by the instance. */
   send: instanceProcedure('operator')
     .meta(audits('instanceId', 'name'))
     .input(
       TopicRef.extend({
         // Only a bound on what one request may carry: the instance refuses a body above its own limit.
-        body: z.string().min(1, 'Enter a body').max(MAX_MESSAGE_SIZE_LIMIT),
+        body: z.string().min(1, 'Enter a body').max(MAX_MESSAGE_SIZE_LIMIT, `At most ${MAX_MESSAGE_SIZE_LIMIT} bytes, the most any instance accepts`),
         tag: tagSchema.optional(),
         keys: z.array(messageKeySchema).max(32).default([]),
         properties: z.record(z.string().min(1).max(128), z.string().max(4096)).default({}),

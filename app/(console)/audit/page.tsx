@@ -1,53 +1,81 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
-import { errorInfo, useTRPC } from '../../_components/trpc.tsx';
-import { cardClass, inputClass, PageHeader } from '../../_components/ui.tsx';
+import type { inferRouterOutputs } from '@trpc/server';
+import { Fragment, useState } from 'react';
+import { Badge } from '../../_components/badge.tsx';
+import { DataTable, pagedRows, useTableState, type Column } from '../../_components/data-table.tsx';
+import { EmptyState } from '../../_components/empty-state.tsx';
+import { FilterBar } from '../../_components/filter-bar.tsx';
+import { KeyValues } from '../../_components/key-values.tsx';
+import { PageHeader } from '../../_components/page-header.tsx';
+import { Time } from '../../_components/time.tsx';
+import { useTRPC } from '../../_components/trpc.tsx';
+import { inputClass } from '../../_components/ui.tsx';
+import type { AppRouter } from '../../../server/routers/_app.ts';
+
+type AuditRow = inferRouterOutputs<AppRouter>['audit']['list']['rows'][number];
+type Result = '' | 'ok' | 'error';
+
+const columns: Column<AuditRow>[] = [
+  { key: 'at', header: 'When', render: (e) => <Time at={new Date(e.at).getTime()} /> },
+  { key: 'actor', header: 'User', render: (e) => e.actor },
+  { key: 'action', header: 'Action', render: (e) => <code className="text-xs font-medium">{e.action}</code> },
+  { key: 'target', header: 'Target', render: (e) => <TargetLabel event={e} /> },
+  { key: 'result', header: 'Result', render: (e) => (e.result === 'ok' ? <Badge tone="green">ok</Badge> : <Badge tone="red">{e.errorCode ?? 'error'}</Badge>) },
+];
+
+/** "eu-1 / shop / orders", breaking only between the parts. */
+function TargetLabel({ event }: { event: AuditRow }) {
+  if (!event.targetLabel) return <span className="text-slate-400">—</span>;
+  return (
+    <span title={event.target}>
+      {event.targetLabel.split(' / ').map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && ' / '}
+          <span className="whitespace-nowrap">{part}</span>
+        </Fragment>
+      ))}
+    </span>
+  );
+}
+
+function Detail({ event }: { event: AuditRow }) {
+  return <KeyValues entries={event.detail.map((d) => [d.key, d.value])} empty="The action had no input." />;
+}
 
 export default function AuditPage() {
   const trpc = useTRPC();
+  const [state, setState] = useTableState('at', 'desc');
   const [actor, setActor] = useState('');
   const [action, setAction] = useState('');
-  const [result, setResult] = useState<'' | 'ok' | 'error'>('');
-  const [page, setPage] = useState(1);
-  const list = useQuery(trpc.audit.list.queryOptions({ page, pageSize: 50, ...(actor ? { actor } : {}), ...(action ? { action } : {}), ...(result ? { result } : {}) }));
-  const pages = Math.max(1, Math.ceil((list.data?.total ?? 0) / 50));
+  const [result, setResult] = useState<Result>('');
+  const list = useQuery(trpc.audit.list.queryOptions({ page: state.page, pageSize: state.pageSize, ...(actor ? { actor } : {}), ...(action ? { action } : {}), ...(result ? { result } : {}) }));
+  const firstPage = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    setState({ ...state, page: 1 });
+  };
+  const filtered = actor !== '' || action !== '' || result !== '';
   return (
-    <section className="space-y-4">
-      <PageHeader crumbs={['Audit']} title="Audit log" />
-      <div className="flex flex-wrap gap-2">
-        <input aria-label="Filter by user" placeholder="user" value={actor} onChange={(e) => { setActor(e.target.value); setPage(1); }} className={inputClass} />
-        <input aria-label="Filter by action" placeholder="action prefix, e.g. topic." value={action} onChange={(e) => { setAction(e.target.value); setPage(1); }} className={inputClass} />
-        <select aria-label="Filter by result" value={result} onChange={(e) => { setResult(e.target.value as '' | 'ok' | 'error'); setPage(1); }} className={inputClass}>
-          <option value="">any result</option>
+    <>
+      <PageHeader crumbs={[{ label: 'Administration' }, { label: 'Audit log' }]} title="Audit log" description="Every change made through the console, newest first. Expand a row to see what it changed." />
+      <FilterBar>
+        <input aria-label="Filter by user" placeholder="User" value={actor} onChange={(e) => firstPage(setActor)(e.target.value)} className={inputClass} />
+        <input aria-label="Filter by action" placeholder="Action prefix, e.g. topic." value={action} onChange={(e) => firstPage(setAction)(e.target.value)} className={inputClass} />
+        <select aria-label="Filter by result" value={result} onChange={(e) => firstPage((v) => setResult(v as Result))(e.target.value)} className={inputClass}>
+          <option value="">Any result</option>
           <option value="ok">ok</option>
           <option value="error">error</option>
         </select>
-      </div>
-      <div className={cardClass}>
-        {list.isPending && <p className="text-sm text-slate-500">Loading…</p>}
-        {list.error && <p className="text-sm text-red-600">{errorInfo(list.error).message}</p>}
-        {list.data?.rows.length === 0 && <p className="text-sm text-slate-500">No matching events.</p>}
-        <table className="w-full text-sm">
-          <tbody>
-            {list.data?.rows.map((e) => (
-              <tr key={e.id} className="border-t border-slate-100 align-top dark:border-slate-800">
-                <td className="py-1 pr-3 text-xs text-slate-500">{new Date(e.at).toLocaleString()}</td>
-                <td className="pr-3">{e.actor}</td>
-                <td className="pr-3 font-medium">{e.action}</td>
-                <td className="pr-3">{e.target}</td>
-                <td className={e.result === 'ok' ? 'text-emerald-600' : 'text-red-600'}>{e.result}{e.errorCode ? ` (${e.errorCode})` : ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <div className="mt-2 flex justify-end gap-2 text-xs text-slate-500">
-          <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>Previous</button>
-          <span>Page {page} of {pages}</span>
-          <button type="button" disabled={page >= pages} onClick={() => setPage(page + 1)}>Next</button>
-        </div>
-      </div>
-    </section>
+      </FilterBar>
+      <DataTable
+        label="Audit events"
+        columns={columns}
+        rowKey={(e) => e.id}
+        {...pagedRows(list, state, setState)}
+        detail={(e) => <Detail event={e} />}
+        empty={<EmptyState title={filtered ? 'No event matches these filters.' : 'Nothing has been changed yet.'} />}
+      />
+    </>
   );
 }

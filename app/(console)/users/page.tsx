@@ -1,66 +1,90 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { useState, type FormEvent } from 'react';
-import { PageTable, type Column, type TableState } from '../../_components/page-table.tsx';
-import { errorInfo, useTRPC } from '../../_components/trpc.tsx';
-import { buttonClass, cardClass, inputClass, PageHeader } from '../../_components/ui.tsx';
-import type { AppRouter } from '../../../server/routers/_app.ts';
+import { useAfterSave } from '../../_components/after-save.ts';
+import { DeleteRow } from '../../_components/confirm.tsx';
+import { DataTable, pagedRows, useTableState, type Column } from '../../_components/data-table.tsx';
+import { EmptyState } from '../../_components/empty-state.tsx';
+import { useErrorToast } from '../../_components/errors.tsx';
+import { FilterBar, SearchBox } from '../../_components/filter-bar.tsx';
+import { Field, FormFooter, TextField, useForm } from '../../_components/form.tsx';
+import { DrawerButton } from '../../_components/overlay.tsx';
+import { PageHeader } from '../../_components/page-header.tsx';
+import { Time } from '../../_components/time.tsx';
+import { useTRPC } from '../../_components/trpc.tsx';
+import { inputClass } from '../../_components/ui.tsx';
 import { fieldError } from '../../../server/broker/rules.ts';
+import type { AppRouter } from '../../../server/routers/_app.ts';
 import { passwordSchema, ROLES, usernameSchema, type Role } from '../../../server/schemas.ts';
 
 type UserRow = inferRouterOutputs<AppRouter>['user']['list']['rows'][number];
 
+const ROLE_HELP: Record<Role, string> = {
+  viewer: 'Reads everything, changes nothing.',
+  operator: 'Also creates, changes and deletes topics, groups and namespaces, and sends messages.',
+  admin: 'Also manages instances and console users.',
+};
+
+function CreateUser({ onDone }: { onDone(): void }) {
+  const trpc = useTRPC();
+  const create = useMutation(trpc.user.create.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.user.list.pathKey()], then: onDone }) }));
+  const form = useForm({ username: '', password: '', role: 'viewer' as Role }, (v) => ({ username: fieldError(usernameSchema, v.username), password: fieldError(passwordSchema, v.password) }), create);
+  return (
+    <form noValidate onSubmit={form.onSubmit((v) => create.mutate(v))} className="space-y-4">
+      <TextField form={form} name="username" label="Username" autoComplete="off" />
+      <TextField form={form} name="password" label="Password" type="password" autoComplete="new-password" />
+      <Field label="Role" hint={ROLE_HELP[form.values.role]}>
+        <select aria-label="New role" value={form.values.role} onChange={(e) => form.set('role', e.target.value as Role)} className={`w-full ${inputClass}`}>
+          {ROLES.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      </Field>
+      <FormFooter error={form.bannerError} disabled={form.invalid || create.isPending} label="Add user" />
+    </form>
+  );
+}
+
+function RoleSelect({ user }: { user: UserRow }) {
+  const trpc = useTRPC();
+  const update = useMutation(trpc.user.update.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.user.list.pathKey()], message: (_r, v) => `${v.username} is now ${v.role}.` }), onError: useErrorToast() }));
+  return (
+    <select aria-label={`Role of ${user.username}`} value={user.role} disabled={update.isPending} onChange={(e) => update.mutate({ username: user.username, role: e.target.value as Role })} className={inputClass}>
+      {ROLES.map((r) => (
+        <option key={r}>{r}</option>
+      ))}
+    </select>
+  );
+}
+
+function DeleteUser({ username }: { username: string }) {
+  const trpc = useTRPC();
+  const del = useMutation(trpc.user.delete.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.user.list.pathKey()] }) }));
+  return <DeleteRow what="user" name={username} consequence="The user can no longer sign in. Their audit events stay." onConfirm={() => del.mutateAsync({ username })} />;
+}
+
+function columnsFor(me: string | undefined): Column<UserRow>[] {
+  return [
+  { key: 'username', header: 'User', sortable: true, render: (r) => <span className="font-medium">{r.username}</span> },
+  { key: 'role', header: 'Role', sortable: true, render: (r) => <RoleSelect user={r} /> },
+  { key: 'lastLoginAt', header: 'Last sign-in', sortable: true, render: (r) => (r.lastLoginAt ? <Time at={new Date(r.lastLoginAt).getTime()} relative="beside" /> : <span className="text-slate-400">never</span>) },
+  { key: 'actions', header: 'Actions', render: (r) => (r.username === me ? <span className="text-xs text-slate-400">you</span> : <DeleteUser username={r.username} />) },
+  ];
+}
+
 export default function UsersPage() {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const [state, setState] = useState<TableState>({ page: 1, pageSize: 20, sort: 'username', dir: 'asc', search: '' });
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const [role, setRole] = useState<Role>('viewer');
+  const [state, setState] = useTableState('username');
   const list = useQuery(trpc.user.list.queryOptions(state));
-  const refresh = () => void qc.invalidateQueries({ queryKey: trpc.user.list.pathKey() });
-  const create = useMutation(trpc.user.create.mutationOptions({ onSuccess: () => { setUsername(''); setPassword(''); refresh(); } }));
-  const update = useMutation(trpc.user.update.mutationOptions({ onSuccess: refresh }));
-  const del = useMutation(trpc.user.delete.mutationOptions({ onSuccess: refresh }));
-  const nameErr = username ? fieldError(usernameSchema, username) : '';
-  const pwErr = password ? fieldError(passwordSchema, password) : '';
-  const invalid = !username || !password || !!nameErr || !!pwErr;
-  function submit(e: FormEvent): void {
-    e.preventDefault();
-    if (!invalid) create.mutate({ username, password, role });
-  }
-  const columns: Column<UserRow>[] = [
-    { key: 'username', header: 'User', sortable: true, render: (r) => <span className="font-medium">{r.username}</span> },
-    { key: 'role', header: 'Role', sortable: true, render: (r) => (
-      <select aria-label={`Role of ${r.username}`} value={r.role} onChange={(e) => update.mutate({ username: r.username, role: e.target.value as Role })} className={inputClass}>
-        {ROLES.map((x) => <option key={x}>{x}</option>)}
-      </select>
-    ) },
-    { key: 'lastLoginAt', header: 'Last sign-in', sortable: true, render: (r) => (r.lastLoginAt ? new Date(r.lastLoginAt).toLocaleString() : 'never') },
-    { key: 'actions', header: '', render: (r) => <button type="button" onClick={() => window.confirm(`Delete user ${r.username}?`) && del.mutate({ username: r.username })} className="text-xs text-red-600">Delete</button> },
-  ];
-  const error = create.error ?? update.error ?? del.error;
+  const me = useQuery(trpc.auth.me.queryOptions());
   return (
-    <section className="space-y-4">
-      <PageHeader crumbs={['Users']} title="Console users" />
-      <form onSubmit={submit} className={`flex flex-wrap items-start gap-2 text-sm ${cardClass}`}>
-        <div>
-          <input aria-label="New username" placeholder="username" value={username} onChange={(e) => setUsername(e.target.value)} className={inputClass} />
-          {nameErr && <span className="mt-1 block text-xs text-red-600">{nameErr}</span>}
-        </div>
-        <div>
-          <input aria-label="New password" type="password" placeholder="password" value={password} onChange={(e) => setPassword(e.target.value)} className={inputClass} />
-          {pwErr && <span className="mt-1 block text-xs text-red-600">{pwErr}</span>}
-        </div>
-        <select aria-label="New role" value={role} onChange={(e) => setRole(e.target.value as Role)} className={inputClass}>
-          {ROLES.map((x) => <option key={x}>{x}</option>)}
-        </select>
-        <button type="submit" disabled={invalid} className={buttonClass}>Add user</button>
-      </form>
-      {error && <p role="alert" className="text-sm text-red-600">{errorInfo(error).message}</p>}
-      <PageTable columns={columns} rows={list.data?.rows} total={list.data?.total ?? 0} state={state} onState={setState} loading={list.isPending} error={list.error ? errorInfo(list.error).message : undefined} empty="No users." rowKey={(r) => r.id} />
-    </section>
+    <>
+      <PageHeader crumbs={[{ label: 'Administration' }, { label: 'Users' }]} title="Console users" actions={<DrawerButton label="Add user" title="Add a console user">{(close) => <CreateUser onDone={close} />}</DrawerButton>} />
+      <FilterBar>
+        <SearchBox placeholder="Search users" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
+      </FilterBar>
+      <DataTable label="Console users" columns={columnsFor(me.data?.username)} rowKey={(r) => r.id} {...pagedRows(list, state, setState)} empty={<EmptyState title="No user matches." />} />
+    </>
   );
 }

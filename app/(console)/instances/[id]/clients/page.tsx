@@ -1,36 +1,33 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import type { inferRouterOutputs } from '@trpc/server';
-import { useParams } from 'next/navigation.js';
-import { useState } from 'react';
-import { PageTable, type Column, type TableState } from '../../../../_components/page-table.tsx';
-import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
-import { PageHeader, SearchBox } from '../../../../_components/ui.tsx';
-import type { AppRouter } from '../../../../../server/routers/_app.ts';
+import { CLIENT_COLUMNS } from '../../../../_components/client-columns.tsx';
+import { DataTable, pagedRows, useTableState } from '../../../../_components/data-table.tsx';
+import { EmptyState } from '../../../../_components/empty-state.tsx';
+import { FilterBar, SearchBox } from '../../../../_components/filter-bar.tsx';
+import { useInstance } from '../../../../_components/instance-scope.tsx';
+import { PageHeader } from '../../../../_components/page-header.tsx';
+import { useTRPC } from '../../../../_components/trpc.tsx';
 
-type ClientRow = inferRouterOutputs<AppRouter>['client']['list']['rows'][number];
-
-const columns: Column<ClientRow>[] = [
-  { key: 'clientId', header: 'Client id', sortable: true, render: (r) => <code className="text-xs">{r.clientId}</code> },
-  { key: 'kind', header: 'Kind', sortable: true, render: (r) => r.kind },
-  { key: 'group', header: 'Group', sortable: true, render: (r) => r.group ?? '—' },
-  { key: 'language', header: 'Language', sortable: true, render: (r) => `${r.language} ${r.version}` },
-  { key: 'host', header: 'Host', sortable: true, render: (r) => r.host },
-  { key: 'lastHeartbeat', header: 'Last heartbeat', sortable: true, render: (r) => new Date(r.lastHeartbeat).toLocaleTimeString() },
-];
 
 export default function ClientsPage() {
-  const { id } = useParams<{ id: string }>();
+  const instance = useInstance();
   const trpc = useTRPC();
-  const [state, setState] = useState<TableState>({ page: 1, pageSize: 20, sort: 'lastHeartbeat', dir: 'desc', search: '' });
-  const list = useQuery({ ...trpc.client.list.queryOptions({ instanceId: id, ...state }), refetchInterval: 5_000 });
+  const [state, setState] = useTableState('lastHeartbeat', 'desc');
+  const list = useQuery({ ...trpc.client.list.queryOptions({ instanceId: instance.id, ...state }), refetchInterval: 5_000 });
   return (
-    <section className="space-y-4">
-      <PageHeader crumbs={['Instances', 'Clients']} title="Connected clients">
+    <>
+      <PageHeader crumbs={[{ label: 'Clients' }]} title="Connected clients" description="Producers and consumers connected over gRPC, refreshed every 5 seconds." />
+      <FilterBar>
         <SearchBox placeholder="Search clients" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
-      </PageHeader>
-      <PageTable columns={columns} rows={list.data?.rows} total={list.data?.total ?? 0} state={state} onState={setState} loading={list.isPending} error={list.error ? errorInfo(list.error).message : undefined} empty="No producer or consumer is connected." rowKey={(r) => r.clientId} />
-    </section>
+      </FilterBar>
+      <DataTable
+        label="Connected clients"
+        columns={CLIENT_COLUMNS}
+        rowKey={(r) => r.clientId}
+        {...pagedRows(list, state, setState)}
+        empty={<EmptyState title={state.search ? 'No client matches.' : 'No producer or consumer is connected.'} hint={instance.endpoint ? <>Point a RocketMQ 5 SDK at <code>{instance.endpoint}</code>.</> : undefined} />}
+      />
+    </>
   );
 }

@@ -1,67 +1,117 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { useParams } from 'next/navigation.js';
-import { useState, type FormEvent } from 'react';
-import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
-import { buttonClass, cardClass, inputClass, PageHeader } from '../../../../_components/ui.tsx';
+import type { inferRouterOutputs } from '@trpc/server';
+import { useRouter, useSearchParams } from 'next/navigation.js';
+import { Suspense, useState, type FormEvent } from 'react';
+import { Bytes } from '../../../../_components/bytes.tsx';
+import { EmptyState } from '../../../../_components/empty-state.tsx';
+import { ErrorBanner } from '../../../../_components/errors.tsx';
+import { Field } from '../../../../_components/form.tsx';
+import { useInstance } from '../../../../_components/instance-scope.tsx';
+import { KeyValues } from '../../../../_components/key-values.tsx';
+import { HeldState } from '../../../../_components/message/held-state.tsx';
+import { TraceTimeline } from '../../../../_components/message/trace-timeline.tsx';
+import { NavLink } from '../../../../_components/nav-link.tsx';
+import { PageHeader } from '../../../../_components/page-header.tsx';
+import { useCanOperate } from '../../../../_components/shell.tsx';
+import { Time } from '../../../../_components/time.tsx';
+import { useTRPC } from '../../../../_components/trpc.tsx';
+import { buttonClass, Card, Fact, Facts, inputClass, linkClass, Skeleton } from '../../../../_components/ui.tsx';
+import { z } from 'zod';
+import { fieldError, MAX_MESSAGE_ID_BYTES } from '../../../../../server/broker/rules.ts';
+import type { AppRouter } from '../../../../../server/routers/_app.ts';
 
-const STEP_COLOR: Record<string, string> = {
-  ACKED: 'bg-emerald-500',
-  COMMITTED: 'bg-emerald-500',
-  FIRED: 'bg-emerald-500',
-  DEAD_LETTERED: 'bg-red-500',
-  ROLLED_BACK: 'bg-red-500',
-  NACKED: 'bg-amber-500',
-  EXPIRED: 'bg-amber-500',
-};
+type Found = NonNullable<inferRouterOutputs<AppRouter>['message']['get']['message']>;
 
-export default function MessagesPage() {
-  const { id } = useParams<{ id: string }>();
-  const trpc = useTRPC();
-  const [input, setInput] = useState('');
-  const [messageId, setMessageId] = useState('');
-  const found = useQuery({ ...trpc.message.get.queryOptions({ instanceId: id, messageId: messageId || 'none' }), enabled: !!messageId });
-  function submit(e: FormEvent): void {
-    e.preventDefault();
-    setMessageId(input.trim());
-  }
+const messageIdSchema = z.string().trim().min(1, 'Enter a message id').max(MAX_MESSAGE_ID_BYTES, `At most ${MAX_MESSAGE_ID_BYTES} characters`);
+
+function MessageFacts({ m }: { m: Found }) {
+  const instance = useInstance();
+  const canOperate = useCanOperate();
   return (
-    <section className="space-y-4">
-      <PageHeader crumbs={['Instances', 'Messages']} title="Find a message" />
-      <form onSubmit={submit} className="flex gap-2">
-        <input aria-label="Message id" placeholder="message id" value={input} onChange={(e) => setInput(e.target.value)} className={`w-96 font-mono ${inputClass}`} />
-        <button type="submit" disabled={!input.trim()} className={buttonClass}>Look up</button>
-      </form>
-      {found.isFetching && <p className="text-sm text-slate-500">Looking…</p>}
-      {found.error && <p className="text-sm text-red-600">{errorInfo(found.error).message}</p>}
-      {found.data && !found.data.message && found.data.trace.length === 0 && <p className="text-sm text-slate-500">No message has this id on this instance.</p>}
-      {found.data?.message && (
-        <div className={`grid grid-cols-2 gap-3 text-sm md:grid-cols-4 ${cardClass}`}>
-          <div><div className="text-xs text-slate-500">Topic</div>{found.data.message.topic}</div>
-          <div><div className="text-xs text-slate-500">Queue / offset</div>{found.data.message.queueId} / {found.data.message.queueOffset}</div>
-          <div><div className="text-xs text-slate-500">Tag</div>{found.data.message.tag || '—'}</div>
-          <div><div className="text-xs text-slate-500">Keys</div>{found.data.message.keys.join(', ') || '—'}</div>
-          <div><div className="text-xs text-slate-500">Born</div>{new Date(found.data.message.bornTimestamp).toLocaleString()} on {found.data.message.bornHost}</div>
-          <div><div className="text-xs text-slate-500">Stored</div>{new Date(found.data.message.storeTimestamp).toLocaleString()}</div>
-          {found.data.message.deliverAt && <div><div className="text-xs text-slate-500">Scheduled for</div>{new Date(found.data.message.deliverAt).toLocaleString()}</div>}
-          <div className="md:col-span-2"><div className="text-xs text-slate-500">Properties</div><code className="text-xs">{JSON.stringify(found.data.message.properties)}</code></div>
-          <pre className="overflow-auto rounded bg-slate-100 p-2 text-xs md:col-span-4 dark:bg-slate-800">{found.data.message.body}</pre>
+    <Card title={<>Message <code className="font-mono text-xs">{m.messageId}</code></>}>
+      <Facts plain>
+        <Fact label="Topic">
+          <NavLink href={`/instances/${instance.id}/topics/${encodeURIComponent(m.topicRef)}`} className={linkClass}>
+            <span data-testid="message-topic">{m.topic}</span>
+          </NavLink>
+          {m.namespace && <span className="block text-xs text-slate-500 dark:text-slate-400">namespace {m.namespace}</span>}
+        </Fact>
+        <Fact label="Queue / offset">{m.held ? '— (not in the topic yet)' : `${m.queueId} / ${m.queueOffset}`}</Fact>
+        <Fact label="Tag">{m.tag || '—'}</Fact>
+        <Fact label="Keys">{m.keys.join(', ') || '—'}</Fact>
+        <Fact label="Born"><Time at={m.bornTimestamp} /><span className="block text-xs text-slate-500 dark:text-slate-400">on {m.bornHost}</span></Fact>
+        <Fact label="Stored"><Time at={m.storeTimestamp} relative="beside" /></Fact>
+        {m.deliverAt && <Fact label="Delivery time"><Time at={m.deliverAt} relative="beside" /></Fact>}
+        <Fact label="Body size"><Bytes value={m.bodyBytes} /></Fact>
+      </Facts>
+      {m.held && (
+        <div className="mt-4">
+          <HeldState held={m.held} instanceId={instance.id} topic={m.topicRef} messageId={m.messageId} canOperate={canOperate} />
         </div>
       )}
-      {found.data && found.data.trace.length > 0 && (
-        <ol data-testid="trace" className={`relative space-y-3 border-l border-slate-200 pl-6 text-sm dark:border-slate-700 ${cardClass}`}>
-          {found.data.trace.map((e, i) => (
-            <li key={i} className="relative">
-              <span className={`absolute -left-[31px] top-1 h-3 w-3 rounded-full ${STEP_COLOR[e.step] ?? 'bg-indigo-500'}`} />
-              <span className="font-medium">{e.step}</span> <span className="text-xs text-slate-500">{new Date(e.at).toLocaleString()}</span>
-              <div className="text-xs text-slate-500">
-                {[e.topic && `topic ${e.topic}`, e.queueId !== undefined && `queue ${e.queueId}`, e.offset !== undefined && `offset ${e.offset}`, e.group && `group ${e.group}`, e.clientId && `client ${e.clientId}`, e.attempt && `attempt ${e.attempt}`, e.detail].filter(Boolean).join(' · ')}
-              </div>
-            </li>
-          ))}
-        </ol>
+      <h3 className="mt-5 mb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">Properties</h3>
+      <KeyValues entries={Object.entries(m.properties)} empty="No user properties." />
+      <h3 className="mt-5 mb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">Body{m.bodyBytes > m.body.length ? ' (start)' : ''}</h3>
+      <pre className="max-h-96 overflow-auto rounded-md bg-slate-100 p-3 text-xs dark:bg-slate-800">{m.body}</pre>
+    </Card>
+  );
+}
+
+function Lookup({ messageId }: { messageId: string }) {
+  const instance = useInstance();
+  const trpc = useTRPC();
+  const found = useQuery({ ...trpc.message.get.queryOptions({ instanceId: instance.id, messageId }), refetchInterval: 5_000 });
+  if (found.isPending) return <Card><Skeleton /></Card>;
+  if (found.error) return <ErrorBanner error={found.error} />;
+  const { message, trace } = found.data;
+  if (!message && trace.length === 0) return <Card><EmptyState title="No message has this id on this instance." hint="Message ids are shown by the SDK's send receipt, and in the topic pages." /></Card>;
+  return (
+    <>
+      {message ? <MessageFacts m={message} /> : <Card><EmptyState title="The message is no longer stored." hint="Its retention ran out; its recorded steps remain." /></Card>}
+      {trace.length > 0 && (
+        <Card title="Trace">
+          <TraceTimeline events={trace} />
+        </Card>
       )}
-    </section>
+    </>
+  );
+}
+
+function MessagesView() {
+  const instance = useInstance();
+  const router = useRouter();
+  const params = useSearchParams();
+  const messageId = params.get('id') ?? '';
+  const [input, setInput] = useState(messageId);
+  const [touched, setTouched] = useState(false);
+  const error = touched ? fieldError(messageIdSchema, input) : '';
+  function submit(e: FormEvent): void {
+    e.preventDefault();
+    setTouched(true);
+    if (!fieldError(messageIdSchema, input)) router.push(`/instances/${instance.id}/messages?id=${encodeURIComponent(input.trim())}`);
+  }
+  return (
+    <>
+      <PageHeader crumbs={[{ label: 'Messages' }]} title="Find a message" description="By message id: where it is, what holds it, and every step of its life." />
+      <form onSubmit={submit} noValidate role="search" className="flex items-start gap-2">
+        <Field label={<span className="sr-only">Message id</span>} error={error} className="w-full max-w-xl">
+          <input aria-label="Message id" placeholder="message id" value={input} onChange={(e) => { setInput(e.target.value); setTouched(true); }} className={`w-full font-mono ${inputClass}`} />
+        </Field>
+        <button type="submit" disabled={!!error} className={`mt-1 ${buttonClass}`}>
+          Look up
+        </button>
+      </form>
+      {messageId && <Lookup key={messageId} messageId={messageId} />}
+    </>
+  );
+}
+
+export default function MessagesPage() {
+  return (
+    <Suspense fallback={<Skeleton />}>
+      <MessagesView />
+    </Suspense>
   );
 }

@@ -1,53 +1,76 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { useParams } from 'next/navigation.js';
-import { useState } from 'react';
-import { PageTable, type Column, type TableState } from '../../../../_components/page-table.tsx';
+import { useAfterSave } from '../../../../_components/after-save.ts';
+import { DeleteRow } from '../../../../_components/confirm.tsx';
+import { DataTable, pagedRows, useTableState, type Column } from '../../../../_components/data-table.tsx';
+import { EmptyState } from '../../../../_components/empty-state.tsx';
+import { FilterBar, SearchBox } from '../../../../_components/filter-bar.tsx';
+import { FormFooter, TextField, useForm } from '../../../../_components/form.tsx';
+import { useInstance } from '../../../../_components/instance-scope.tsx';
+import { DrawerButton } from '../../../../_components/overlay.tsx';
+import { PageHeader } from '../../../../_components/page-header.tsx';
 import { useCanOperate } from '../../../../_components/shell.tsx';
-import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
-import { buttonClass, inputClass, PageHeader, SearchBox } from '../../../../_components/ui.tsx';
+import { Time } from '../../../../_components/time.tsx';
+import { useTRPC } from '../../../../_components/trpc.tsx';
 import { fieldError, namespaceNameSchema } from '../../../../../server/broker/rules.ts';
 import type { AppRouter } from '../../../../../server/routers/_app.ts';
+import { descriptionSchema } from '../../../../../server/schemas.ts';
 
 type NsRow = inferRouterOutputs<AppRouter>['namespace']['list']['rows'][number];
 
-export default function NamespacesPage() {
-  const { id } = useParams<{ id: string }>();
+function CreateNamespace({ instanceId, onDone }: { instanceId: string; onDone(): void }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
+  const create = useMutation(trpc.namespace.create.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.namespace.list.pathKey()], then: onDone }) }));
+  const form = useForm({ name: '', description: '' }, (v) => ({ name: fieldError(namespaceNameSchema, v.name), description: fieldError(descriptionSchema, v.description) }), create);
+  return (
+    <form noValidate onSubmit={form.onSubmit((v) => create.mutate({ instanceId, ...v }))} className="space-y-4">
+      <TextField form={form} name="name" label="Namespace name" hint="Topics and groups in it are stored as name%topic" />
+      <TextField form={form} name="description" label="Description" />
+      <FormFooter error={form.bannerError} disabled={form.invalid || create.isPending} label="Create namespace" />
+    </form>
+  );
+}
+
+function DeleteNamespace({ instanceId, name }: { instanceId: string; name: string }) {
+  const trpc = useTRPC();
+  const del = useMutation(trpc.namespace.delete.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.namespace.list.pathKey()] }) }));
+  return <DeleteRow what="namespace" name={name} consequence="Only an empty namespace can be deleted: delete its topics and groups first." onConfirm={() => del.mutateAsync({ instanceId, name })} />;
+}
+
+export default function NamespacesPage() {
+  const instance = useInstance();
+  const trpc = useTRPC();
   const canOperate = useCanOperate();
-  const [state, setState] = useState<TableState>({ page: 1, pageSize: 20, sort: 'name', dir: 'asc', search: '' });
-  const [name, setName] = useState('');
-  const list = useQuery(trpc.namespace.list.queryOptions({ instanceId: id, ...state }));
-  const refresh = () => void qc.invalidateQueries({ queryKey: trpc.namespace.list.pathKey() });
-  const create = useMutation(trpc.namespace.create.mutationOptions({ onSuccess: () => { setName(''); refresh(); } }));
-  const del = useMutation(trpc.namespace.delete.mutationOptions({ onSuccess: refresh }));
-  const nameErr = name ? fieldError(namespaceNameSchema, name) : '';
+  const [state, setState] = useTableState('name');
+  const list = useQuery(trpc.namespace.list.queryOptions({ instanceId: instance.id, ...state }));
   const columns: Column<NsRow>[] = [
     { key: 'name', header: 'Namespace', sortable: true, render: (r) => <span className="font-medium">{r.name}</span> },
+    { key: 'description', header: 'Description', render: (r) => <span className="text-slate-500 dark:text-slate-400">{r.description}</span> },
     { key: 'topics', header: 'Topics', sortable: true, align: 'right', render: (r) => r.topics },
     { key: 'groups', header: 'Groups', sortable: true, align: 'right', render: (r) => r.groups },
-    { key: 'createdAt', header: 'Created', sortable: true, render: (r) => new Date(r.createdAt).toLocaleString() },
-    ...(canOperate ? [{ key: 'actions', header: '', render: (r: NsRow) => <button type="button" onClick={() => window.confirm(`Delete namespace ${r.name}?`) && del.mutate({ instanceId: id, name: r.name })} className="text-xs text-red-600">Delete</button> }] : []),
+    { key: 'createdAt', header: 'Created', sortable: true, render: (r) => <Time at={r.createdAt} /> },
+    ...(canOperate ? [{ key: 'actions', header: 'Actions', render: (r: NsRow) => <DeleteNamespace instanceId={instance.id} name={r.name} /> }] : []),
   ];
   return (
-    <section className="space-y-4">
-      <PageHeader crumbs={['Instances', 'Namespaces']} title="Namespaces">
+    <>
+      <PageHeader
+        crumbs={[{ label: 'Namespaces' }]}
+        title="Namespaces"
+        description="A namespace prefixes the names of its topics and groups, so several applications share one instance."
+        actions={canOperate && <DrawerButton label="Create namespace" title="Create namespace">{(close) => <CreateNamespace instanceId={instance.id} onDone={close} />}</DrawerButton>}
+      />
+      <FilterBar>
         <SearchBox placeholder="Search namespaces" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
-      </PageHeader>
-      {canOperate && (
-        <form onSubmit={(e) => { e.preventDefault(); if (name && !nameErr) create.mutate({ instanceId: id, name }); }} className="flex items-start gap-2">
-          <div>
-            <input aria-label="Namespace name" placeholder="new namespace" value={name} onChange={(e) => setName(e.target.value)} className={inputClass} />
-            {nameErr && <span className="mt-1 block text-xs text-red-600">{nameErr}</span>}
-          </div>
-          <button type="submit" disabled={!name || !!nameErr} className={buttonClass}>Create namespace</button>
-        </form>
-      )}
-      {(create.error ?? del.error) && <p role="alert" className="text-sm text-red-600">{errorInfo(create.error ?? del.error).message}</p>}
-      <PageTable columns={columns} rows={list.data?.rows} total={list.data?.total ?? 0} state={state} onState={setState} loading={list.isPending} error={list.error ? errorInfo(list.error).message : undefined} empty="No namespaces." rowKey={(r) => r.name} />
-    </section>
+      </FilterBar>
+      <DataTable
+        label="Namespaces"
+        columns={columns}
+        rowKey={(r) => r.name}
+        {...pagedRows(list, state, setState)}
+        empty={<EmptyState title={state.search ? 'No namespace matches.' : 'No namespaces.'} hint={state.search ? undefined : 'Topics and groups without a namespace live at the top level.'} />}
+      />
+    </>
   );
 }

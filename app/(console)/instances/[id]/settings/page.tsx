@@ -1,57 +1,59 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useParams, useRouter } from 'next/navigation.js';
-import { useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation.js';
+import { useAfterSave } from '../../../../_components/after-save.ts';
+import { Badge } from '../../../../_components/badge.tsx';
+import { DangerAction, DangerZone } from '../../../../_components/confirm.tsx';
 import { InstanceForm } from '../../../../_components/instance-form.tsx';
-import { errorInfo, useTRPC } from '../../../../_components/trpc.tsx';
-import { cardClass, inputClass, PageHeader } from '../../../../_components/ui.tsx';
+import { useInstance } from '../../../../_components/instance-scope.tsx';
+import { PageHeader } from '../../../../_components/page-header.tsx';
+import { Time } from '../../../../_components/time.tsx';
+import { useTRPC } from '../../../../_components/trpc.tsx';
+import { Card, Fact, Facts } from '../../../../_components/ui.tsx';
+
+const STATUS_TONE = { running: 'green', error: 'red' } as const;
 
 export default function InstanceSettingsPage() {
-  const { id } = useParams<{ id: string }>();
+  const i = useInstance();
   const trpc = useTRPC();
-  const qc = useQueryClient();
   const router = useRouter();
   const me = useQuery(trpc.auth.me.queryOptions());
-  const instance = useQuery(trpc.instance.get.queryOptions({ instanceId: id }));
-  const update = useMutation(trpc.instance.update.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.instance.pathKey() }) }));
-  const del = useMutation(trpc.instance.delete.mutationOptions({ onSuccess: () => { void qc.invalidateQueries({ queryKey: trpc.instance.pathKey() }); router.replace('/'); } }));
-  const [confirm, setConfirm] = useState('');
-  if (instance.isPending) return <div className="text-sm text-slate-500">Loading…</div>;
-  if (instance.error) return <div className="text-sm text-red-600">{errorInfo(instance.error).message}</div>;
-  const i = instance.data;
+  const update = useMutation(trpc.instance.update.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.instance.pathKey()], message: () => `Saved ${i.name}; it restarted with the new settings.` }) }));
+  const del = useMutation(trpc.instance.delete.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.instance.pathKey()], then: () => router.replace('/') }) }));
   const isAdmin = me.data?.role === 'admin';
   return (
-    <section className="space-y-4">
-      <PageHeader crumbs={['Instances', i.name, 'Settings']} title={`${i.name} settings`} />
-      <p className="text-sm text-slate-500">
-        Status <b>{i.status}</b>{i.error ? ` — ${i.error}` : ''} · gRPC endpoint <code>{i.endpoint ?? '—'}</code>. Saving restarts the instance with the new spec.
-      </p>
-      {isAdmin ? (
-        <InstanceForm
-          initial={{ name: i.name, region: i.region, description: i.description, grpcPort: i.grpcPort, retentionHours: i.retentionHours, maxMessageSize: i.maxMessageSize, flushMode: i.flushMode === 'sync' ? 'sync' : 'async' }}
-          nameLocked
-          submitLabel="Save and restart"
-          pending={update.isPending}
-          error={update.error ? errorInfo(update.error).message : undefined}
-          onSubmit={({ name: _name, ...spec }) => update.mutate({ instanceId: id, ...spec })}
-        />
-      ) : (
-        <p className="text-sm text-slate-500">Only admins change instances.</p>
-      )}
+    <>
+      <PageHeader crumbs={[{ label: 'Settings' }]} title={`${i.name} settings`} description="Saving restarts the instance with the new spec." />
+      <Facts>
+        <Fact label="Status">
+          <span data-testid="instance-status"><Badge tone={STATUS_TONE[i.status as keyof typeof STATUS_TONE] ?? 'slate'} title={i.error ?? undefined}>{i.status}</Badge></span>
+          {i.error && <span className="mt-1 block text-xs text-red-700 dark:text-red-300">{i.error}</span>}
+        </Fact>
+        <Fact label="gRPC endpoint"><code className="text-xs">{i.endpoint ?? '—'}</code></Fact>
+        <Fact label="Region">{i.region}</Fact>
+        <Fact label="Created"><Time at={new Date(i.createdAt).getTime()} /></Fact>
+        <Fact label="Updated"><Time at={new Date(i.updatedAt).getTime()} relative="beside" /></Fact>
+      </Facts>
+      <Card title="Specification">
+        {isAdmin ? (
+          <InstanceForm
+            initial={{ name: i.name, region: i.region, description: i.description, grpcPort: i.grpcPort, retentionHours: i.retentionHours, maxMessageSize: i.maxMessageSize, flushMode: i.flushMode === 'sync' ? 'sync' : 'async' }}
+            nameLocked
+            submitLabel="Save and restart"
+            pending={update.isPending}
+            server={update}
+            onSubmit={({ name: _name, ...spec }) => update.mutate({ instanceId: i.id, ...spec })}
+          />
+        ) : (
+          <p className="text-sm text-slate-500 dark:text-slate-400">Only admins change instances.</p>
+        )}
+      </Card>
       {isAdmin && (
-        <div className={`space-y-2 border-red-200 text-sm dark:border-red-900 ${cardClass}`}>
-          <h2 className="font-semibold text-red-700 dark:text-red-400">Delete instance</h2>
-          <p>Stops the broker and removes the instance from the console. Type <b>{i.name}</b> to confirm.</p>
-          <div className="flex gap-2">
-            <input aria-label="Type the instance name to confirm" value={confirm} onChange={(e) => setConfirm(e.target.value)} className={inputClass} />
-            <button type="button" disabled={confirm !== i.name || del.isPending} onClick={() => del.mutate({ instanceId: id, confirmName: confirm })} className="rounded-md bg-red-600 px-3 py-1.5 font-medium text-white disabled:opacity-40">
-              Delete instance
-            </button>
-          </div>
-          {del.error && <p role="alert" className="text-red-600">{errorInfo(del.error).message}</p>}
-        </div>
+        <DangerZone>
+          <DangerAction title="Delete this instance" description="Stops the broker and removes the instance from the console." name={i.name} confirmLabel="Delete instance" onConfirm={() => del.mutateAsync({ instanceId: i.id, confirmName: i.name })} />
+        </DangerZone>
       )}
-    </section>
+    </>
   );
 }

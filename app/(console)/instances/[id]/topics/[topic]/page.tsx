@@ -1,13 +1,31 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useParams } from 'next/navigation.js';
-import { useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import type { inferRouterOutputs } from '@trpc/server';
+import { useParams, useRouter } from 'next/navigation.js';
+import { MessageTypeBadge } from '../../../../../_components/badge.tsx';
+import { Bytes } from '../../../../../_components/bytes.tsx';
+import { DangerAction, DangerZone } from '../../../../../_components/confirm.tsx';
+import { DataTable, type Column } from '../../../../../_components/data-table.tsx';
+import { EmptyState } from '../../../../../_components/empty-state.tsx';
+import { useInstance } from '../../../../../_components/instance-scope.tsx';
+import { NotFound } from '../../../../../_components/not-found.tsx';
+import { DrawerButton } from '../../../../../_components/overlay.tsx';
+import { PageHeader } from '../../../../../_components/page-header.tsx';
+import { QueryView } from '../../../../../_components/query-view.tsx';
 import { SendMessage } from '../../../../../_components/send-message.tsx';
 import { useCanOperate } from '../../../../../_components/shell.tsx';
-import { errorInfo, useTRPC } from '../../../../../_components/trpc.tsx';
-import { buttonClass, cardClass, inputClass, PageHeader } from '../../../../../_components/ui.tsx';
-import { fieldError, MAX_QUEUES, queueCountSchema } from '../../../../../../server/broker/rules.ts';
+import { Time } from '../../../../../_components/time.tsx';
+import { TOPIC_DELETE_CONSEQUENCE } from '../../../../../_components/topic/delete-topic.ts';
+import { EditTopic } from '../../../../../_components/topic/edit-topic.tsx';
+import { HalfMessages } from '../../../../../_components/topic/half-messages.tsx';
+import { ScheduledPanel } from '../../../../../_components/topic/scheduled-panel.tsx';
+import { useTRPC } from '../../../../../_components/trpc.tsx';
+import { Card, Fact, Facts, secondaryButtonClass } from '../../../../../_components/ui.tsx';
+import type { AppRouter } from '../../../../../../server/routers/_app.ts';
+
+type TopicDetail = inferRouterOutputs<AppRouter>['topic']['get'];
+type QueueRow = TopicDetail['stats']['queues'][number];
 
 const TYPE_ALLOWS: Record<string, string> = {
   NORMAL: 'accepts normal messages (no message group, no delivery time, no transaction)',
@@ -16,83 +34,77 @@ const TYPE_ALLOWS: Record<string, string> = {
   TRANSACTION: 'accepts transactional half messages',
 };
 
-export default function TopicDetailPage() {
-  const params = useParams<{ id: string; topic: string }>();
-  const name = decodeURIComponent(params.topic);
+const queueColumns: Column<QueueRow>[] = [
+  { key: 'queueId', header: 'Queue', render: (q) => q.queueId },
+  { key: 'minOffset', header: 'Min offset', align: 'right', render: (q) => q.minOffset.toLocaleString() },
+  { key: 'maxOffset', header: 'Max offset', align: 'right', render: (q) => q.maxOffset.toLocaleString() },
+  { key: 'messageCount', header: 'Messages', align: 'right', render: (q) => q.messageCount.toLocaleString() },
+  { key: 'maxStoreTimestamp', header: 'Last message', render: (q) => <Time at={q.maxStoreTimestamp || null} /> },
+];
+
+/** Scheduled minutes and half messages: only DELAY and TRANSACTION topics have them. */
+function PendingPanels({ instanceId, name, messageType, canOperate }: { instanceId: string; name: string; messageType: string; canOperate: boolean }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
+  const pending = useQuery({ ...trpc.topic.pending.queryOptions({ instanceId, name }), refetchInterval: 5_000 });
+  if (!pending.data) return null;
+  if (messageType === 'DELAY') return <ScheduledPanel instanceId={instanceId} topic={name} minutes={pending.data.scheduled} canOperate={canOperate} />;
+  return <HalfMessages instanceId={instanceId} topic={name} halves={pending.data.halfMessages} canOperate={canOperate} />;
+}
+
+function TopicView({ data, name }: { data: TopicDetail; name: string }) {
+  const instance = useInstance();
+  const trpc = useTRPC();
+  const router = useRouter();
   const canOperate = useCanOperate();
-  const detail = useQuery({ ...trpc.topic.get.queryOptions({ instanceId: params.id, name }), refetchInterval: 5_000 });
-  const [queues, setQueues] = useState<number | undefined>(undefined);
-  const [description, setDescription] = useState<string | undefined>(undefined);
-  const pending = useQuery({ ...trpc.topic.pending.queryOptions({ instanceId: params.id, name }), refetchInterval: 5_000 });
-  const update = useMutation(trpc.topic.update.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.topic.pathKey() }) }));
-  if (detail.isPending) return <div className="text-sm text-slate-500">Loading…</div>;
-  if (detail.error) return <div className="text-sm text-red-600">{errorInfo(detail.error).message}</div>;
-  const { topic, stats, limits } = detail.data;
-  const queuesError = queues === undefined ? '' : fieldError(queueCountSchema, queues);
+  const del = useMutation(trpc.topic.delete.mutationOptions({ onSuccess: () => router.replace(`/instances/${instance.id}/topics`) }));
+  const { topic, stats, limits } = data;
+  const actions = canOperate && (
+    <>
+      <DrawerButton label="Edit" title={`Edit ${name}`} buttonClassName={secondaryButtonClass}>
+        {(close) => <EditTopic instanceId={instance.id} name={name} queues={topic.readQueueNums} description={topic.attributes.description ?? ''} onDone={close} />}
+      </DrawerButton>
+      {topic.messageType !== 'TRANSACTION' && (
+        <DrawerButton label="Send message" title={`Send a message to ${name}`}>
+          {() => <SendMessage instanceId={instance.id} topic={name} messageType={topic.messageType} limits={limits} />}
+        </DrawerButton>
+      )}
+    </>
+  );
   return (
-    <section className="space-y-4">
-      <PageHeader crumbs={['Instances', 'Topics', name]} title={name} />
-      <div className={`grid grid-cols-2 gap-4 text-sm md:grid-cols-5 ${cardClass}`}>
-        <div><div className="text-xs text-slate-500">Type</div>{topic.messageType}</div>
-        <div><div className="text-xs text-slate-500">Queues (read / write)</div>{topic.readQueueNums} / {topic.writeQueueNums}</div>
-        <div><div className="text-xs text-slate-500">Permission</div>{topic.perm}</div>
-        <div><div className="text-xs text-slate-500">Messages</div>{stats.messageCount.toLocaleString()}</div>
-        <div><div className="text-xs text-slate-500">Size</div>{(stats.bytes / 1024).toFixed(1)} KiB</div>
-      </div>
-      <p className="text-sm text-slate-500">This {topic.messageType} topic {TYPE_ALLOWS[topic.messageType]}.</p>
-      <div className={cardClass}>
-        <h2 className="mb-2 text-sm font-semibold">Queues</h2>
-        <table className="w-full text-sm">
-          <thead className="text-left text-xs uppercase text-slate-500"><tr><th>Queue</th><th className="text-right">Min offset</th><th className="text-right">Max offset</th><th className="text-right">Messages</th><th className="pl-4">Last message</th></tr></thead>
-          <tbody>
-            {stats.queues.map((q) => (
-              <tr key={q.queueId} className="border-t border-slate-100 dark:border-slate-800">
-                <td>{q.queueId}</td><td className="text-right tabular-nums">{q.minOffset}</td><td className="text-right tabular-nums">{q.maxOffset}</td><td className="text-right tabular-nums">{q.messageCount}</td>
-                <td className="pl-4 text-xs text-slate-500">{q.maxStoreTimestamp ? new Date(q.maxStoreTimestamp).toLocaleString() : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {pending.data && pending.data.scheduled.length > 0 && (
-        <div className={cardClass}>
-          <h2 className="mb-2 text-sm font-semibold">Scheduled messages ({pending.data.scheduled.reduce((n, b) => n + b.count, 0)}), by due minute</h2>
-          <div className="flex h-24 items-end gap-1">
-            {pending.data.scheduled.slice(0, 60).map((b) => {
-              const max = Math.max(...pending.data.scheduled.map((x) => x.count));
-              return <div key={b.minute} title={`${new Date(b.minute * 60_000).toLocaleString()}: ${b.count}`} className="w-3 bg-indigo-500" style={{ height: `${Math.max(4, (b.count / max) * 100)}%` }} />;
-            })}
-          </div>
-          <p className="mt-1 text-xs text-slate-500">Next due {pending.data.scheduled[0]?.nextDueAt ? new Date(pending.data.scheduled[0].nextDueAt).toLocaleString() : '—'}</p>
-        </div>
-      )}
-      {pending.data && pending.data.halfMessages.length > 0 && (
-        <div className={cardClass}>
-          <h2 className="mb-2 text-sm font-semibold">Pending half messages ({pending.data.halfMessages.length})</h2>
-          <table className="w-full text-sm">
-            <thead className="text-left text-xs uppercase text-slate-500"><tr><th>Message</th><th>Age</th><th className="text-right">Checks</th></tr></thead>
-            <tbody>
-              {pending.data.halfMessages.map((h) => (
-                <tr key={h.transactionId} className="border-t border-slate-100 dark:border-slate-800"><td><code className="text-xs">{h.messageId}</code></td><td>{Math.round((Date.now() - h.createdAt) / 1000)} s</td><td className="text-right">{h.checks}</td></tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {canOperate && <SendMessage instanceId={params.id} topic={name} messageType={topic.messageType} maxBodyBytes={limits.maxMessageSize} />}
+    <>
+      <PageHeader crumbs={[{ label: 'Topics', href: `/instances/${instance.id}/topics` }, { label: name }]} title={name} description={`This ${topic.messageType} topic ${TYPE_ALLOWS[topic.messageType]}.`} actions={actions} />
+      <Facts>
+        <Fact label="Type"><MessageTypeBadge type={topic.messageType} /></Fact>
+        <Fact label="Queues (read / write)">{topic.readQueueNums} / {topic.writeQueueNums}</Fact>
+        <Fact label="Permission">{topic.perm}</Fact>
+        <Fact label="Messages">{stats.messageCount.toLocaleString()}</Fact>
+        <Fact label="Size"><Bytes value={stats.bytes} /></Fact>
+        <Fact label="Last message"><Time at={stats.maxStoreTimestamp || null} relative="beside" /></Fact>
+        <Fact label="Created"><Time at={topic.createdAt} /></Fact>
+        <Fact label="Description">{topic.attributes.description || '—'}</Fact>
+      </Facts>
+      {(topic.messageType === 'DELAY' || topic.messageType === 'TRANSACTION') && <PendingPanels instanceId={instance.id} name={name} messageType={topic.messageType} canOperate={canOperate} />}
+      <Card title="Queues">
+        <DataTable label="Queues" columns={queueColumns} rows={stats.queues} rowKey={(q) => String(q.queueId)} empty={<EmptyState title="This topic has no readable queue." />} />
+      </Card>
       {canOperate && (
-        <form
-          onSubmit={(e) => { e.preventDefault(); if (!queuesError) update.mutate({ instanceId: params.id, name, ...(queues ? { queueNums: queues } : {}), ...(description !== undefined ? { description } : {}) }); }}
-          className={`flex flex-wrap items-end gap-3 text-sm ${cardClass}`}
-        >
-          <label><span className="block text-xs">Queues</span><input aria-label="Queues" type="number" min={1} max={MAX_QUEUES} value={queues ?? topic.readQueueNums} onChange={(e) => setQueues(Number(e.target.value))} className={inputClass} />{queuesError && <span className="block text-xs text-red-600">{queuesError}</span>}</label>
-          <label className="flex-1"><span className="block text-xs">Description</span><input aria-label="Description" value={description ?? topic.attributes.description ?? ''} onChange={(e) => setDescription(e.target.value)} className={`w-full ${inputClass}`} /></label>
-          <button type="submit" disabled={update.isPending || !!queuesError} className={buttonClass}>Save</button>
-          {update.error && <p role="alert" className="w-full text-red-600">{errorInfo(update.error).message}</p>}
-        </form>
+        <DangerZone>
+          <DangerAction title="Delete this topic" description={TOPIC_DELETE_CONSEQUENCE} name={name} confirmLabel="Delete topic" onConfirm={() => del.mutateAsync({ instanceId: instance.id, name })} />
+        </DangerZone>
       )}
-    </section>
+    </>
+  );
+}
+
+export default function TopicDetailPage() {
+  const params = useParams<{ topic: string }>();
+  const name = decodeURIComponent(params.topic);
+  const instance = useInstance();
+  const trpc = useTRPC();
+  const detail = useQuery({ ...trpc.topic.get.queryOptions({ instanceId: instance.id, name }), refetchInterval: 5_000 });
+  return (
+    <QueryView query={detail} notFound={<NotFound what="Topic" name={name} back={{ href: `/instances/${instance.id}/topics`, label: 'All topics' }} />}>
+      {(data) => <TopicView data={data} name={name} />}
+    </QueryView>
   );
 }
