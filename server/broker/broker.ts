@@ -9,6 +9,7 @@ import { PopStateStore } from './consume/pop-state.ts';
 import { Puller, type PullRequest } from './consume/pull.ts';
 import { ReceiptHandles } from './consume/receipt-handle.ts';
 import { BrokerError } from './errors.ts';
+import { compileMatch, type MessageMatch } from './filter/message-match.ts';
 import { tagFilter } from './filter/tag.ts';
 import { acquireLock } from './lock.ts';
 import { DLQ_PREFIX, isSystemTopic, RETRY_PREFIX } from './names.ts';
@@ -20,6 +21,7 @@ import { QueueSelector } from './produce/queue-selector.ts';
 import { loadSecret } from './secret.ts';
 import { groupStats, topicStats, type GroupStats, type TopicStats } from './stats.ts';
 import { MessageStore, type FlushMode, type GetResult, type StoredMessage } from './store/message-store.ts';
+import { browseByTime, messageVolume, type BrowsePage, type BrowseRequest, type VolumeBucket } from './store/time-browse.ts';
 import { queryByTime, type TimeQueryCursor, type TimeQueryPage } from './store/time-query.ts';
 import { TIMER_TOPIC, TimerProperty, TimerService, type PendingMinute, type ScheduledState } from './timer/timer-service.ts';
 import type { TraceEvent } from './trace/recorder.ts';
@@ -385,6 +387,26 @@ export class Broker {
   /** Messages of a topic stored within [beginMs, endMs], queue by queue; pass `nextCursor` back for the next page. */
   queryByTime(topic: string, beginMs: number, endMs: number, opts: { limit?: number; cursor?: TimeQueryCursor } = {}): TimeQueryPage {
     return queryByTime(this.store, this.catalog.getTopic(topic), beginMs, endMs, opts);
+  }
+
+  /**
+   * An operator's search of a topic by store time: queues merged in time order (oldest or newest first),
+   * filtered on the way, a page at a time within a scan budget; the page says how far the scan got.
+   */
+  browseByTime(topic: string, req: Omit<BrowseRequest, 'accept'> & { match?: MessageMatch }): BrowsePage {
+    const { match, ...rest } = req;
+    if (!Number.isFinite(req.beginMs) || !Number.isFinite(req.endMs) || req.beginMs > req.endMs) {
+      throw new BrokerError('INVALID_ARGUMENT', 'The time range must be two timestamps, the first not after the second', { field: 'beginMs' });
+    }
+    return browseByTime(this.store, this.catalog.getTopic(topic), match ? { ...rest, accept: compileMatch(match) } : rest);
+  }
+
+  /** Messages stored per time bucket of a topic, from the consume queues alone (the volume timeline). */
+  messageVolume(topic: string, beginMs: number, endMs: number, buckets: number): VolumeBucket[] {
+    if (!Number.isFinite(beginMs) || !Number.isFinite(endMs) || beginMs >= endMs) {
+      throw new BrokerError('INVALID_ARGUMENT', 'The time range must be two timestamps, the first before the second', { field: 'beginMs' });
+    }
+    return messageVolume(this.store, this.catalog.getTopic(topic), beginMs, endMs, buckets);
   }
 
   // ---- consumer offsets ----
