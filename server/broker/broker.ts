@@ -18,6 +18,7 @@ import { resolveOptions, type BrokerLimits, type BrokerOptions, type ResolvedOpt
 import { Producer, type BrokerPutResult } from './produce/producer.ts';
 import type { PutMessage } from './produce/put-message.ts';
 import { QueueSelector } from './produce/queue-selector.ts';
+import { homeTopicOf, resendOf } from './produce/resend.ts';
 import { loadSecret } from './secret.ts';
 import { groupStats, topicStats, type GroupStats, type TopicStats } from './stats.ts';
 import { MessageStore, type FlushMode, type GetResult, type StoredMessage } from './store/message-store.ts';
@@ -285,6 +286,21 @@ export class Broker {
    */
   putBatch(messages: readonly PutMessage[]): Promise<BrokerPutResult[]> {
     return this.producer.putBatch(messages);
+  }
+
+  /**
+   * Sends a stored message again (an operator's resend): to its own topic (a dead letter's origin) or `to`,
+   * of the same type, with a new id; both traces record the RESENT step naming the other message.
+   */
+  async resend(messageId: string, opts: { to?: string; by: string }): Promise<BrokerPutResult> {
+    const source = this.getMessageById(messageId);
+    const home = this.catalog.getTopic(homeTopicOf(source));
+    const target = opts.to === undefined ? home : this.catalog.getTopic(opts.to);
+    const sent = await this.put(resendOf(source, home, target));
+    if (sent.transactionId) await this.txn.end(sent.transactionId, sent.messageId, 'COMMIT', opts.by);
+    this.trace.record({ messageId, step: 'RESENT', topic: target.name, relatedMessageId: sent.messageId, detail: `resent as ${sent.messageId} by ${opts.by}` });
+    this.trace.record({ messageId: sent.messageId, step: 'RESENT', topic: target.name, relatedMessageId: messageId, detail: `resent from ${messageId} by ${opts.by}` });
+    return sent;
   }
 
   /** Ends a transaction: COMMIT makes the half message visible, ROLLBACK discards it. `endedBy` is traced. */

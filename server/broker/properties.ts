@@ -9,4 +9,6 @@ export const SystemProperty = {
   ORIGIN_QUEUE_ID: '__ORIGIN_QUEUE_ID',
   ORIGIN_QUEUE_OFFSET: '__ORIGIN_QUEUE_OFFSET',
   DLQ_REASON: '__DLQ_REASON',
+  /** On a message an operator sent again: the id of the message it copies. */
+  RESENT_FROM: '__RESENT_FROM',
 } as const;

@@ -103,6 +103,7 @@ export class Producer {
     const properties: Record<string, string> = { ...m.properties };
     if (m.messageGroup !== undefined) properties[SystemProperty.MESSAGE_GROUP] = m.messageGroup;
     if (m.traceContext) properties[SystemProperty.TRACE_CONTEXT] = m.traceContext;
+    if (m.resentFrom) properties[SystemProperty.RESENT_FROM] = m.resentFrom;
     properties[SystemProperty.MESSAGE_TYPE] = m.messageType ?? topic.messageType;
     return {
       topic: topic.name,

@@ -33,6 +33,8 @@ export interface PutMessage {
   deliverAt?: number;
   /** TRANSACTION messages: how old the half message must be before the first check-back. */
   transactionCheckAfterMs?: number;
+  /** Set by the engine's resend only: the id of the message this one copies. */
+  resentFrom?: string;
 }
 
 function invalid(field: string, message: string): BrokerError {

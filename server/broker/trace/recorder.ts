@@ -17,7 +17,9 @@ export type TraceStep =
   | 'ACKED'
   | 'NACKED'
   | 'EXPIRED'
-  | 'DEAD_LETTERED';
+  | 'DEAD_LETTERED'
+  /** An operator sent the message again; on both the original and the copy, each naming the other. */
+  | 'RESENT';
 
 export interface TraceEvent {
   messageId: string;
@@ -30,6 +32,8 @@ export interface TraceEvent {
   clientId?: string;
   attempt?: number;
   detail?: string;
+  /** The other message of a pair (a resend names its original, the original its resend). */
+  relatedMessageId?: string;
 }
 
 /** One trace write per 100 ms: a batch of events costs one store put instead of one per event. */
