@@ -394,10 +394,11 @@ export class Broker {
     return this.trace.events(messageId);
   }
 
-  queryByKey(topic: string, key: string, opts: { beginMs?: number; endMs?: number; limit?: number } = {}): StoredMessage[] {
+  /** Messages of a topic with a key, newest first; pass the last one's `physicalOffset` as `before` for the next page. */
+  queryByKey(topic: string, key: string, opts: { beginMs?: number; endMs?: number; limit?: number; before?: number } = {}): StoredMessage[] {
     this.catalog.getTopic(topic);
     const limit = Math.min(opts.limit ?? DEFAULT_QUERY_LIMIT, MAX_KEY_QUERY);
-    return this.store.lookupByKey(topic, key, opts.beginMs ?? 0, opts.endMs ?? Number.MAX_SAFE_INTEGER, limit);
+    return this.store.lookupByKey(topic, key, opts.beginMs ?? 0, opts.endMs ?? Number.MAX_SAFE_INTEGER, limit, opts.before);
   }
 
   /** Messages of a topic stored within [beginMs, endMs], queue by queue; pass `nextCursor` back for the next page. */

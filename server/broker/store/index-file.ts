@@ -146,8 +146,8 @@ export class IndexFile {
     this.mem = undefined;
   }
 
-  /** Commit-log offsets of entries with this hash stored within [beginMs, endMs], newest first. */
-  lookup(hash: number, beginMs: number, endMs: number, limit: number): number[] {
+  /** Commit-log offsets below `belowPhysical` of entries with this hash stored within [beginMs, endMs], newest first. */
+  lookup(hash: number, beginMs: number, endMs: number, limit: number, belowPhysical = Number.MAX_SAFE_INTEGER): number[] {
     const out: number[] = [];
     const begin = this.beginTimestamp;
     let n = this.readU32(HEADER + (hash % this.geo.slotCount) * SLOT);
@@ -158,7 +158,10 @@ export class IndexFile {
       else fs.readSync(this.fd, entry, 0, ENTRY, at);
       const t = begin + entry.readUInt32LE(12) * 1000;
       // Stored in whole seconds: widen by one second so a boundary message is not missed.
-      if (entry.readUInt32LE(0) === hash && t <= endMs && t + 1000 > beginMs) out.push(readU64(entry, 4));
+      if (entry.readUInt32LE(0) === hash && t <= endMs && t + 1000 > beginMs) {
+        const physical = readU64(entry, 4);
+        if (physical < belowPhysical) out.push(physical);
+      }
       const prev = entry.readUInt32LE(16);
       if (prev >= n) break;
       n = prev;

@@ -55,14 +55,17 @@ export class IndexService {
     this.files[this.files.length - 1]?.flush();
   }
 
-  /** Candidate commit-log offsets for a key, newest first; the caller verifies each against the record. */
-  lookup(key: string, beginMs: number, endMs: number, limit: number): number[] {
+  /**
+   * Candidate commit-log offsets for a key, newest first, below `belowPhysical` (for paging); the caller
+   * verifies each against the record.
+   */
+  lookup(key: string, beginMs: number, endMs: number, limit: number, belowPhysical = Number.MAX_SAFE_INTEGER): number[] {
     const hash = hashKey(key);
     const out: number[] = [];
     for (let i = this.files.length - 1; i >= 0 && out.length < limit; i--) {
       const f = this.files[i]!;
-      if (f.count === 0 || f.endTimestamp + 1000 < beginMs || f.beginTimestamp > endMs) continue;
-      out.push(...f.lookup(hash, beginMs, endMs, limit - out.length));
+      if (f.count === 0 || f.endTimestamp + 1000 < beginMs || f.beginTimestamp > endMs || f.beginPhysical >= belowPhysical) continue;
+      out.push(...f.lookup(hash, beginMs, endMs, limit - out.length, belowPhysical));
     }
     return out;
   }

@@ -480,10 +480,14 @@ export class MessageStore {
     return out;
   }
 
-  lookupByKey(topic: string, key: string, beginMs: number, endMs: number, limit: number): StoredMessage[] {
+  /**
+   * Live messages of a topic with this key stored within [beginMs, endMs], newest first; `belowPhysical`
+   * pages on (only records written before that commit-log offset).
+   */
+  lookupByKey(topic: string, key: string, beginMs: number, endMs: number, limit: number, belowPhysical = Number.MAX_SAFE_INTEGER): StoredMessage[] {
     const out: StoredMessage[] = [];
     const seen = new Set<number>();
-    for (const phys of this.index.lookup(keyIndexKey(topic, key), beginMs, endMs, limit * 2 + 16)) {
+    for (const phys of this.index.lookup(keyIndexKey(topic, key), beginMs, endMs, limit * 2 + 16, belowPhysical)) {
       if (seen.has(phys)) continue;
       seen.add(phys);
       const m = this.indexed(phys);
