@@ -55,22 +55,29 @@ export interface WaitingMessage {
   recallHandle: string;
 }
 
-/**
- * The one way the console reaches an instance's data plane. Every method is async so a broker in another
- * process (over the network) fits behind the same shape as the engine embedded in this one.
- */
-export interface BrokerAdmin {
+/** The instance as a whole: its limits and the figures the overview shows. */
+export interface InstanceAdmin {
   limits(): Promise<BrokerLimits>;
   summary(): Promise<InstanceSummary>;
+}
+
+export interface NamespaceAdmin {
   listNamespaces(): Promise<Namespace[]>;
   createNamespace(name: string, description?: string): Promise<Namespace>;
   deleteNamespace(name: string): Promise<void>;
+}
+
+export interface TopicAdmin {
   listTopics(namespace?: string): Promise<Topic[]>;
   getTopic(name: string): Promise<Topic>;
   topicStats(name: string): Promise<TopicStats>;
   createTopic(input: TopicInput): Promise<Topic>;
   updateTopic(name: string, patch: TopicPatch): Promise<Topic>;
   deleteTopic(name: string): Promise<void>;
+}
+
+/** Consumer groups, their offsets and the clients connected to them. */
+export interface GroupAdmin {
   listGroups(namespace?: string): Promise<Group[]>;
   getGroup(name: string): Promise<Group>;
   groupStats(name: string): Promise<GroupStats>;
@@ -79,6 +86,10 @@ export interface BrokerAdmin {
   deleteGroup(name: string): Promise<void>;
   resetOffset(group: string, topic: string, target: ResetTarget, dryRun: boolean): Promise<ResetResult>;
   clients(filter?: { group?: string }): Promise<ClientInfo[]>;
+}
+
+/** Single messages: sending, finding and tracing them, and the ones still waiting (scheduled or half). */
+export interface MessageAdmin {
   sendMessage(message: PutMessage): Promise<BrokerPutResult>;
   /** The newest stored copy as the user sees it (their topic, what still holds it), if the broker has it. */
   findMessage(messageId: string): Promise<FoundMessage | undefined>;
@@ -87,12 +98,17 @@ export interface BrokerAdmin {
   pendingOf(topic: string): Promise<TopicPending>;
   /** A topic's scheduled messages still waiting, soonest first, at most `limit`. */
   waitingScheduled(topic: string, limit: number): Promise<WaitingMessage[]>;
-  /** Cancels a scheduled message before it fires; resolves to its id. */
-  /** Cancels a scheduled message of `topic` before its delivery time. */
+  /** Cancels a scheduled message of `topic` before its delivery time; resolves to its id. */
   recall(topic: string, recallHandle: string): Promise<string>;
   /** Commits or rolls back a transaction in place of its producer; `endedBy` is recorded in the trace. */
   endTransaction(transactionId: string, messageId: string, resolution: Resolution, endedBy: string): Promise<TxnState>;
 }
+
+/**
+ * The one way the console reaches an instance's data plane, one part per domain. Every method is async so
+ * a broker in another process (over the network) fits behind the same shape as the engine embedded in this one.
+ */
+export interface BrokerAdmin extends InstanceAdmin, NamespaceAdmin, TopicAdmin, GroupAdmin, MessageAdmin {}
 
 /**
  * BrokerAdmin over an engine running in this process, through the engine's facade only. The methods are

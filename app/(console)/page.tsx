@@ -4,13 +4,13 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useAfterSave } from '../_components/after-save.ts';
 import { Badge } from '../_components/badge.tsx';
-import { DataTable, pagedRows, useTableState, type Column } from '../_components/data-table.tsx';
+import { useTableState, type Column } from '../_components/data-table.tsx';
 import { EmptyState } from '../_components/empty-state.tsx';
-import { FilterBar, SearchBox } from '../_components/filter-bar.tsx';
 import { InstanceForm } from '../_components/instance-form.tsx';
 import { NavLink } from '../_components/nav-link.tsx';
 import { DrawerButton } from '../_components/overlay.tsx';
 import { PageHeader } from '../_components/page-header.tsx';
+import { PagedList } from '../_components/paged-list.tsx';
 import { useTRPC } from '../_components/trpc.tsx';
 import { linkClass } from '../_components/ui.tsx';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../../server/broker/rules.ts';
@@ -45,7 +45,8 @@ function CreateInstance({ onDone }: { onDone(): void }) {
 
 export default function OverviewPage() {
   const trpc = useTRPC();
-  const [state, setState] = useTableState('name');
+  const table = useTableState('name');
+  const [state] = table;
   const list = useQuery({ ...trpc.instance.list.queryOptions(state), refetchInterval: 5_000 });
   const me = useQuery(trpc.auth.me.queryOptions());
   return (
@@ -56,14 +57,13 @@ export default function OverviewPage() {
         description="Every instance across regions, refreshed every 5 seconds."
         actions={me.data?.role === 'admin' && <DrawerButton label="New instance" title="New instance">{(close) => <CreateInstance onDone={close} />}</DrawerButton>}
       />
-      <FilterBar>
-        <SearchBox placeholder="Search instances" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
-      </FilterBar>
-      <DataTable
+      <PagedList
         label="Instances"
+        query={list}
+        table={table}
+        search="Search instances"
         columns={columns}
         rowKey={(r) => r.id}
-        {...pagedRows(list, state, setState)}
         empty={<EmptyState title={state.search ? 'No instance matches.' : 'No instances yet.'} hint="An instance is one broker with its own data directory and gRPC endpoint." />}
       />
     </>

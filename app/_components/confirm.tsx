@@ -1,6 +1,7 @@
 'use client';
 
 import { useState, type ReactNode } from 'react';
+import type { Column } from './data-table.tsx';
 import { ErrorBanner } from './errors.tsx';
 import { Overlay } from './overlay.tsx';
 import { buttonClass, dangerButtonClass, dangerLinkClass, inputClass, secondaryButtonClass } from './ui.tsx';
@@ -102,6 +103,11 @@ export function DeleteRow({ what, name, consequence, onConfirm }: { what: string
   );
 }
 
+/** The "Actions" column of a list whose rows an operator deletes by name, each after confirming it. */
+export function deleteColumn<T extends { name: string }>(what: string, consequence: string, del: (name: string) => Promise<unknown>): Column<T> {
+  return { key: 'actions', header: 'Actions', render: (r) => <DeleteRow what={what} name={r.name} consequence={consequence} onConfirm={() => del(r.name)} /> };
+}
+
 /** The end of a detail page where destructive actions live, each asking for the resource's name. */
 export function DangerZone({ children }: { children: ReactNode }) {
   return (
@@ -122,5 +128,14 @@ export function DangerAction({ title, description, name, confirmLabel, onConfirm
       </div>
       <ConfirmAction label={confirmLabel} buttonClassName={dangerButtonClass} title={title} body={description} confirmLabel={confirmLabel} typeToConfirm={name} onConfirm={onConfirm} />
     </div>
+  );
+}
+
+/** A detail page's danger zone when deleting the resource is all it holds. */
+export function DangerDelete({ what, name, consequence, onConfirm }: { what: string; name: string; consequence: string; onConfirm(): Promise<unknown> }) {
+  return (
+    <DangerZone>
+      <DangerAction title={`Delete this ${what}`} description={consequence} name={name} confirmLabel={`Delete ${what}`} onConfirm={onConfirm} />
+    </DangerZone>
   );
 }

@@ -92,6 +92,23 @@ export function TextField<T extends Record<string, unknown>>({ form, name, label
   );
 }
 
+/**
+ * A form's choice among fixed values, with what the chosen one means as its hint: the meaning changes as
+ * the user picks, so it stands under the field rather than behind a tooltip.
+ */
+export function ChoiceField<T extends Record<string, unknown>, K extends KeysOf<T, string>>({ form, name, label, selectLabel = label, options, help }: { form: Form<T>; name: K; label: string; selectLabel?: string; options: readonly (T[K] & string)[]; help: Record<T[K] & string, string> }) {
+  const value = form.values[name] as T[K] & string;
+  return (
+    <Field label={label} hint={help[value]}>
+      <select aria-label={selectLabel} value={value} onChange={(e) => form.set(name, e.target.value as T[K])} className={`w-full ${inputClass}`}>
+        {options.map((o) => (
+          <option key={o}>{o}</option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
 /** A form's number value as a labelled input with its error beside it. */
 export function NumberField<T extends Record<string, unknown>>({ form, name, label, hint, disabled, className, min, max }: InputProps<T, KeysOf<T, number>> & { min?: number; max?: number }) {
   return (

@@ -15,6 +15,7 @@ import type { BrokerAdmin } from '../broker-admin.ts';
 import { descriptionSchema } from '../schemas.ts';
 import { audits, instanceProcedure, router } from '../trpc.ts';
 import { clientView } from './client.ts';
+import { deleteProcedure } from './delete-procedure.ts';
 import { PageInput, paginate } from './paging.ts';
 
 /** A group by its stored name (`ns%name` inside a namespace). */
@@ -88,13 +89,7 @@ export const groupRouter = router({
     .input(GroupRef.extend(GroupFields.shape))
     .mutation(({ ctx, input: { instanceId: _instance, name, ...fields } }) => ctx.admin.updateGroup(name, withDescription(fields))),
 
-  delete: instanceProcedure('operator')
-    .meta(audits('instanceId', 'name'))
-    .input(GroupRef)
-    .mutation(async ({ ctx, input }) => {
-      await ctx.admin.deleteGroup(input.name);
-      return { deleted: input.name };
-    }),
+  delete: deleteProcedure(GroupRef, (admin, name) => admin.deleteGroup(name)),
 
   /** How many messages a reset would replay (positive) or skip (negative), queue by queue; changes nothing. */
   previewReset: instanceProcedure('viewer')

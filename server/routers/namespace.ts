@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { namespaceNameSchema } from '../broker/index.ts';
 import { descriptionSchema } from '../schemas.ts';
 import { audits, instanceProcedure, router } from '../trpc.ts';
+import { deleteProcedure } from './delete-procedure.ts';
 import { PageInput, paginate } from './paging.ts';
 
 const NamespaceRef = z.object({ name: namespaceNameSchema });
@@ -26,11 +27,5 @@ export const namespaceRouter = router({
     .mutation(({ ctx, input }) => ctx.admin.createNamespace(input.name, input.description)),
 
   /** Refused with NAMESPACE_NOT_EMPTY (and the counts) while it holds topics or groups. */
-  delete: instanceProcedure('operator')
-    .meta(audits('instanceId', 'name'))
-    .input(NamespaceRef)
-    .mutation(async ({ ctx, input }) => {
-      await ctx.admin.deleteNamespace(input.name);
-      return { deleted: input.name };
-    }),
+  delete: deleteProcedure(NamespaceRef, (admin, name) => admin.deleteNamespace(name)),
 });

@@ -19,6 +19,7 @@ import {
 import type { BrokerAdmin } from '../broker-admin.ts';
 import { descriptionSchema } from '../schemas.ts';
 import { AppError, audits, instanceProcedure, router } from '../trpc.ts';
+import { deleteProcedure } from './delete-procedure.ts';
 import { PageInput, paginate } from './paging.ts';
 
 /** A topic by its stored name (`ns%name` inside a namespace). */
@@ -160,11 +161,5 @@ export const topicRouter = router({
       return { messageId: r.messageId, queueId: r.queueId, queueOffset: r.queueOffset, scheduled: !!r.recallHandle };
     }),
 
-  delete: instanceProcedure('operator')
-    .meta(audits('instanceId', 'name'))
-    .input(TopicRef)
-    .mutation(async ({ ctx, input }) => {
-      await ctx.admin.deleteTopic(input.name);
-      return { deleted: input.name };
-    }),
+  delete: deleteProcedure(TopicRef, (admin, name) => admin.deleteTopic(name)),
 });

@@ -4,11 +4,11 @@ import { useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { Fragment, useState } from 'react';
 import { Badge } from '../../_components/badge.tsx';
-import { DataTable, pagedRows, useTableState, type Column } from '../../_components/data-table.tsx';
+import { useTableState, type Column } from '../../_components/data-table.tsx';
 import { EmptyState } from '../../_components/empty-state.tsx';
-import { FilterBar } from '../../_components/filter-bar.tsx';
 import { KeyValues } from '../../_components/key-values.tsx';
 import { PageHeader } from '../../_components/page-header.tsx';
+import { PagedList } from '../../_components/paged-list.tsx';
 import { Time } from '../../_components/time.tsx';
 import { useTRPC } from '../../_components/trpc.tsx';
 import { inputClass } from '../../_components/ui.tsx';
@@ -46,7 +46,8 @@ function Detail({ event }: { event: AuditRow }) {
 
 export default function AuditPage() {
   const trpc = useTRPC();
-  const [state, setState] = useTableState('at', 'desc');
+  const table = useTableState('at', 'desc');
+  const [state, setState] = table;
   const [actor, setActor] = useState('');
   const [action, setAction] = useState('');
   const [result, setResult] = useState<Result>('');
@@ -56,23 +57,27 @@ export default function AuditPage() {
     setState({ ...state, page: 1 });
   };
   const filtered = actor !== '' || action !== '' || result !== '';
+  const filters = (
+    <>
+      <input aria-label="Filter by user" placeholder="User" value={actor} onChange={(e) => firstPage(setActor)(e.target.value)} className={inputClass} />
+      <input aria-label="Filter by action" placeholder="Action prefix, e.g. topic." value={action} onChange={(e) => firstPage(setAction)(e.target.value)} className={inputClass} />
+      <select aria-label="Filter by result" value={result} onChange={(e) => firstPage((v) => setResult(v as Result))(e.target.value)} className={inputClass}>
+        <option value="">Any result</option>
+        <option value="ok">ok</option>
+        <option value="error">error</option>
+      </select>
+    </>
+  );
   return (
     <>
       <PageHeader crumbs={[{ label: 'Administration' }, { label: 'Audit log' }]} title="Audit log" description="Every change made through the console, newest first. Expand a row to see what it changed." />
-      <FilterBar>
-        <input aria-label="Filter by user" placeholder="User" value={actor} onChange={(e) => firstPage(setActor)(e.target.value)} className={inputClass} />
-        <input aria-label="Filter by action" placeholder="Action prefix, e.g. topic." value={action} onChange={(e) => firstPage(setAction)(e.target.value)} className={inputClass} />
-        <select aria-label="Filter by result" value={result} onChange={(e) => firstPage((v) => setResult(v as Result))(e.target.value)} className={inputClass}>
-          <option value="">Any result</option>
-          <option value="ok">ok</option>
-          <option value="error">error</option>
-        </select>
-      </FilterBar>
-      <DataTable
+      <PagedList
         label="Audit events"
+        query={list}
+        table={table}
+        filters={filters}
         columns={columns}
         rowKey={(e) => e.id}
-        {...pagedRows(list, state, setState)}
         detail={(e) => <Detail event={e} />}
         empty={<EmptyState title={filtered ? 'No event matches these filters.' : 'Nothing has been changed yet.'} />}
       />

@@ -4,13 +4,13 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useAfterSave } from '../../_components/after-save.ts';
 import { DeleteRow } from '../../_components/confirm.tsx';
-import { DataTable, pagedRows, useTableState, type Column } from '../../_components/data-table.tsx';
+import { useTableState, type Column } from '../../_components/data-table.tsx';
 import { EmptyState } from '../../_components/empty-state.tsx';
 import { useErrorToast } from '../../_components/errors.tsx';
-import { FilterBar, SearchBox } from '../../_components/filter-bar.tsx';
-import { Field, FormFooter, TextField, useForm } from '../../_components/form.tsx';
+import { ChoiceField, FormFooter, TextField, useForm } from '../../_components/form.tsx';
 import { DrawerButton } from '../../_components/overlay.tsx';
 import { PageHeader } from '../../_components/page-header.tsx';
+import { PagedList } from '../../_components/paged-list.tsx';
 import { Time } from '../../_components/time.tsx';
 import { useTRPC } from '../../_components/trpc.tsx';
 import { inputClass } from '../../_components/ui.tsx';
@@ -34,13 +34,7 @@ function CreateUser({ onDone }: { onDone(): void }) {
     <form noValidate onSubmit={form.onSubmit((v) => create.mutate(v))} className="space-y-4">
       <TextField form={form} name="username" label="Username" autoComplete="off" />
       <TextField form={form} name="password" label="Password" type="password" autoComplete="new-password" />
-      <Field label="Role" hint={ROLE_HELP[form.values.role]}>
-        <select aria-label="New role" value={form.values.role} onChange={(e) => form.set('role', e.target.value as Role)} className={`w-full ${inputClass}`}>
-          {ROLES.map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
-      </Field>
+      <ChoiceField form={form} name="role" label="Role" selectLabel="New role" options={ROLES} help={ROLE_HELP} />
       <FormFooter error={form.bannerError} disabled={form.invalid || create.isPending} label="Add user" />
     </form>
   );
@@ -75,16 +69,13 @@ function columnsFor(me: string | undefined): Column<UserRow>[] {
 
 export default function UsersPage() {
   const trpc = useTRPC();
-  const [state, setState] = useTableState('username');
-  const list = useQuery(trpc.user.list.queryOptions(state));
+  const table = useTableState('username');
+  const list = useQuery(trpc.user.list.queryOptions(table[0]));
   const me = useQuery(trpc.auth.me.queryOptions());
   return (
     <>
       <PageHeader crumbs={[{ label: 'Administration' }, { label: 'Users' }]} title="Console users" actions={<DrawerButton label="Add user" title="Add a console user">{(close) => <CreateUser onDone={close} />}</DrawerButton>} />
-      <FilterBar>
-        <SearchBox placeholder="Search users" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
-      </FilterBar>
-      <DataTable label="Console users" columns={columnsFor(me.data?.username)} rowKey={(r) => r.id} {...pagedRows(list, state, setState)} empty={<EmptyState title="No user matches." />} />
+      <PagedList label="Console users" query={list} table={table} search="Search users" columns={columnsFor(me.data?.username)} rowKey={(r) => r.id} empty={<EmptyState title="No user matches." />} />
     </>
   );
 }

@@ -2,23 +2,22 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { useState } from 'react';
 import { useAfterSave } from '../../../../_components/after-save.ts';
 import { Badge } from '../../../../_components/badge.tsx';
-import { DataTable, pagedRows, useTableState, type Column } from '../../../../_components/data-table.tsx';
+import { useTableState, type Column } from '../../../../_components/data-table.tsx';
 import { EmptyState } from '../../../../_components/empty-state.tsx';
-import { FilterBar, SearchBox } from '../../../../_components/filter-bar.tsx';
-import { CheckboxField, Field, FormFooter, NumberField, TextField, useForm } from '../../../../_components/form.tsx';
+import { CheckboxField, ChoiceField, FormFooter, NumberField, TextField, useForm } from '../../../../_components/form.tsx';
 import { DLQ_HINT } from '../../../../_components/group/edit-group.tsx';
 import { retryPolicyLabel } from '../../../../_components/group/retry-schedule.tsx';
 import { useInstance } from '../../../../_components/instance-scope.tsx';
-import { NamespaceSelect } from '../../../../_components/namespace-filter.tsx';
+import { NamespaceField, NamespaceSelect, useNamespaceFilter } from '../../../../_components/namespace-filter.tsx';
 import { NavLink } from '../../../../_components/nav-link.tsx';
 import { DrawerButton } from '../../../../_components/overlay.tsx';
 import { PageHeader } from '../../../../_components/page-header.tsx';
+import { PagedList } from '../../../../_components/paged-list.tsx';
 import { useCanOperate } from '../../../../_components/shell.tsx';
 import { useTRPC } from '../../../../_components/trpc.tsx';
-import { inputClass, linkClass } from '../../../../_components/ui.tsx';
+import { linkClass } from '../../../../_components/ui.tsx';
 import { CONSUME_TYPES, DEFAULT_MAX_DELIVERY_ATTEMPTS, fieldError, groupNameSchema, MAX_DELIVERY_ATTEMPTS_LIMIT, maxDeliveryAttemptsSchema, type ConsumeType } from '../../../../../server/broker/rules.ts';
 import type { AppRouter } from '../../../../../server/routers/_app.ts';
 
@@ -41,16 +40,8 @@ function CreateGroup({ instanceId, namespace, onDone }: { instanceId: string; na
   return (
     <form noValidate onSubmit={form.onSubmit(({ namespace: ns, ...v }) => create.mutate({ instanceId, ...v, ...(ns ? { namespace: ns } : {}) }))} className="space-y-4">
       <TextField form={form} name="name" label="Group name" />
-      <Field label="Namespace" error={form.error('namespace')}>
-        <NamespaceSelect instanceId={instanceId} label="Namespace of the group" value={values.namespace} onChange={(v) => form.set('namespace', v ?? '')} className="w-full" />
-      </Field>
-      <Field label="Consume type" hint={CONSUME_HELP[values.consumeType]}>
-        <select aria-label="Consume type" value={values.consumeType} onChange={(e) => form.set('consumeType', e.target.value as ConsumeType)} className={`w-full ${inputClass}`}>
-          {CONSUME_TYPES.map((c) => (
-            <option key={c}>{c}</option>
-          ))}
-        </select>
-      </Field>
+      <NamespaceField form={form} instanceId={instanceId} resource="group" />
+      <ChoiceField form={form} name="consumeType" label="Consume type" options={CONSUME_TYPES} help={CONSUME_HELP} />
       <NumberField form={form} name="maxDeliveryAttempts" label="Max delivery attempts" min={1} max={MAX_DELIVERY_ATTEMPTS_LIMIT} hint={DLQ_HINT} />
       <CheckboxField label="FIFO" hint="Deliver one message at a time per message group, in order" checked={values.fifo} onChange={(fifo) => form.set('fifo', fifo)} />
       <FormFooter error={form.bannerError} disabled={form.invalid || create.isPending} label="Create group" />
@@ -62,9 +53,9 @@ export default function GroupsPage() {
   const instance = useInstance();
   const trpc = useTRPC();
   const canOperate = useCanOperate();
-  const [state, setState] = useTableState('name');
-  const [namespace, setNamespace] = useState<string | undefined>(undefined);
-  const list = useQuery({ ...trpc.group.list.queryOptions({ instanceId: instance.id, ...state, ...(namespace !== undefined ? { namespace } : {}) }), refetchInterval: 5_000 });
+  const table = useTableState('name');
+  const { namespace, input, filtered, choose: chooseNamespace } = useNamespaceFilter(table);
+  const list = useQuery({ ...trpc.group.list.queryOptions({ instanceId: instance.id, ...input }), refetchInterval: 5_000 });
   const columns: Column<GroupRow>[] = [
     { key: 'name', header: 'Group', sortable: true, render: (r) => <NavLink href={`/instances/${instance.id}/groups/${encodeURIComponent(r.name)}`} className={`whitespace-nowrap ${linkClass}`}>{r.name}</NavLink> },
     { key: 'consumeType', header: 'Consume type', sortable: true, render: (r) => r.consumeType },
@@ -74,7 +65,6 @@ export default function GroupsPage() {
     { key: 'onlineConsumers', header: 'Online', sortable: true, align: 'right', render: (r) => r.onlineConsumers },
     { key: 'backlog', header: 'Backlog', sortable: true, align: 'right', render: (r) => <span data-testid={`backlog-${r.name}`}>{r.backlog.toLocaleString()}</span> },
   ];
-  const filtered = state.search !== '' || namespace !== undefined;
   return (
     <>
       <PageHeader
@@ -82,15 +72,14 @@ export default function GroupsPage() {
         title="Consumer groups"
         actions={canOperate && <DrawerButton label="Create group" title="Create consumer group">{(close) => <CreateGroup instanceId={instance.id} namespace={namespace} onDone={close} />}</DrawerButton>}
       />
-      <FilterBar>
-        <NamespaceSelect instanceId={instance.id} allowAll value={namespace} onChange={(v) => { setNamespace(v); setState({ ...state, page: 1 }); }} />
-        <SearchBox placeholder="Search groups" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
-      </FilterBar>
-      <DataTable
+      <PagedList
         label="Consumer groups"
+        query={list}
+        table={table}
+        filters={<NamespaceSelect instanceId={instance.id} allowAll value={namespace} onChange={chooseNamespace} />}
+        search="Search groups"
         columns={columns}
         rowKey={(r) => r.name}
-        {...pagedRows(list, state, setState)}
         empty={filtered ? <EmptyState title="No group matches these filters." /> : <EmptyState title="No consumer groups yet." hint="A consumer group tracks how far its consumers have read each topic." />}
       />
     </>

@@ -3,14 +3,14 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useAfterSave } from '../../../../_components/after-save.ts';
-import { DeleteRow } from '../../../../_components/confirm.tsx';
-import { DataTable, pagedRows, useTableState, type Column } from '../../../../_components/data-table.tsx';
+import { deleteColumn } from '../../../../_components/confirm.tsx';
+import { useTableState, type Column } from '../../../../_components/data-table.tsx';
 import { EmptyState } from '../../../../_components/empty-state.tsx';
-import { FilterBar, SearchBox } from '../../../../_components/filter-bar.tsx';
 import { FormFooter, TextField, useForm } from '../../../../_components/form.tsx';
 import { useInstance } from '../../../../_components/instance-scope.tsx';
 import { DrawerButton } from '../../../../_components/overlay.tsx';
 import { PageHeader } from '../../../../_components/page-header.tsx';
+import { PagedList } from '../../../../_components/paged-list.tsx';
 import { useCanOperate } from '../../../../_components/shell.tsx';
 import { Time } from '../../../../_components/time.tsx';
 import { useTRPC } from '../../../../_components/trpc.tsx';
@@ -33,17 +33,13 @@ function CreateNamespace({ instanceId, onDone }: { instanceId: string; onDone():
   );
 }
 
-function DeleteNamespace({ instanceId, name }: { instanceId: string; name: string }) {
-  const trpc = useTRPC();
-  const del = useMutation(trpc.namespace.delete.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.namespace.list.pathKey()] }) }));
-  return <DeleteRow what="namespace" name={name} consequence="Only an empty namespace can be deleted: delete its topics and groups first." onConfirm={() => del.mutateAsync({ instanceId, name })} />;
-}
-
 export default function NamespacesPage() {
   const instance = useInstance();
   const trpc = useTRPC();
   const canOperate = useCanOperate();
-  const [state, setState] = useTableState('name');
+  const table = useTableState('name');
+  const [state] = table;
+  const del = useMutation(trpc.namespace.delete.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.namespace.list.pathKey()] }) }));
   const list = useQuery(trpc.namespace.list.queryOptions({ instanceId: instance.id, ...state }));
   const columns: Column<NsRow>[] = [
     { key: 'name', header: 'Namespace', sortable: true, render: (r) => <span className="font-medium">{r.name}</span> },
@@ -51,7 +47,7 @@ export default function NamespacesPage() {
     { key: 'topics', header: 'Topics', sortable: true, align: 'right', render: (r) => r.topics },
     { key: 'groups', header: 'Groups', sortable: true, align: 'right', render: (r) => r.groups },
     { key: 'createdAt', header: 'Created', sortable: true, render: (r) => <Time at={r.createdAt} /> },
-    ...(canOperate ? [{ key: 'actions', header: 'Actions', render: (r: NsRow) => <DeleteNamespace instanceId={instance.id} name={r.name} /> }] : []),
+    ...(canOperate ? [deleteColumn<NsRow>('namespace', 'Only an empty namespace can be deleted: delete its topics and groups first.', (name) => del.mutateAsync({ instanceId: instance.id, name }))] : []),
   ];
   return (
     <>
@@ -61,14 +57,13 @@ export default function NamespacesPage() {
         description="A namespace prefixes the names of its topics and groups, so several applications share one instance."
         actions={canOperate && <DrawerButton label="Create namespace" title="Create namespace">{(close) => <CreateNamespace instanceId={instance.id} onDone={close} />}</DrawerButton>}
       />
-      <FilterBar>
-        <SearchBox placeholder="Search namespaces" value={state.search} onChange={(search) => setState({ ...state, search, page: 1 })} />
-      </FilterBar>
-      <DataTable
+      <PagedList
         label="Namespaces"
+        query={list}
+        table={table}
+        search="Search namespaces"
         columns={columns}
         rowKey={(r) => r.name}
-        {...pagedRows(list, state, setState)}
         empty={<EmptyState title={state.search ? 'No namespace matches.' : 'No namespaces.'} hint={state.search ? undefined : 'Topics and groups without a namespace live at the top level.'} />}
       />
     </>

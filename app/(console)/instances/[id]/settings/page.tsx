@@ -4,7 +4,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation.js';
 import { useAfterSave } from '../../../../_components/after-save.ts';
 import { Badge } from '../../../../_components/badge.tsx';
-import { DangerAction, DangerZone } from '../../../../_components/confirm.tsx';
+import { DangerDelete } from '../../../../_components/confirm.tsx';
 import { InstanceForm } from '../../../../_components/instance-form.tsx';
 import { useInstance } from '../../../../_components/instance-scope.tsx';
 import { PageHeader } from '../../../../_components/page-header.tsx';
@@ -49,11 +49,7 @@ export default function InstanceSettingsPage() {
           <p className="text-sm text-slate-500 dark:text-slate-400">Only admins change instances.</p>
         )}
       </Card>
-      {isAdmin && (
-        <DangerZone>
-          <DangerAction title="Delete this instance" description="Stops the broker and removes the instance from the console." name={i.name} confirmLabel="Delete instance" onConfirm={() => del.mutateAsync({ instanceId: i.id, confirmName: i.name })} />
-        </DangerZone>
-      )}
+      {isAdmin && <DangerDelete what="instance" name={i.name} consequence="Stops the broker and removes the instance from the console." onConfirm={() => del.mutateAsync({ instanceId: i.id, confirmName: i.name })} />}
     </>
   );
 }

@@ -2,10 +2,10 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { useParams, useRouter } from 'next/navigation.js';
+import { useRouter } from 'next/navigation.js';
 import { Badge } from '../../../../../_components/badge.tsx';
 import { CLIENT_COLUMNS } from '../../../../../_components/client-columns.tsx';
-import { DangerAction, DangerZone } from '../../../../../_components/confirm.tsx';
+import { DangerDelete } from '../../../../../_components/confirm.tsx';
 import { DataTable, type Column } from '../../../../../_components/data-table.tsx';
 import { EmptyState } from '../../../../../_components/empty-state.tsx';
 import { EditGroup } from '../../../../../_components/group/edit-group.tsx';
@@ -13,10 +13,9 @@ import { ResetOffset } from '../../../../../_components/group/reset-offset.tsx';
 import { RetrySchedule } from '../../../../../_components/group/retry-schedule.tsx';
 import { useInstance } from '../../../../../_components/instance-scope.tsx';
 import { NavLink } from '../../../../../_components/nav-link.tsx';
-import { NotFound } from '../../../../../_components/not-found.tsx';
 import { DrawerButton } from '../../../../../_components/overlay.tsx';
 import { PageHeader } from '../../../../../_components/page-header.tsx';
-import { QueryView } from '../../../../../_components/query-view.tsx';
+import { ResourceView, useRouteName } from '../../../../../_components/resource-page.tsx';
 import { useCanOperate } from '../../../../../_components/shell.tsx';
 import { useTRPC } from '../../../../../_components/trpc.tsx';
 import { Card, Fact, Facts, linkClass, secondaryButtonClass } from '../../../../../_components/ui.tsx';
@@ -78,24 +77,19 @@ function GroupView({ data, name }: { data: GroupDetail; name: string }) {
         <DataTable label="Connected clients" columns={CLIENT_COLUMNS} rows={clients} rowKey={(c) => c.clientId} empty={<EmptyState title="No consumer of this group is connected." />} />
       </Card>
       {canOperate && stats.topics.length > 0 && <ResetOffset instanceId={instance.id} group={name} topics={stats.topics.map((t) => t.topic)} />}
-      {canOperate && (
-        <DangerZone>
-          <DangerAction title="Delete this group" description="Its committed offsets are removed; a group created again with this name starts at the end of its topics." name={name} confirmLabel="Delete group" onConfirm={() => del.mutateAsync({ instanceId: instance.id, name })} />
-        </DangerZone>
-      )}
+      {canOperate && <DangerDelete what="group" name={name} consequence="Its committed offsets are removed; a group created again with this name starts at the end of its topics." onConfirm={() => del.mutateAsync({ instanceId: instance.id, name })} />}
     </>
   );
 }
 
 export default function GroupDetailPage() {
-  const params = useParams<{ group: string }>();
-  const name = decodeURIComponent(params.group);
+  const name = useRouteName('group');
   const instance = useInstance();
   const trpc = useTRPC();
   const detail = useQuery({ ...trpc.group.get.queryOptions({ instanceId: instance.id, name }), refetchInterval: 3_000 });
   return (
-    <QueryView query={detail} notFound={<NotFound what="Group" name={name} back={{ href: `/instances/${instance.id}/groups`, label: 'All groups' }} />}>
+    <ResourceView query={detail} what="Group" name={name}>
       {(data) => <GroupView data={data} name={name} />}
-    </QueryView>
+    </ResourceView>
   );
 }

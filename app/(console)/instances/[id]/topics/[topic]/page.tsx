@@ -2,23 +2,23 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { useParams, useRouter } from 'next/navigation.js';
+import { useRouter } from 'next/navigation.js';
 import { MessageTypeBadge } from '../../../../../_components/badge.tsx';
 import { Bytes } from '../../../../../_components/bytes.tsx';
-import { DangerAction, DangerZone } from '../../../../../_components/confirm.tsx';
+import { DangerDelete } from '../../../../../_components/confirm.tsx';
 import { DataTable, type Column } from '../../../../../_components/data-table.tsx';
 import { EmptyState } from '../../../../../_components/empty-state.tsx';
 import { useInstance } from '../../../../../_components/instance-scope.tsx';
-import { NotFound } from '../../../../../_components/not-found.tsx';
 import { DrawerButton } from '../../../../../_components/overlay.tsx';
 import { PageHeader } from '../../../../../_components/page-header.tsx';
-import { QueryView } from '../../../../../_components/query-view.tsx';
+import { ResourceView, useRouteName } from '../../../../../_components/resource-page.tsx';
 import { SendMessage } from '../../../../../_components/send-message.tsx';
 import { useCanOperate } from '../../../../../_components/shell.tsx';
 import { Time } from '../../../../../_components/time.tsx';
 import { TOPIC_DELETE_CONSEQUENCE } from '../../../../../_components/topic/delete-topic.ts';
 import { EditTopic } from '../../../../../_components/topic/edit-topic.tsx';
 import { HalfMessages } from '../../../../../_components/topic/half-messages.tsx';
+import { MESSAGE_TYPE_ACCEPTS } from '../../../../../_components/topic/message-types.ts';
 import { ScheduledPanel } from '../../../../../_components/topic/scheduled-panel.tsx';
 import { useTRPC } from '../../../../../_components/trpc.tsx';
 import { Card, Fact, Facts, secondaryButtonClass } from '../../../../../_components/ui.tsx';
@@ -26,13 +26,6 @@ import type { AppRouter } from '../../../../../../server/routers/_app.ts';
 
 type TopicDetail = inferRouterOutputs<AppRouter>['topic']['get'];
 type QueueRow = TopicDetail['stats']['queues'][number];
-
-const TYPE_ALLOWS: Record<string, string> = {
-  NORMAL: 'accepts normal messages (no message group, no delivery time, no transaction)',
-  FIFO: 'accepts messages with a message group; each group is consumed in order',
-  DELAY: 'accepts messages with a delivery time',
-  TRANSACTION: 'accepts transactional half messages',
-};
 
 const queueColumns: Column<QueueRow>[] = [
   { key: 'queueId', header: 'Queue', render: (q) => q.queueId },
@@ -72,7 +65,7 @@ function TopicView({ data, name }: { data: TopicDetail; name: string }) {
   );
   return (
     <>
-      <PageHeader crumbs={[{ label: 'Topics', href: `/instances/${instance.id}/topics` }, { label: name }]} title={name} description={`This ${topic.messageType} topic ${TYPE_ALLOWS[topic.messageType]}.`} actions={actions} />
+      <PageHeader crumbs={[{ label: 'Topics', href: `/instances/${instance.id}/topics` }, { label: name }]} title={name} description={`This ${topic.messageType} topic ${MESSAGE_TYPE_ACCEPTS[topic.messageType]}.`} actions={actions} />
       <Facts>
         <Fact label="Type"><MessageTypeBadge type={topic.messageType} /></Fact>
         <Fact label="Queues (read / write)">{topic.readQueueNums} / {topic.writeQueueNums}</Fact>
@@ -87,24 +80,19 @@ function TopicView({ data, name }: { data: TopicDetail; name: string }) {
       <Card title="Queues">
         <DataTable label="Queues" columns={queueColumns} rows={stats.queues} rowKey={(q) => String(q.queueId)} empty={<EmptyState title="This topic has no readable queue." />} />
       </Card>
-      {canOperate && (
-        <DangerZone>
-          <DangerAction title="Delete this topic" description={TOPIC_DELETE_CONSEQUENCE} name={name} confirmLabel="Delete topic" onConfirm={() => del.mutateAsync({ instanceId: instance.id, name })} />
-        </DangerZone>
-      )}
+      {canOperate && <DangerDelete what="topic" name={name} consequence={TOPIC_DELETE_CONSEQUENCE} onConfirm={() => del.mutateAsync({ instanceId: instance.id, name })} />}
     </>
   );
 }
 
 export default function TopicDetailPage() {
-  const params = useParams<{ topic: string }>();
-  const name = decodeURIComponent(params.topic);
+  const name = useRouteName('topic');
   const instance = useInstance();
   const trpc = useTRPC();
   const detail = useQuery({ ...trpc.topic.get.queryOptions({ instanceId: instance.id, name }), refetchInterval: 5_000 });
   return (
-    <QueryView query={detail} notFound={<NotFound what="Topic" name={name} back={{ href: `/instances/${instance.id}/topics`, label: 'All topics' }} />}>
+    <ResourceView query={detail} what="Topic" name={name}>
       {(data) => <TopicView data={data} name={name} />}
-    </QueryView>
+    </ResourceView>
   );
 }
