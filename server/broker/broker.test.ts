@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Broker, type BrokerOptions, type PutMessage, type TopicStats } from './index.ts';
+import { Broker, type BrokerOptions, type BrowseCursor, type PutMessage, type TopicStats } from './index.ts';
 import { BrokerError, type BrokerErrorCode } from './errors.ts';
 import {
   DEFAULT_MAX_DELIVERY_ATTEMPTS,
@@ -1083,7 +1083,7 @@ describe('reads', () => {
     // Window [5s, 24s] holds messages 5..24.
     const expected = sent.slice(5, 25).map((r) => r.messageId);
     const seen: string[] = [];
-    let cursor: { queueId: number; offset: number } | undefined;
+    let cursor: BrowseCursor | undefined;
     let pages = 0;
     do {
       const page = b.queryByTime('timeline', base + 5000, base + 24_000, { limit: 3, cursor });

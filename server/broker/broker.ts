@@ -22,8 +22,7 @@ import { homeTopicOf, resendOf } from './produce/resend.ts';
 import { loadSecret } from './secret.ts';
 import { groupStats, topicStats, type GroupStats, type TopicStats } from './stats.ts';
 import { MessageStore, type FlushMode, type GetResult, type StoredMessage } from './store/message-store.ts';
-import { browseByTime, messageVolume, type BrowsePage, type BrowseRequest, type VolumeBucket } from './store/time-browse.ts';
-import { queryByTime, type TimeQueryCursor, type TimeQueryPage } from './store/time-query.ts';
+import { browseByTime, messageVolume, type BrowseCursor, type BrowsePage, type BrowseRequest, type VolumeBucket } from './store/time-browse.ts';
 import { TIMER_TOPIC, TimerProperty, TimerService, type PendingMinute, type ScheduledState } from './timer/timer-service.ts';
 import type { TraceEvent } from './trace/recorder.ts';
 import { TraceRecorder } from './trace/recorder.ts';
@@ -401,9 +400,9 @@ export class Broker {
     return this.store.lookupByKey(topic, key, opts.beginMs ?? 0, opts.endMs ?? Number.MAX_SAFE_INTEGER, limit, opts.before);
   }
 
-  /** Messages of a topic stored within [beginMs, endMs], queue by queue; pass `nextCursor` back for the next page. */
-  queryByTime(topic: string, beginMs: number, endMs: number, opts: { limit?: number; cursor?: TimeQueryCursor } = {}): TimeQueryPage {
-    return queryByTime(this.store, this.catalog.getTopic(topic), beginMs, endMs, opts);
+  /** Messages of a topic stored within [beginMs, endMs], oldest first; pass `nextCursor` back for the next page. */
+  queryByTime(topic: string, beginMs: number, endMs: number, opts: { limit?: number; cursor?: BrowseCursor } = {}): BrowsePage {
+    return this.browseByTime(topic, { beginMs, endMs, order: 'oldest', limit: opts.limit ?? DEFAULT_QUERY_LIMIT, ...(opts.cursor ? { cursor: opts.cursor } : {}) });
   }
 
   /**

@@ -30,7 +30,6 @@ export type { ReceivedMessage, ReceiveRequest } from './consume/pop-service.ts';
 export type { PullRequest } from './consume/pull.ts';
 export type { ResetResult, ResetTarget } from './consume/consumer-offsets.ts';
 export type { GroupQueueLag, GroupStats, TopicStats } from './stats.ts';
-export type { TimeQueryCursor, TimeQueryPage } from './store/time-query.ts';
 export { DEFAULT_BROWSE_SCAN_BYTES, MAX_BROWSE_PAGE, MAX_VOLUME_BUCKETS } from './store/time-browse.ts';
 export type { BrowseCursor, BrowseOrder, BrowsePage, BrowseRequest, VolumeBucket } from './store/time-browse.ts';
 export type { MessageMatch } from './filter/message-match.ts';

@@ -113,8 +113,6 @@ export class MessageStore {
   private closed = false;
   private readonly listeners = new Set<(topic: string, queueId: number) => void>();
   private readonly generations = new Map<string, number>();
-  /** Messages stored since open (for rates). */
-  storedCount = 0;
 
   private constructor(private readonly opts: StoreOptions) {
     this.commitLog = new CommitLog(path.join(opts.dir, 'commitlog'), opts.segmentSize);
@@ -326,7 +324,6 @@ export class MessageStore {
       }
       job.resolve(out);
     }
-    this.storedCount += written.results.length;
     this.dispatched = this.commitLog.maxOffset;
     this.index.cover(this.dispatched);
     for (const key of touched) {
