@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Group } from '../../../server/broker/index.ts';
-import { callContext, resolveName, type CallContext } from '../context.ts';
+import { resolveName, type CallContext } from '../context.ts';
 import { toWireMessage } from '../messages.ts';
 import { combined, OK, ProtocolError, status, toStatus } from '../status.ts';
 import { timestamp, toMs, type Endpoints, type FilterExpression, type MessageQueue, type Resource, type Status } from '../wire.ts';
@@ -13,6 +13,7 @@ import {
   MAX_INVISIBLE_MS,
   pollMs,
   queueOf,
+  serverStream,
   topicName,
   unary,
   type Handlers,
@@ -30,6 +31,11 @@ interface ReceiveRequest {
 }
 
 type ReceiveCall = grpc.ServerWritableStream<ReceiveRequest, object>;
+
+/** A receive's answer on the stream: its status, the messages, then the delivery time. */
+function receiveFrames(st: Status, messages: object[]): object[] {
+  return [{ status: st }, ...messages.map((message) => ({ message })), { delivery_timestamp: timestamp(Date.now()) }];
+}
 
 /** The message model: QueryAssignment, ReceiveMessage, AckMessage, ChangeInvisibleDuration, DLQ forwarding. */
 export function popHandlers(opts: ServiceOptions): Handlers {
@@ -49,7 +55,7 @@ export function popHandlers(opts: ServiceOptions): Handlers {
     return advertised ? `${advertised.host}:${advertised.port}` : '';
   }
 
-  async function receive(call: ReceiveCall, ctx: CallContext, signal: AbortSignal): Promise<{ st: Status; messages: object[] }> {
+  async function receive(call: ReceiveCall, ctx: CallContext, signal: AbortSignal): Promise<object[]> {
     const req = call.request;
     const g: Group = groupOf(opts, ctx, req.group);
     const topic = topicName(ctx, req.message_queue?.topic);
@@ -66,12 +72,12 @@ export function popHandlers(opts: ServiceOptions): Handlers {
       ...(filter ? { filter } : {}),
       signal,
     });
-    if (received.length === 0) return { st: status('MESSAGE_NOT_FOUND', 'No new message'), messages: [] };
+    if (received.length === 0) return receiveFrames(status('MESSAGE_NOT_FOUND', 'No new message'), []);
     if (req.auto_renew) {
       for (const r of received) renewals.track(r.receiptHandle, { group: g.name, topic, clientId: ctx.clientId, visibleAt: r.invisibleUntil });
     }
     const host = storeHost();
-    return { st: OK, messages: received.map((r) => toWireMessage(r.message, host, r, invisibleMs)) };
+    return receiveFrames(OK, received.map((r) => toWireMessage(r.message, host, r, invisibleMs)));
   }
 
   return {
@@ -84,22 +90,7 @@ export function popHandlers(opts: ServiceOptions): Handlers {
       return { status: OK, assignments: ids.map((id) => ({ message_queue: { ...queue, id } })) };
     }),
 
-    ReceiveMessage: (call: ReceiveCall): void => {
-      const ctx = callContext(call);
-      const abort = new AbortController();
-      call.on('cancelled', () => abort.abort());
-      const finish = (st: Status, messages: object[]): void => {
-        if (call.cancelled) return;
-        call.write({ status: st });
-        for (const m of messages) call.write({ message: m });
-        call.write({ delivery_timestamp: timestamp(Date.now()) });
-        call.end();
-      };
-      receive(call, ctx, AbortSignal.any([abort.signal, opts.shutdown])).then(
-        ({ st, messages }) => finish(st, messages),
-        (e: unknown) => finish(toStatus(e, { rpc: 'ReceiveMessage', kind: 'group' }), []),
-      );
-    },
+    ReceiveMessage: serverStream<ReceiveRequest>(opts, receive, (e) => receiveFrames(toStatus(e, { rpc: 'ReceiveMessage', kind: 'group' }), [])),
 
     AckMessage: unary<{ group: Resource | null; topic: Resource | null; entries: { message_id: string; receipt_handle: string }[] }>(
       'AckMessage',

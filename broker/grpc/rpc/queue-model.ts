@@ -1,9 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
-import { callContext, type CallContext } from '../context.ts';
+import type { CallContext } from '../context.ts';
 import { toWireMessage } from '../messages.ts';
 import { OK, ProtocolError, status, toStatus } from '../status.ts';
 import { toMs, type FilterExpression, type MessageQueue, type Resource } from '../wire.ts';
-import { batchSize, filterOf, groupOf, pollMs, topicName, unary, type Handlers, type ServiceOptions } from './shared.ts';
+import { batchSize, filterOf, groupOf, pollMs, serverStream, topicName, unary, type Handlers, type ServiceOptions } from './shared.ts';
 
 interface QueueRef {
   message_queue: MessageQueue | null;
@@ -82,18 +82,6 @@ export function queueModelHandlers(opts: ServiceOptions): Handlers {
       return { status: OK };
     }),
 
-    PullMessage: (call: PullCall): void => {
-      const ctx = callContext(call);
-      const abort = new AbortController();
-      call.on('cancelled', () => abort.abort());
-      const write = (frames: object[]): void => {
-        if (call.cancelled) return;
-        for (const f of frames) call.write(f);
-        call.end();
-      };
-      pull(call, ctx, AbortSignal.any([abort.signal, opts.shutdown])).then(write, (e: unknown) =>
-        write([{ status: toStatus(e, { rpc: 'PullMessage', kind: 'topic' }) }]),
-      );
-    },
+    PullMessage: serverStream<PullRequest>(opts, pull, (e) => [{ status: toStatus(e, { rpc: 'PullMessage', kind: 'topic' }) }]),
   };
 }

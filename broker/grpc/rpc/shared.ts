@@ -47,6 +47,29 @@ export function unary<Req>(rpc: string, kind: 'topic' | 'group' | undefined, fn:
   };
 }
 
+/**
+ * Runs a server-streaming handler (the long polls): `run` gets a signal that aborts when the client cancels
+ * or the broker shuts down, and answers the frames to write; a failure is answered by `onError`'s frames.
+ * A cancelled call is answered with nothing.
+ */
+export function serverStream<Req>(
+  opts: ServiceOptions,
+  run: (call: grpc.ServerWritableStream<Req, object>, ctx: CallContext, signal: AbortSignal) => Promise<object[]>,
+  onError: (e: unknown) => object[],
+) {
+  return (call: grpc.ServerWritableStream<Req, object>): void => {
+    const ctx = callContext(call);
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    const write = (frames: object[]): void => {
+      if (call.cancelled) return;
+      for (const f of frames) call.write(f);
+      call.end();
+    };
+    run(call, ctx, AbortSignal.any([abort.signal, opts.shutdown])).then(write, (e: unknown) => write(onError(e)));
+  };
+}
+
 export function topicName(ctx: CallContext, res: Resource | null | undefined): string {
   return resolveName(ctx, res, 'topic');
 }
