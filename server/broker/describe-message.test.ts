@@ -1,26 +1,11 @@
 /** A message found by id is shown with the user's topic, and where the timer or a transaction holds it. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Broker } from './index.ts';
-import { waitUntil } from './test-support.ts';
+import type { Broker } from './index.ts';
+import { closeTestBrokers, openTestBroker, waitUntil } from './test-support.ts';
 
-const dirs: string[] = [];
-const brokers: Broker[] = [];
+const open = (): Promise<Broker> => openTestBroker({ txnFirstCheckMs: 3_600_000 });
 
-async function open(): Promise<Broker> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-describe-'));
-  dirs.push(dir);
-  const b = await Broker.open({ dataDir: dir, segmentSize: 1 << 20, maxMessageSize: 64 << 10, txnFirstCheckMs: 3_600_000 });
-  brokers.push(b);
-  return b;
-}
-
-afterEach(async () => {
-  for (const b of brokers.splice(0)) await b.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+afterEach(closeTestBrokers);
 
 describe('describeMessage', () => {
   it('a scheduled message shows its own topic and its due time, then its recall (only through its own topic); never the timer topic', async () => {

@@ -1,3 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Broker, type BrokerOptions } from './index.ts';
+
 /**
  * Shared by the engine and front-end tests (not a test file itself). Tests wait for conditions with a
  * deadline, never for a guessed duration: the suite must pass on a loaded machine, run after run.
@@ -26,5 +31,25 @@ export async function waitUntil<T>(cond: () => T | Promise<T>, opts: WaitOptions
     if (value) return value as NonNullable<T>;
     if (performance.now() >= deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${opts.what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+const opened: { broker: Broker; dir: string }[] = [];
+
+/**
+ * A broker on a fresh temporary data directory, with small files so tests stay quick; `closeTestBrokers`
+ * (in afterEach) closes every one and removes its directory.
+ */
+export async function openTestBroker(options: Omit<BrokerOptions, 'dataDir'> = {}): Promise<Broker> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-test-'));
+  const broker = await Broker.open({ segmentSize: 1 << 22, maxMessageSize: 64 << 10, ...options, dataDir: dir });
+  opened.push({ broker, dir });
+  return broker;
+}
+
+export async function closeTestBrokers(): Promise<void> {
+  for (const { broker, dir } of opened.splice(0)) {
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

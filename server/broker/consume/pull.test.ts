@@ -1,26 +1,17 @@
 /** The queue model's long poll: woken by the store's dispatch, filtered like receive. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Broker, subscriptionFilter } from '../index.ts';
-
-const dirs: string[] = [];
-const brokers: Broker[] = [];
+import { subscriptionFilter, type Broker } from '../index.ts';
+import { closeTestBrokers, openTestBroker } from '../test-support.ts';
 
 async function open(): Promise<Broker> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-pull-'));
-  dirs.push(dir);
-  const b = await Broker.open({ dataDir: dir, segmentSize: 1 << 20, maxMessageSize: 64 << 10 });
-  brokers.push(b);
+  const b = await openTestBroker();
   b.createTopic({ name: 't', queueNums: 1 });
   return b;
 }
 
 afterEach(async () => {
   vi.useRealTimers();
-  for (const b of brokers.splice(0)) await b.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  await closeTestBrokers();
 });
 
 describe('Broker.pull', () => {

@@ -1,25 +1,11 @@
 /** An operator's resend: a new message with the original's content, linked both ways in the traces. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Broker, SystemProperty } from '../index.ts';
+import { SystemProperty, type Broker } from '../index.ts';
+import { closeTestBrokers, openTestBroker } from '../test-support.ts';
 
-const dirs: string[] = [];
-const brokers: Broker[] = [];
+const open = (): Promise<Broker> => openTestBroker({ txnFirstCheckMs: 3_600_000 });
 
-async function open(): Promise<Broker> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-resend-'));
-  dirs.push(dir);
-  const b = await Broker.open({ dataDir: dir, segmentSize: 1 << 20, maxMessageSize: 64 << 10, txnFirstCheckMs: 3_600_000 });
-  brokers.push(b);
-  return b;
-}
-
-afterEach(async () => {
-  for (const b of brokers.splice(0)) await b.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+afterEach(closeTestBrokers);
 
 describe('resend', () => {
   it('copies body, keys, tag, user properties and message group to a new id, naming the original both ways', async () => {

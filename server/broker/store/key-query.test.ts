@@ -1,24 +1,13 @@
 /** A key shared by many messages lists all of them, newest first, a page at a time, through the index. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Broker, type StoredMessage } from '../index.ts';
+import type { StoredMessage } from '../index.ts';
+import { closeTestBrokers, openTestBroker } from '../test-support.ts';
 
-const dirs: string[] = [];
-const brokers: Broker[] = [];
-
-afterEach(async () => {
-  for (const b of brokers.splice(0)) await b.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+afterEach(closeTestBrokers);
 
 describe('queryByKey paging', () => {
   it('pages through 50 messages of one key, 20 at a time, newest first, each once', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-keys-'));
-    dirs.push(dir);
-    const b = await Broker.open({ dataDir: dir, segmentSize: 1 << 22, maxMessageSize: 64 << 10, indexEntries: 16 });
-    brokers.push(b);
+    const b = await openTestBroker({ indexEntries: 16 });
     b.createTopic({ name: 't', queueNums: 4 });
     for (let i = 0; i < 50; i++) await b.put({ topic: 't', body: `m${i}`, keys: [i % 10 === 3 ? 'other' : 'shared'] });
     const pages: StoredMessage[][] = [];

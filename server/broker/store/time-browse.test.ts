@@ -1,20 +1,13 @@
 /** Browsing a topic by store time (merged across queues, filtered, within a scan budget) and its volume timeline. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Broker, type BrowseCursor, type BrowsePage } from '../index.ts';
+import type { Broker, BrowseCursor, BrowsePage } from '../index.ts';
+import { closeTestBrokers, openTestBroker } from '../test-support.ts';
 
-const dirs: string[] = [];
-const brokers: Broker[] = [];
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 
 /** A topic of 3 queues with `n` messages stored one second apart from T0 (Date faked per message). */
 async function filled(n: number): Promise<Broker> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-browse-'));
-  dirs.push(dir);
-  const b = await Broker.open({ dataDir: dir, segmentSize: 1 << 22, maxMessageSize: 64 << 10 });
-  brokers.push(b);
+  const b = await openTestBroker();
   b.createTopic({ name: 't', queueNums: 3 });
   vi.useFakeTimers({ toFake: ['Date'] });
   for (let i = 0; i < n; i++) {
@@ -28,8 +21,7 @@ async function filled(n: number): Promise<Broker> {
 
 afterEach(async () => {
   vi.useRealTimers();
-  for (const b of brokers.splice(0)) await b.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  await closeTestBrokers();
 });
 
 const indexOf = (page: BrowsePage): number[] => page.messages.map((m) => (m.storeTimestamp - T0) / 1000);
