@@ -127,28 +127,32 @@ export class TimerService {
   /** Scheduled messages of a topic still waiting, soonest first, at most `limit` (for the console's recall). */
   waiting(topic: string, limit: number): { messageId: string; dueAt: number; recallHandle: string }[] {
     const out: { messageId: string; dueAt: number; recallHandle: string }[] = [];
-    for (const minute of [...this.buckets.minutes].sort((a, b) => a - b)) {
-      const entries = this.buckets.read(minute).filter((e) => e.state === EntryState.PENDING).sort((a, b) => a.dueAt - b.dueAt);
-      for (const e of entries) {
-        const m = this.host.store.readAt(e.physicalOffset, e.size);
-        if (m?.properties[TimerProperty.REAL_TOPIC] !== topic) continue;
-        out.push({ messageId: m.messageId, dueAt: e.dueAt, recallHandle: encodeRecall(minute, e.index, m.messageId) });
+    for (const { minute, entries } of this.pendingByMinute(topic)) {
+      for (const { entry, messageId } of entries) {
+        out.push({ messageId, dueAt: entry.dueAt, recallHandle: encodeRecall(minute, entry.index, messageId) });
         if (out.length >= limit) return out;
       }
     }
     return out;
   }
 
-  /** Pending scheduled messages per due minute, optionally of one topic (for the console's histogram). */
-  pending(topic?: string): PendingMinute[] {
-    const ofTopic = (e: TimerEntry) => topic === undefined || this.host.store.readAt(e.physicalOffset, e.size)?.properties[TimerProperty.REAL_TOPIC] === topic;
-    return [...this.buckets.minutes]
-      .sort((a, b) => a - b)
-      .map((minute) => {
-        const waiting = this.buckets.read(minute).filter((e) => e.state === EntryState.PENDING && ofTopic(e));
-        return { minute, count: waiting.length, nextDueAt: waiting.length ? Math.min(...waiting.map((e) => e.dueAt)) : null };
-      })
-      .filter((b) => b.count > 0);
+  /** Pending scheduled messages of a topic per due minute (for the console's histogram). */
+  pending(topic: string): PendingMinute[] {
+    return [...this.pendingByMinute(topic)].map(({ minute, entries }) => ({ minute, count: entries.length, nextDueAt: entries[0]!.entry.dueAt }));
+  }
+
+  /** Per due minute in order, the topic's pending entries soonest first, skipping minutes with none. */
+  private *pendingByMinute(topic: string): Generator<{ minute: number; entries: { entry: TimerEntry; messageId: string }[] }> {
+    for (const minute of [...this.buckets.minutes].sort((a, b) => a - b)) {
+      const entries: { entry: TimerEntry; messageId: string }[] = [];
+      for (const entry of this.buckets.read(minute)) {
+        if (entry.state !== EntryState.PENDING) continue;
+        const m = this.host.store.readAt(entry.physicalOffset, entry.size);
+        if (m?.properties[TimerProperty.REAL_TOPIC] === topic) entries.push({ entry, messageId: m.messageId });
+      }
+      entries.sort((a, b) => a.entry.dueAt - b.entry.dueAt);
+      if (entries.length > 0) yield { minute, entries };
+    }
   }
 
   tick(): Promise<void> {
