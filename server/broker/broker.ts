@@ -240,11 +240,7 @@ export class Broker {
 
   /** The topic, if it allows reads. */
   readableTopic(name: string): Topic {
-    const topic = this.catalog.getTopic(name);
-    if (topic.perm === 'WRITE' || topic.perm === 'NONE') {
-      throw new BrokerError('PERMISSION_DENIED', `Topic "${topic.name}" does not allow reads (permission ${topic.perm})`);
-    }
-    return topic;
+    return this.catalog.topicAllowing('read', name);
   }
 
   // ---- groups ----
@@ -313,8 +309,8 @@ export class Broker {
     return this.timer.recall(recallHandle, topic);
   }
 
-  /** Scheduled messages waiting per due minute, optionally of one topic. */
-  pendingScheduled(topic?: string): PendingMinute[] {
+  /** Scheduled messages of a topic waiting, per due minute. */
+  pendingScheduled(topic: string): PendingMinute[] {
     return this.timer.pending(topic);
   }
 

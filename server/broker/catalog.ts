@@ -131,6 +131,17 @@ export class Catalog {
     return t;
   }
 
+  /** The topic, if its permission allows `access` (PERMISSION_DENIED otherwise). */
+  topicAllowing(access: 'read' | 'write', name: string): Topic {
+    const topic = this.getTopic(name);
+    const denied = access === 'read' ? topic.perm === 'WRITE' || topic.perm === 'NONE' : topic.perm === 'READ' || topic.perm === 'NONE';
+    if (denied) {
+      const what = access === 'read' ? 'does not allow reads' : 'does not accept writes';
+      throw new BrokerError('PERMISSION_DENIED', `Topic "${topic.name}" ${what} (permission ${topic.perm})`);
+    }
+    return topic;
+  }
+
   listTopics(filter: ListFilter = {}): Topic[] {
     return this.topics.list().filter((t) => !t.system && (filter.namespace === undefined || t.namespace === filter.namespace));
   }

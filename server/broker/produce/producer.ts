@@ -92,7 +92,7 @@ export class Producer {
   }
 
   private prepare(m: PutMessage): StoreInput {
-    const topic = this.writableTopic(m.topic);
+    const topic = this.parts.catalog.topicAllowing('write', m.topic);
     checkMessageType(topic, m);
     // A copy: the write happens a moment later, and the caller may reuse its buffer meanwhile.
     const body = Buffer.from(m.body);
@@ -121,13 +121,6 @@ export class Producer {
     };
   }
 
-  private writableTopic(name: string): Topic {
-    const topic = this.parts.catalog.getTopic(name);
-    if (topic.perm === 'READ' || topic.perm === 'NONE') {
-      throw new BrokerError('PERMISSION_DENIED', `Topic "${topic.name}" does not accept writes (permission ${topic.perm})`);
-    }
-    return topic;
-  }
 }
 
 function checkMessageType(topic: Topic, m: PutMessage): void {
