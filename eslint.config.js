@@ -13,7 +13,7 @@ function engineInternals(relativePrefix) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', '.next/**', 'coverage/**', 'scratch/**', 'server/generated/**', 'test-results/**'] },
+  { ignores: ['node_modules/**', 'data/**', '.next/**', '.next-*/**', 'coverage/**', 'scratch/**', 'server/generated/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,6 +14,8 @@ const config = {
     'pg',
   ],
   poweredByHeader: false,
+  // Parallel browser-test runs in one checkout build into their own directory (scripts/e2e-server.sh).
+  ...(process.env.MERIDIAN_NEXT_DIR ? { distDir: process.env.MERIDIAN_NEXT_DIR } : {}),
 };
 
 export default config;
