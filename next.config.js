@@ -1,3 +1,4 @@
+/* global process */
 /** @type {import('next').NextConfig} */
 const config = {
   // Native / gRPC packages stay as Node modules at run time rather than being bundled.
@@ -12,6 +13,10 @@ const config = {
     '@prisma/adapter-libsql',
     '@prisma/adapter-pg',
     'pg',
+    '@opentelemetry/api',
+    '@opentelemetry/sdk-trace-node',
+    '@opentelemetry/exporter-trace-otlp-http',
+    '@opentelemetry/resources',
   ],
   poweredByHeader: false,
   // Parallel browser-test runs in one checkout build into their own directory (scripts/e2e-server.sh).

@@ -3,6 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Broker, BrokerError, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUES, DEFAULT_RETENTION_HOURS, logger } from '../server/broker/index.ts';
+import { startOtel } from '../server/otel.ts';
 import { applyBootstrap, BootstrapError, readBootstrap } from './bootstrap.ts';
 import { DEFAULT_LONG_POLLING_MS, GrpcEndpoint } from './grpc/server.ts';
 
@@ -26,10 +27,15 @@ Options:
                          groups on first sight. Off by default: unknown ones get NOT_FOUND statuses.
   --max-message-size <b> Largest message body in bytes (default ${DEFAULT_MAX_MESSAGE_SIZE}).
   --retention-hours <h>  Delete commit-log segments older than this (default ${DEFAULT_RETENTION_HOURS}).
+  --trace-retention-hours <h>
+                         Delete trace events older than this (default: the retention hours).
+  --no-trace             Record no trace events and emit no spans (a trace then shows only the send and
+                         the store, read off the message).
   --long-polling-ms <ms> Longest a receive waits for messages (default ${DEFAULT_LONG_POLLING_MS}).
   --help                 Show this help.
 
 Environment: MERIDIAN_LOG_LEVEL (trace|debug|info|warn|error|silent, default info).
+OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: export trace spans over OTLP/HTTP.
 Stops gracefully on SIGTERM / SIGINT: in-flight requests finish, files are flushed and closed.`;
 
 function fail(message: string): never {
@@ -58,6 +64,8 @@ async function main(): Promise<void> {
         'auto-create': { type: 'boolean', default: false },
         'max-message-size': { type: 'string' },
         'retention-hours': { type: 'string' },
+        'trace-retention-hours': { type: 'string' },
+        'no-trace': { type: 'boolean', default: false },
         'long-polling-ms': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -76,12 +84,15 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port > 65535) fail(`--port must be an integer from 0 to 65535, got "${values.port}"`);
   const maxMessageSize = intFlag('max-message-size', values['max-message-size'], DEFAULT_MAX_MESSAGE_SIZE);
   const retentionHours = intFlag('retention-hours', values['retention-hours'], DEFAULT_RETENTION_HOURS);
+  const traceRetentionHours = intFlag('trace-retention-hours', values['trace-retention-hours'], retentionHours);
   const longPollingMs = intFlag('long-polling-ms', values['long-polling-ms'], DEFAULT_LONG_POLLING_MS);
   const bootstrap = values.bootstrap ? readBootstrapOrFail(values.bootstrap) : undefined;
 
+  // Before the broker opens: it checks once whether an SDK is registered.
+  const otel = values['no-trace'] ? undefined : startOtel();
   let broker: Broker;
   try {
-    broker = await Broker.open({ dataDir: values['data-dir']!, flush, maxMessageSize, retentionHours });
+    broker = await Broker.open({ dataDir: values['data-dir']!, flush, maxMessageSize, retentionHours, traceRetentionHours, trace: !values['no-trace'] });
   } catch (e) {
     fail(e instanceof BrokerError ? `${e.code}: ${e.message}` : String(e));
   }
@@ -105,6 +116,7 @@ async function main(): Promise<void> {
     logger.info({ event: 'broker.stopping', signal }, 'shutting down');
     await endpoint.close();
     await broker.close();
+    await otel?.shutdown();
     logger.info({ event: 'broker.stop', signal }, 'Meridian broker stopped');
     // Every handle is closed now; exit even if a library left a timer behind.
     setTimeout(() => process.exit(0), 1000).unref();

@@ -1,5 +1,6 @@
 import { ensureAdmin } from './auth.ts';
 import type { Db } from './db.ts';
+import { jobRunner } from './jobs/runner.ts';
 import { specOf, type RunningInstance, type Runtime } from './runtime.ts';
 
 type Env = Record<string, string | undefined>;
@@ -36,7 +37,8 @@ async function adminName(db: Db, created: string | undefined): Promise<string | 
 
 /**
  * Server start: the first admin (its generated password printed once), a default instance on a first start,
- * then one engine + gRPC endpoint per embedded instance, and one line saying where everything is.
+ * then one engine + gRPC endpoint per embedded instance, the background jobs left running, and one line
+ * saying where everything is.
  */
 export async function boot(db: Db, runtime: Runtime, env: Env = process.env): Promise<void> {
   const admin = await ensureAdmin(db, env);
@@ -53,5 +55,7 @@ export async function boot(db: Db, runtime: Runtime, env: Env = process.env): Pr
   }
   const started: RunningInstance[] = [];
   for (const i of await db.instance.findMany({ where: { kind: 'embedded' }, orderBy: { createdAt: 'asc' } })) started.push(await runtime.start(specOf(i)));
+  // Jobs a previous process left running go on from their saved cursor, now that their instances run.
+  await jobRunner(db, runtime).resume();
   process.stdout.write(`${startupLine(env, started, await adminName(db, admin.created ? admin.username : undefined))}\n`);
 }

@@ -3,23 +3,30 @@ import type {
   Broker,
   BrokerLimits,
   BrokerPutResult,
+  BrowsePage,
+  BrowseRequest,
   FoundMessage,
   Group,
+  GroupDelivery,
   GroupInput,
   GroupPatch,
   GroupStats,
+  MessageMatch,
   Namespace,
   PendingMinute,
   PutMessage,
   ResetResult,
   Resolution,
   ResetTarget,
+  StoredMessage,
   Topic,
   TopicInput,
   TopicPatch,
   TopicStats,
   TraceEvent,
   TxnState,
+  VerificationView,
+  VolumeBucket,
 } from './broker/index.ts';
 import type { RunningInstance } from './runtime.ts';
 
@@ -91,6 +98,8 @@ export interface GroupAdmin {
 /** Single messages: sending, finding and tracing them, and the ones still waiting (scheduled or half). */
 export interface MessageAdmin {
   sendMessage(message: PutMessage): Promise<BrokerPutResult>;
+  /** Stores messages together (an import's batch): all are checked before any is written. */
+  sendMessages(messages: readonly PutMessage[]): Promise<BrokerPutResult[]>;
   /** The newest stored copy as the user sees it (their topic, what still holds it), if the broker has it. */
   findMessage(messageId: string): Promise<FoundMessage | undefined>;
   /** Every recorded step of a message's life, oldest first. */
@@ -102,13 +111,45 @@ export interface MessageAdmin {
   recall(topic: string, recallHandle: string): Promise<string>;
   /** Commits or rolls back a transaction in place of its producer; `endedBy` is recorded in the trace. */
   endTransaction(transactionId: string, messageId: string, resolution: Resolution, endedBy: string): Promise<TxnState>;
+  /** A page of a topic's messages by store time, filtered on the way within a scan budget (the engine's browseByTime). */
+  browseMessages(topic: string, req: Omit<BrowseRequest, 'accept'> & { match?: MessageMatch }): Promise<BrowsePage>;
+  /** Messages stored per time bucket of a topic, from the consume queues alone. */
+  messageVolume(topic: string, beginMs: number, endMs: number, buckets: number): Promise<VolumeBucket[]>;
+  /** Messages of a topic with a key, newest first, from the index; `before` (a physical offset) pages on. */
+  messagesByKey(topic: string, key: string, opts: { limit: number; before?: number }): Promise<StoredMessage[]>;
+  /** Sends a stored message again, to its own topic or `to` (same type); both traces link to each other. */
+  resend(messageId: string, opts: { to?: string; by: string }): Promise<BrokerPutResult>;
+  /** The OpenTelemetry trace id of the message's spans. */
+  otelTraceId(messageId: string): Promise<string | undefined>;
+  /** Where the message stands with every group that subscribes to its topic. */
+  deliveryStates(messageId: string): Promise<GroupDelivery[]>;
+  /** Delivers the message once more to one group's live consumers (offsets untouched); follow it with `verification`. */
+  verifyConsumption(messageId: string, group: string, by: string): Promise<{ verificationId: string }>;
+  verification(verificationId: string): Promise<VerificationView | undefined>;
 }
 
 /**
  * The one way the console reaches an instance's data plane, one part per domain. Every method is async so
  * a broker in another process (over the network) fits behind the same shape as the engine embedded in this one.
  */
-export interface BrokerAdmin extends InstanceAdmin, NamespaceAdmin, TopicAdmin, GroupAdmin, MessageAdmin {}
+/** A page of a group's dead letters, as the engine pages them (with its cursor and how far the scan got). */
+export type DeadLetterPage = ReturnType<Broker['deadLetters']>;
+export type DeadLetter = DeadLetterPage['letters'][number];
+export type DeadLetterQuery = Parameters<Broker['deadLetters']>[1];
+export type DeadLetterTarget = Parameters<Broker['purgeDeadLetters']>[1];
+
+/** Each group's dead-letter queue (`%DLQ%<group>`): listing, counting, resending and purging its messages. */
+export interface DeadLetterAdmin {
+  deadLetters(group: string, query: DeadLetterQuery): Promise<DeadLetterPage>;
+  /** Dead letters stored for the group, minus the purged ones. */
+  deadLetterCount(group: string): Promise<number>;
+  /** Back to the group for another round; with `dedupeKey` at most once per key, also across a restart. */
+  resendDeadLetter(group: string, messageId: string, opts: { by: string; dedupeKey?: string }): Promise<{ resent: boolean }>;
+  /** Resolves to how many were purged. */
+  purgeDeadLetters(group: string, target: DeadLetterTarget): Promise<number>;
+}
+
+export interface BrokerAdmin extends InstanceAdmin, NamespaceAdmin, TopicAdmin, GroupAdmin, MessageAdmin, DeadLetterAdmin {}
 
 /**
  * BrokerAdmin over an engine running in this process, through the engine's facade only. The methods are
@@ -214,6 +255,46 @@ export class EmbeddedBrokerAdmin implements BrokerAdmin {
   }
   endTransaction(transactionId: string, messageId: string, resolution: Resolution, endedBy: string): Promise<TxnState> {
     return this.broker.endTransaction(transactionId, messageId, resolution, endedBy);
+  }
+  async browseMessages(topic: string, req: Omit<BrowseRequest, 'accept'> & { match?: MessageMatch }): Promise<BrowsePage> {
+    return this.broker.browseByTime(topic, req);
+  }
+  async messageVolume(topic: string, beginMs: number, endMs: number, buckets: number): Promise<VolumeBucket[]> {
+    return this.broker.messageVolume(topic, beginMs, endMs, buckets);
+  }
+  async messagesByKey(topic: string, key: string, opts: { limit: number; before?: number }): Promise<StoredMessage[]> {
+    return this.broker.queryByKey(topic, key, opts);
+  }
+  resend(messageId: string, opts: { to?: string; by: string }): Promise<BrokerPutResult> {
+    return this.broker.resend(messageId, opts);
+  }
+  async otelTraceId(messageId: string): Promise<string | undefined> {
+    return this.broker.otelTraceId(messageId);
+  }
+  deliveryStates(messageId: string): Promise<GroupDelivery[]> {
+    return this.broker.deliveryStates(messageId);
+  }
+  verifyConsumption(messageId: string, group: string, by: string): Promise<{ verificationId: string }> {
+    return this.broker.verifyConsumption(messageId, group, by);
+  }
+  async verification(verificationId: string): Promise<VerificationView | undefined> {
+    return this.broker.verification(verificationId);
+  }
+
+  sendMessages(messages: readonly PutMessage[]): Promise<BrokerPutResult[]> {
+    return this.broker.putBatch(messages);
+  }
+  async deadLetters(group: string, query: DeadLetterQuery): Promise<DeadLetterPage> {
+    return this.broker.deadLetters(group, query);
+  }
+  async deadLetterCount(group: string): Promise<number> {
+    return this.broker.deadLetterCount(group);
+  }
+  async resendDeadLetter(group: string, messageId: string, opts: { by: string; dedupeKey?: string }): Promise<{ resent: boolean }> {
+    return this.broker.resendDeadLetter(group, messageId, opts);
+  }
+  async purgeDeadLetters(group: string, target: DeadLetterTarget): Promise<number> {
+    return this.broker.purgeDeadLetters(group, target);
   }
 
   private connected(filter: { group?: string } = {}): ClientInfo[] {

@@ -2,19 +2,24 @@ import { startSessionSweeper } from './auth.ts';
 import { boot } from './boot.ts';
 import { db } from './db.ts';
 import { trustedProxyHops } from './http-context.ts';
+import { startOtel } from './otel.ts';
 import { runtime } from './runtime.ts';
 
 /**
- * Node.js side of Next's instrumentation: boot the control plane and embedded brokers, sweep expired sessions,
- * stop it all on exit.
+ * Node.js side of Next's instrumentation: start span export (when an OTLP endpoint is set), boot the control
+ * plane and embedded brokers, sweep expired sessions, stop it all on exit.
  */
 export async function startConsoleServer(): Promise<void> {
   // A malformed MERIDIAN_TRUST_PROXY stops the start here rather than failing every API call later.
   trustedProxyHops();
+  // Before the brokers open: each checks once whether an SDK is registered.
+  const otel = startOtel();
   await boot(db(), runtime());
   const stopSweeper = startSessionSweeper(db());
   const stop = (): void => {
-    void Promise.all([stopSweeper(), runtime().stopAll()]).finally(() => process.exit(0));
+    void Promise.all([stopSweeper(), runtime().stopAll()])
+      .then(() => otel?.shutdown())
+      .finally(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -9,13 +9,14 @@ export interface InstanceSpec {
   name: string;
   grpcPort: number;
   retentionHours: number;
+  traceRetentionHours: number;
   maxMessageSize: number;
   flushMode: FlushMode;
 }
 
 /** The runtime's part of an instance's control-plane record. */
 export function specOf(i: Instance): InstanceSpec {
-  return { id: i.id, name: i.name, grpcPort: i.grpcPort, retentionHours: i.retentionHours, maxMessageSize: i.maxMessageSize, flushMode: i.flushMode === 'sync' ? 'sync' : 'async' };
+  return { id: i.id, name: i.name, grpcPort: i.grpcPort, retentionHours: i.retentionHours, traceRetentionHours: i.traceRetentionHours, maxMessageSize: i.maxMessageSize, flushMode: i.flushMode === 'sync' ? 'sync' : 'async' };
 }
 
 export type InstanceStatus = 'starting' | 'running' | 'stopped' | 'error';
@@ -91,6 +92,7 @@ export class Runtime {
         dataDir: this.dataDirOf(spec),
         flush: spec.flushMode,
         retentionHours: spec.retentionHours,
+        traceRetentionHours: spec.traceRetentionHours,
         maxMessageSize: spec.maxMessageSize,
       });
       entry.endpoint = await GrpcEndpoint.start({ broker: entry.broker, port: spec.grpcPort });

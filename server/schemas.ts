@@ -1,9 +1,11 @@
 /**
- * The console's own rules (control-plane names, accounts, instance specs) as zod schemas. Pure (zod only), so
- * the forms in app/ validate as you type with exactly what the routers enforce. The engine's rules (topic,
- * group and namespace names, queues, message size) live in server/broker/rules.ts.
+ * The console's own rules (control-plane names, accounts, instance specs, message searches) as zod
+ * schemas. Pure (zod and the engine's pure rules.ts only), so the forms in app/ validate as you type with
+ * exactly what the routers enforce. The engine's rules (topic, group and namespace names, queues, message
+ * size) live in server/broker/rules.ts.
  */
 import { z } from 'zod';
+import { messageKeySchema, tagProblem } from './broker/rules.ts';
 
 /** From least to most privilege (the order forms list them). */
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -47,3 +49,46 @@ export const passwordSchema = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `At least ${MIN_PASSWORD_LENGTH} characters`)
   .max(MAX_PASSWORD_LENGTH, `At most ${MAX_PASSWORD_LENGTH} characters`);
+
+// ---- message search (the Messages page's filters: the engine's MessageMatch) ----
+
+/** A filter value is a search term, not a document: 1 KiB is longer than any key, tag or JSON value people type. */
+export const MAX_FILTER_TEXT = 1024;
+/** A JSON path is a few names deep; this bounds what one search parses (the engine also caps its steps). */
+export const MAX_JSON_PATH_LENGTH = 256;
+/** `a.b[0].c`: names and [index] steps, as the engine's JSON-path filter reads them. */
+const JSON_PATH_PATTERN = /^[^.[\]]+(?:\.[^.[\]]+|\[\d+\])*$/;
+
+/** Text the body must contain. */
+export const bodySearchSchema = z.string().min(1, 'Enter the text to look for').max(MAX_FILTER_TEXT, `At most ${MAX_FILTER_TEXT} characters`);
+
+/** `TagA || TagB` or `*`: each tag non-blank, without '|' or control characters. */
+export const tagExpressionSchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter a tag, or TagA || TagB')
+  .max(MAX_FILTER_TEXT, `At most ${MAX_FILTER_TEXT} characters`)
+  .superRefine((expression, ctx) => {
+    for (const tag of expression.split('||').map((t) => t.trim())) {
+      const problem = tag === '*' ? undefined : tagProblem(tag);
+      if (problem) return ctx.addIssue({ code: 'custom', message: tag ? problem : 'Write tags as TagA || TagB' });
+    }
+  });
+export const searchKeySchema = z.string().trim().min(1, 'Enter a key').max(MAX_FILTER_TEXT, `At most ${MAX_FILTER_TEXT} characters`).pipe(messageKeySchema);
+export const propertyNameSchema = z.string().trim().min(1, 'Enter a property name').max(128, 'At most 128 characters');
+export const jsonPathSchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter a path, e.g. order.items[0].sku')
+  .max(MAX_JSON_PATH_LENGTH, `At most ${MAX_JSON_PATH_LENGTH} characters`)
+  .regex(JSON_PATH_PATTERN, 'Use names and [index], e.g. order.items[0].sku');
+
+/** What an operator searches a topic's messages for; every part given must match (the engine's MessageMatch). */
+export const messageMatchSchema = z.object({
+  tag: tagExpressionSchema.optional(),
+  key: searchKeySchema.optional(),
+  property: z.object({ name: propertyNameSchema, op: z.enum(['eq', 'contains']), value: z.string().max(MAX_FILTER_TEXT, `At most ${MAX_FILTER_TEXT} characters`) }).optional(),
+  bodyContains: bodySearchSchema.optional(),
+  json: z.object({ path: jsonPathSchema, equals: z.string().max(MAX_FILTER_TEXT, `At most ${MAX_FILTER_TEXT} characters`) }).optional(),
+});
+export type MessageMatchInput = z.infer<typeof messageMatchSchema>;

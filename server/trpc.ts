@@ -189,14 +189,15 @@ export const publicProcedure = t.procedure.use(auditMutations).use(mapErrors);
 
 const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
+/** The signed-in user when their role is at least `min`; else the error every API answers with (tRPC and routes). */
+export function authorizeRole(user: SessionUser | null, min: Role): SessionUser {
+  if (!user) throw new AppError('UNAUTHENTICATED', 'UNAUTHORIZED', 'Sign in to continue');
+  if (ROLE_RANK[user.role] < ROLE_RANK[min]) throw new AppError('FORBIDDEN', 'FORBIDDEN', `This action needs the ${min} role; you are ${user.role}`);
+  return user;
+}
+
 function requireRole(min: Role) {
-  return t.middleware(({ ctx, next }) => {
-    if (!ctx.user) throw new AppError('UNAUTHENTICATED', 'UNAUTHORIZED', 'Sign in to continue');
-    if (ROLE_RANK[ctx.user.role] < ROLE_RANK[min]) {
-      throw new AppError('FORBIDDEN', 'FORBIDDEN', `This action needs the ${min} role; you are ${ctx.user.role}`);
-    }
-    return next({ ctx: { ...ctx, user: ctx.user } });
-  });
+  return t.middleware(({ ctx, next }) => next({ ctx: { ...ctx, user: authorizeRole(ctx.user, min) } }));
 }
 
 /** Any signed-in user (viewers read). */
@@ -210,7 +211,7 @@ export const adminProcedure = publicProcedure.use(requireRole('admin'));
 export const InstanceRef = z.object({ instanceId: z.string().min(1) });
 
 /** The running instance an id names, as the admin of its data plane, or a typed error the console shows. */
-function resolveInstance(runtime: Runtime, instanceId: string): { admin: BrokerAdmin; instance: InstanceSpec } {
+export function resolveInstance(runtime: Runtime, instanceId: string): { admin: BrokerAdmin; instance: InstanceSpec } {
   const entry = runtime.get(instanceId);
   if (!entry) throw new AppError('INSTANCE_NOT_FOUND', 'NOT_FOUND', `Instance ${instanceId} is not known or not running`);
   const admin = embeddedAdmin(entry);

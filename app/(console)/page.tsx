@@ -35,7 +35,7 @@ const columns: Column<InstanceRow>[] = [
   { key: 'clients', header: 'Clients', align: 'right', render: (r) => r.summary?.clients ?? '—' },
 ];
 
-const NEW_INSTANCE = { name: '', region: 'local', description: '', grpcPort: 0, retentionHours: DEFAULT_RETENTION_HOURS, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, flushMode: 'async' } as const;
+const NEW_INSTANCE = { name: '', region: 'local', description: '', grpcPort: 0, retentionHours: DEFAULT_RETENTION_HOURS, traceRetentionHours: DEFAULT_RETENTION_HOURS, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, flushMode: 'async' } as const;
 
 function CreateInstance({ onDone }: { onDone(): void }) {
   const trpc = useTRPC();

@@ -12,6 +12,7 @@ export type InstanceFormValue = {
   description: string;
   grpcPort: number;
   retentionHours: number;
+  traceRetentionHours: number;
   maxMessageSize: number;
   flushMode: (typeof FLUSH_MODES)[number];
 };
@@ -23,6 +24,7 @@ const FIELD_SCHEMAS = {
   description: descriptionSchema,
   grpcPort: grpcPortSchema,
   retentionHours: retentionHoursSchema,
+  traceRetentionHours: retentionHoursSchema,
   maxMessageSize: maxMessageSizeSchema,
 } as const;
 
@@ -49,7 +51,8 @@ export function InstanceForm(props: { initial: InstanceFormValue; nameLocked?: b
           <option value="sync">sync (fdatasync, group commit)</option>
         </select>
       </Field>
-      <NumberField form={form} name="retentionHours" label="Retention (hours)" />
+      <NumberField form={form} name="retentionHours" label="Message retention (hours)" />
+      <NumberField form={form} name="traceRetentionHours" label="Trace retention (hours)" hint="How long each message's trace events are kept" />
       <NumberField form={form} name="maxMessageSize" label="Max message size (bytes)" hint={formatBytes(form.values.maxMessageSize)} />
       <TextField form={form} name="description" label="Description" className="sm:col-span-2" />
       <div className="sm:col-span-2">

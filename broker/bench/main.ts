@@ -6,12 +6,14 @@ import { parseArgs } from 'node:util';
 import { recordResults } from './record.ts';
 import { runGrpcBench } from './grpc-bench.ts';
 import { runStoreBench } from './store-bench.ts';
+import { runTraceBench } from './trace-bench.ts';
 import { runTypesBench } from './types-bench.ts';
 
 const SUITES: Record<string, (opts: { dir: string; quick: boolean }, emit: (l: Record<string, unknown>) => void) => Promise<void>> = {
   store: runStoreBench,
   grpc: runGrpcBench,
   types: runTypesBench,
+  trace: runTraceBench,
 };
 
 const { values, positionals } = parseArgs({

@@ -3,20 +3,22 @@ import path from 'node:path';
 import { Catalog, type GroupInput, type GroupPatch, type ListFilter, type TopicInput, type TopicPatch } from './catalog.ts';
 import { ConsumerOffsets, type ResetResult, type ResetTarget } from './consume/consumer-offsets.ts';
 import { moveToDeadLetter } from './consume/dead-letter.ts';
+import type { GroupDelivery } from './consume/delivery-state.ts';
+import { GroupDeliveries, type DeadLetterPage, type DeadLetterQuery, type PurgeTarget, type VerificationView } from './consume/group-deliveries.ts';
 import { OffsetStore } from './consume/offset-store.ts';
 import { PopService, type ReceivedMessage, type ReceiveRequest } from './consume/pop-service.ts';
 import { PopStateStore } from './consume/pop-state.ts';
+import { newestVisibleCopy } from './consume/retry-copy.ts';
 import { Puller, type PullRequest } from './consume/pull.ts';
 import { ReceiptHandles } from './consume/receipt-handle.ts';
 import { BrokerError } from './errors.ts';
 import { compileMatch, type MessageMatch } from './filter/message-match.ts';
 import { tagFilter } from './filter/tag.ts';
 import { acquireLock } from './lock.ts';
-import { DLQ_PREFIX, isSystemTopic, RETRY_PREFIX } from './names.ts';
 import type { Group, Namespace, Topic } from './model.ts';
 import { resolveOptions, type BrokerLimits, type BrokerOptions, type ResolvedOptions } from './options.ts';
 import { Producer, type BrokerPutResult } from './produce/producer.ts';
-import type { PutMessage } from './produce/put-message.ts';
+import type { ProducerInfo, PutMessage } from './produce/put-message.ts';
 import { QueueSelector } from './produce/queue-selector.ts';
 import { homeTopicOf, resendOf } from './produce/resend.ts';
 import { loadSecret } from './secret.ts';
@@ -24,8 +26,8 @@ import { groupStats, topicStats, type GroupStats, type TopicStats } from './stat
 import { MessageStore, type FlushMode, type GetResult, type StoredMessage } from './store/message-store.ts';
 import { browseByTime, messageVolume, type BrowseCursor, type BrowsePage, type BrowseRequest, type VolumeBucket } from './store/time-browse.ts';
 import { TIMER_TOPIC, TimerProperty, TimerService, type PendingMinute, type ScheduledState } from './timer/timer-service.ts';
-import type { TraceEvent } from './trace/recorder.ts';
-import { TraceRecorder } from './trace/recorder.ts';
+import { openTraceStore, TraceRecorder, type TraceEvent, type TraceInput } from './trace/recorder.ts';
+import { parentContextOf, traceContextOf } from './trace/spans.ts';
 import { HALF_TOPIC, TxnProperty, TxnService, type HalfMessage, type Resolution, type TxnState } from './txn/txn-service.ts';
 
 /** Asks a live producer to resolve a transaction (set by the gRPC endpoint); false when none is connected. */
@@ -53,15 +55,6 @@ export interface BrokerCounters {
   fired: number;
 }
 
-/**
- * The record a producer's send stored in a user topic, as opposed to the engine's own records and copies:
- * internal topics (timer, half, trace), fired and committed copies, retry and dead-letter copies.
- */
-function isProducedCopy(m: StoredMessage): boolean {
-  if (isSystemTopic(m.topic) || m.topic.startsWith(DLQ_PREFIX) || m.topic.startsWith(RETRY_PREFIX)) return false;
-  return m.properties[TimerProperty.ORIGIN] === undefined && m.properties[TxnProperty.TRANSACTION_ID] === undefined;
-}
-
 /** Most messages one getMessages call reads (bounds the bodies held in memory at once). */
 const MAX_GET_MESSAGES = 1024;
 /** Most messages one key query returns; the index holds every key, the page bounds memory. */
@@ -85,6 +78,7 @@ export class Broker {
   private readonly producer: Producer;
   private readonly queues = new QueueSelector();
   private readonly popState: PopStateStore;
+  private readonly deliveries: GroupDeliveries;
   private readonly retentionTimer: NodeJS.Timeout;
   private checkBackHandler: CheckBackHandler | undefined;
   private closing: Promise<void> | undefined;
@@ -92,6 +86,7 @@ export class Broker {
   private constructor(
     private readonly options: ResolvedOptions,
     private readonly store: MessageStore,
+    traceStore: MessageStore | undefined,
     private readonly releaseLock: () => void,
     readonly recovery: RecoveryReport,
   ) {
@@ -99,8 +94,8 @@ export class Broker {
     this.catalog = new Catalog(meta);
     this.offsetStore = new OffsetStore(meta, options.checkpointIntervalMs);
     this.offsets = new ConsumerOffsets(this.catalog, store, this.offsetStore, () => this.pop);
-    this.trace = new TraceRecorder(store, isProducedCopy);
-    const trace = (e: Omit<TraceEvent, 'at'>) => this.trace.record(e);
+    this.trace = new TraceRecorder({ traceStore, store, retentionMs: options.traceRetentionHours * 3_600_000 });
+    const trace = (e: TraceInput) => this.trace.record(e);
     const copyToTopic = (m: StoredMessage, realTopic: string) => this.producer.copyToTopic(m, realTopic);
     this.timer = new TimerService({ store, firedInput: copyToTopic, trace }, path.join(options.dataDir, 'timer'));
     this.txn = new TxnService(
@@ -118,6 +113,21 @@ export class Broker {
     );
     this.producer = new Producer({ catalog: this.catalog, store, timer: this.timer, txn: this.txn, trace: this.trace, queues: this.queues, limits: this.limits });
     this.popState = new PopStateStore(path.join(meta, 'pop'));
+    this.deliveries = new GroupDeliveries(
+      {
+        store,
+        catalog: this.catalog,
+        popState: this.popState,
+        pop: () => this.pop,
+        nextOffset: (group, topic, q) => this.offsets.next(group, topic, q),
+        groupsWithOffsets: (topic) => this.offsetStore.groupsOf(topic),
+        trace,
+        traceOf: (id) => this.traceOf(id),
+        topicOf: (id) => this.describeMessage(id)?.topic,
+        browse: (topic, req, keep) => this.browse(topic, req, keep),
+      },
+      meta,
+    );
     this.pop = new PopService(
       {
         store,
@@ -125,7 +135,9 @@ export class Broker {
         readQueueCount: (topic) => this.readableTopic(topic).readQueueNums,
         startOffset: (group, topic, q) => this.offsets.next(group, topic, q),
         commitProgress: (group, topic, q, offset) => this.offsetStore.set(group, topic, q, offset),
-        moveToDeadLetter: (m, group, attempts, reason) => moveToDeadLetter({ catalog: this.catalog, store, trace: this.trace }, m, group, attempts, reason),
+        moveToDeadLetter: (m, group, attempts, failure) => moveToDeadLetter({ catalog: this.catalog, store, trace: this.trace }, m, group, attempts, failure),
+        verificationDelivered: (id, clientId) => this.deliveries.verificationDelivered(id, clientId),
+        settleVerification: (id, outcome) => this.deliveries.settleVerification(id, outcome),
         trace,
       },
       this.popState,
@@ -150,7 +162,7 @@ export class Broker {
         indexEntries: opts.indexEntries,
         checkpointIntervalMs: opts.checkpointIntervalMs,
       });
-      return new Broker(opts, store, release, recovery);
+      return new Broker(opts, store, opts.trace ? openTraceStore(opts) : undefined, release, recovery);
     } catch (e) {
       release();
       throw e;
@@ -168,6 +180,7 @@ export class Broker {
       await this.trace.close();
       await this.store.close();
       this.popState.close();
+      this.deliveries.close();
       this.offsetStore.close();
       this.releaseLock();
     })();
@@ -235,6 +248,7 @@ export class Broker {
     this.offsetStore.dropTopic(name);
     this.pop.forget({ topic: name });
     this.queues.forget(name);
+    await this.deliveries.forgetTopic(name);
     await this.store.deleteTopicData(name);
   }
 
@@ -254,6 +268,7 @@ export class Broker {
     this.catalog.deleteGroup(name);
     this.offsetStore.dropGroup(name);
     this.pop.forget({ group: name });
+    this.deliveries.forgetGroup(name);
   }
   updateGroup(name: string, patch: GroupPatch): Group {
     return this.catalog.updateGroup(name, patch);
@@ -293,7 +308,8 @@ export class Broker {
     const target = opts.to === undefined ? home : this.catalog.getTopic(opts.to);
     const sent = await this.put(resendOf(source, home, target));
     if (sent.transactionId) await this.txn.end(sent.transactionId, sent.messageId, 'COMMIT', opts.by);
-    this.trace.record({ messageId, step: 'RESENT', topic: target.name, relatedMessageId: sent.messageId, detail: `resent as ${sent.messageId} by ${opts.by}` });
+    const traceContext = traceContextOf(source.properties);
+    this.trace.record({ messageId, step: 'RESENT', topic: target.name, relatedMessageId: sent.messageId, detail: `resent as ${sent.messageId} by ${opts.by}`, ...(traceContext ? { traceContext } : {}) });
     this.trace.record({ messageId: sent.messageId, step: 'RESENT', topic: target.name, relatedMessageId: messageId, detail: `resent from ${messageId} by ${opts.by}` });
     return sent;
   }
@@ -369,7 +385,7 @@ export class Broker {
    * half message waits under) and, while the timer or a transaction holds it, where it stands.
    */
   describeMessage(messageId: string): FoundMessage | undefined {
-    const message = this.store.lookupById(messageId);
+    const message = newestVisibleCopy(this.store, messageId);
     if (!message) return undefined;
     if (message.topic === TIMER_TOPIC) {
       const scheduled = this.timer.stateOf(message);
@@ -384,9 +400,40 @@ export class Broker {
     return { message, topic: message.topic };
   }
 
-  /** Every recorded step of a message's life, oldest first. */
+  /** Every step of a message's life within the trace retention, oldest first. */
   traceOf(messageId: string): Promise<TraceEvent[]> {
     return this.trace.events(messageId);
+  }
+
+  /** Trace events shed since open because the trace buffer was full (each shed message's trace says so). */
+  get traceShedCount(): number {
+    return this.trace.shedCount;
+  }
+
+  /** The OpenTelemetry trace id of a stored message's spans: its producer's trace context's, else one derived from its id. */
+  otelTraceId(messageId: string): string | undefined {
+    const m = this.store.lookupById(messageId);
+    return m && parentContextOf(messageId, traceContextOf(m.properties)).context.traceId;
+  }
+
+  /**
+   * Traces a send that reached a front end and was refused (PRODUCE_FAILED, `status` the error code), under
+   * the message id the client gave.
+   */
+  traceFailedSend(failure: { messageId: string; topic?: string; status: string; detail: string; producer?: ProducerInfo; host?: string }): void {
+    const { messageId, topic, status, detail, producer, host } = failure;
+    const at = Date.now();
+    this.trace.record({
+      messageId,
+      step: 'PRODUCE_FAILED',
+      at: producer?.receivedAt ?? at,
+      status,
+      detail,
+      ...(topic !== undefined ? { topic } : {}),
+      ...(host ? { host } : {}),
+      ...(producer ? { clientId: producer.clientId, ...(producer.sdk ? { sdk: producer.sdk } : {}) } : {}),
+      ...(producer?.receivedAt !== undefined ? { latencyMs: at - producer.receivedAt } : {}),
+    });
   }
 
   /** Messages of a topic with a key, newest first; pass the last one's `physicalOffset` as `before` for the next page. */
@@ -406,11 +453,18 @@ export class Broker {
    * filtered on the way, a page at a time within a scan budget; the page says how far the scan got.
    */
   browseByTime(topic: string, req: Omit<BrowseRequest, 'accept'> & { match?: MessageMatch }): BrowsePage {
+    return this.browse(topic, req);
+  }
+
+  /** browseByTime, keeping only messages `keep` accepts too (a DLQ's browse leaves purged letters out). */
+  private browse(topic: string, req: Omit<BrowseRequest, 'accept'> & { match?: MessageMatch }, keep?: (m: StoredMessage) => boolean): BrowsePage {
     const { match, ...rest } = req;
     if (!Number.isFinite(req.beginMs) || !Number.isFinite(req.endMs) || req.beginMs > req.endMs) {
       throw new BrokerError('INVALID_ARGUMENT', 'The time range must be two timestamps, the first not after the second', { field: 'beginMs' });
     }
-    return browseByTime(this.store, this.catalog.getTopic(topic), match ? { ...rest, accept: compileMatch(match) } : rest);
+    const matches = match ? compileMatch(match) : undefined;
+    const accept = matches && keep ? (m: StoredMessage) => keep(m) && matches(m) : (matches ?? keep);
+    return browseByTime(this.store, this.catalog.getTopic(topic), accept ? { ...rest, accept } : rest);
   }
 
   /** Messages stored per time bucket of a topic, from the consume queues alone (the volume timeline). */
@@ -448,6 +502,7 @@ export class Broker {
   receive(req: ReceiveRequest): Promise<ReceivedMessage[]> {
     this.catalog.getGroup(req.group);
     this.readableTopic(req.topic);
+    if (req.subscription) this.deliveries.subscriptions.remember(req.group, req.topic, req.subscription);
     return this.pop.receive(req);
   }
 
@@ -473,6 +528,42 @@ export class Broker {
     return this.pop.inflightCount(group, topic);
   }
 
+  // ---- group delivery: delivery states, dead letters, resends to a group, consume verification ----
+
+  /** Where a message stands with every group that subscribes to its topic (offsets, pop state, copies, trace). */
+  deliveryStates(messageId: string): Promise<GroupDelivery[]> {
+    return this.deliveries.deliveryStates(messageId);
+  }
+
+  /** A page of a group's DLQ by store time, filtered like browseByTime, purged letters left out. */
+  deadLetters(group: string, req: DeadLetterQuery): DeadLetterPage {
+    return this.deliveries.deadLetters(group, req);
+  }
+
+  /** Dead letters stored for the group, minus the purged ones. */
+  deadLetterCount(group: string): number {
+    return this.deliveries.deadLetterCount(group);
+  }
+
+  /** Purges dead letters of a group (by id, or all stored now); returns how many. */
+  purgeDeadLetters(group: string, target: PurgeTarget): number {
+    return this.deliveries.purgeDeadLetters(group, target);
+  }
+
+  /** Sends a dead letter back to its group (original topic, attempts from 1); with `dedupeKey` at most once per key. */
+  resendDeadLetter(group: string, messageId: string, opts: { by: string; dedupeKey?: string }): Promise<{ resent: boolean }> {
+    return this.deliveries.resendDeadLetter(group, messageId, opts);
+  }
+
+  /** Delivers a stored message once more to one group's consumers; follow the outcome with `verification`. */
+  verifyConsumption(messageId: string, group: string, by: string): Promise<{ verificationId: string }> {
+    return this.deliveries.verifyConsumption(messageId, group, by);
+  }
+
+  verification(verificationId: string): VerificationView | undefined {
+    return this.deliveries.verification(verificationId);
+  }
+
   // ---- stats ----
 
   topicStats(topic: string): TopicStats {
@@ -488,10 +579,11 @@ export class Broker {
 
   // ---- retention ----
 
-  /** Deletes commit-log segments older than the retention; returns how many were deleted. */
-  runRetention(now = Date.now()): Promise<number> {
+  /** Deletes commit-log segments older than the retention, and trace segments older than the trace retention; returns how many message segments were deleted. */
+  async runRetention(now = Date.now()): Promise<number> {
     const cutoff = now - this.options.retentionHours * 3_600_000;
     this.timer.dropFinishedBefore(cutoff);
+    await this.trace.deleteExpired(now - this.options.traceRetentionHours * 3_600_000);
     return this.store.deleteExpired(cutoff);
   }
 }

@@ -24,6 +24,12 @@ export type BrokerErrorCode =
   | 'INVALID_FILTER'
   | 'TRANSACTION_NOT_FOUND'
   | 'TRANSACTION_ENDED'
+  /** No (unpurged) dead letter with that id in the group's DLQ. */
+  | 'DEAD_LETTER_NOT_FOUND'
+  /** No consume verification with that id (unknown, or forgotten among the oldest). */
+  | 'VERIFICATION_NOT_FOUND'
+  /** The group does not subscribe to the topic, or its subscription filters the message out. */
+  | 'GROUP_NOT_SUBSCRIBED'
   | 'CORRUPT_DATA'
   /** A broken invariant of the engine itself: a bug, never the caller's fault. */
   | 'INTERNAL';

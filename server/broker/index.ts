@@ -21,7 +21,7 @@ export type { PendingMinute, ScheduledState } from './timer/timer-service.ts';
 export type { HalfMessage, Resolution, TxnState } from './txn/txn-service.ts';
 
 export { validatePutMessage } from './produce/put-message.ts';
-export type { PutMessage } from './produce/put-message.ts';
+export type { ProducerInfo, PutMessage } from './produce/put-message.ts';
 export type { BrokerPutResult } from './produce/producer.ts';
 
 export { subscriptionFilter } from './filter/subscription.ts';
@@ -29,11 +29,17 @@ export { compileSql } from './filter/sql.ts';
 export type { ReceivedMessage, ReceiveRequest } from './consume/pop-service.ts';
 export type { PullRequest } from './consume/pull.ts';
 export type { ResetResult, ResetTarget } from './consume/consumer-offsets.ts';
+export type { DeliveryState, GroupDelivery } from './consume/delivery-state.ts';
+export type { DeadLetterReason } from './consume/dead-letter.ts';
+export { MAX_PURGE_IDS } from './consume/group-deliveries.ts';
+export type { DeadLetter, DeadLetterPage, DeadLetterQuery, PurgeTarget, VerificationView } from './consume/group-deliveries.ts';
+export type { Subscription } from './consume/subscriptions.ts';
+export type { VerificationOutcome, VerificationState } from './consume/verifications.ts';
 export type { GroupQueueLag, GroupStats, TopicStats } from './stats.ts';
 export { DEFAULT_BROWSE_SCAN_BYTES, MAX_BROWSE_PAGE, MAX_VOLUME_BUCKETS } from './store/time-browse.ts';
 export type { BrowseCursor, BrowseOrder, BrowsePage, BrowseRequest, VolumeBucket } from './store/time-browse.ts';
 export type { MessageMatch } from './filter/message-match.ts';
 export type { FlushMode, GetResult, PutResult, QueueStats, ReadFilter, StoredMessage } from './store/message-store.ts';
-export type { TraceEvent, TraceStep } from './trace/recorder.ts';
+export type { TraceEvent, TraceInput, TraceStep } from './trace/recorder.ts';
 
 export { logger } from './logger.ts';

@@ -27,3 +27,21 @@ export function readJson(file: string): unknown {
     throw e;
   }
 }
+
+/**
+ * The lines of an append-only JSON-lines journal, oldest first, up to the first line that does not parse (a
+ * torn last line from a crash); none when the file does not exist.
+ */
+export function readJournal<T>(file: string): T[] {
+  if (!fs.existsSync(file)) return [];
+  const out: T[] = [];
+  for (const text of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!text) continue;
+    try {
+      out.push(JSON.parse(text) as T);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}

@@ -6,7 +6,9 @@ import {
   NAMESPACE_SEPARATOR,
   RETRY_PREFIX,
   dlqTopicOf,
+  groupRetryTopicOf,
   isSystemTopic,
+  parseGroupRetryTopic,
   retryTopicOf,
   unwrapName,
   validateNamespace,
@@ -191,6 +193,20 @@ describe('wrapName / unwrapName', () => {
     expect(dlqTopicOf(wrapName('shop', 'billing'))).toBe('%DLQ%shop%billing');
     expect(unwrapName(retryTopicOf(wrapName('shop', 'billing')))).toEqual({ namespace: 'shop', name: '%RETRY%billing' });
     expect(unwrapName(dlqTopicOf('billing'))).toEqual({ namespace: '', name: '%DLQ%billing' });
+  });
+
+  it("builds a group's retry topic for a topic and splits it back, namespaced names and the longest ones included", () => {
+    expect(groupRetryTopicOf('billing', 'orders')).toBe('%RETRY%billing+orders');
+    const group = wrapName('shop', 'a|b_c-d');
+    const topic = wrapName('shop', 'x|y');
+    expect(parseGroupRetryTopic(groupRetryTopicOf(group, topic))).toEqual({ group, topic });
+    const longGroup = 'g'.repeat(MAX_GROUP_LENGTH);
+    const longTopic = 't'.repeat(MAX_TOPIC_LENGTH);
+    const longest = groupRetryTopicOf(longGroup, longTopic);
+    expect(Buffer.byteLength(longest)).toBeLessThanOrEqual(255); // a consume-queue directory name
+    expect(parseGroupRetryTopic(longest)).toEqual({ group: longGroup, topic: longTopic });
+    expect(parseGroupRetryTopic(retryTopicOf('billing'))).toBeUndefined();
+    expect(parseGroupRetryTopic('orders')).toBeUndefined();
   });
 
   it('round-trips every valid namespace/name pair', () => {

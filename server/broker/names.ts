@@ -80,6 +80,28 @@ export function dlqTopicOf(group: string): string {
   return DLQ_PREFIX + group;
 }
 
+/**
+ * Joins group and topic in a group's retry topic. RocketMQ 5's pop retry topics use it too
+ * (`%RETRY%group+topic`); no stored group or topic name can contain it, so the name splits back unambiguously.
+ */
+const GROUP_TOPIC_SEPARATOR = '+';
+
+/**
+ * The internal topic holding copies of `topic`'s messages injected for `group` alone (a dead letter resent to
+ * it, a consume verification): `%RETRY%<group>+<topic>`, stored names (namespaces included) kept as they are.
+ */
+export function groupRetryTopicOf(group: string, topic: string): string {
+  return `${RETRY_PREFIX}${group}${GROUP_TOPIC_SEPARATOR}${topic}`;
+}
+
+/** The group and user topic of a group retry topic; undefined for any other name. */
+export function parseGroupRetryTopic(name: string): { group: string; topic: string } | undefined {
+  if (!name.startsWith(RETRY_PREFIX)) return undefined;
+  const i = name.indexOf(GROUP_TOPIC_SEPARATOR, RETRY_PREFIX.length);
+  if (i < 0) return undefined;
+  return { group: name.slice(RETRY_PREFIX.length, i), topic: name.slice(i + 1) };
+}
+
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -11,6 +11,10 @@ export interface BrokerOptions {
   maxMessageSize?: number;
   /** Commit-log segments older than this are deleted (default 72). */
   retentionHours?: number;
+  /** Trace events older than this are deleted and no longer read (default: retentionHours). */
+  traceRetentionHours?: number;
+  /** Record trace events and emit their spans (default true). Off: a trace shows only what the stored record says. */
+  trace?: boolean;
   retentionCheckIntervalMs?: number;
   cqEntriesPerFile?: number;
   indexSlots?: number;
@@ -50,7 +54,7 @@ const TXN_MAX_CHECKS = 15;
 /** A segment must hold the largest record plus the blank marker and headers; 64 KiB is ample headroom. */
 const SEGMENT_HEADROOM_BYTES = 64 * 1024;
 
-const DEFAULTS: Omit<ResolvedOptions, 'dataDir'> = {
+const DEFAULTS: Omit<ResolvedOptions, 'dataDir' | 'traceRetentionHours'> = {
   flush: 'async',
   segmentSize: SEGMENT_BYTES,
   maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
@@ -64,12 +68,16 @@ const DEFAULTS: Omit<ResolvedOptions, 'dataDir'> = {
   txnFirstCheckMs: TXN_FIRST_CHECK_MS,
   txnCheckIntervalMs: TXN_CHECK_INTERVAL_MS,
   txnMaxChecks: TXN_MAX_CHECKS,
+  // The trace is how an operator answers "what happened to message X"; off only to measure what it costs.
+  trace: true,
 };
 
 /** The options with defaults filled in, refused when they cannot work together. */
 export function resolveOptions(options: BrokerOptions): ResolvedOptions {
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<BrokerOptions>;
-  const opts: ResolvedOptions = { ...DEFAULTS, ...given, dataDir: options.dataDir };
+  const base = { ...DEFAULTS, ...given, dataDir: options.dataDir };
+  // A trace is worth keeping as long as the messages it describes, unless told otherwise.
+  const opts: ResolvedOptions = { ...base, traceRetentionHours: given.traceRetentionHours ?? base.retentionHours };
   if (opts.maxMessageSize + SEGMENT_HEADROOM_BYTES > opts.segmentSize) {
     throw new BrokerError(
       'INVALID_ARGUMENT',

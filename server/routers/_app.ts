@@ -2,8 +2,10 @@ import { router } from '../trpc.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
 import { clientRouter } from './client.ts';
+import { deadLetterRouter } from './dead-letter.ts';
 import { groupRouter } from './group.ts';
 import { instanceRouter } from './instance.ts';
+import { jobRouter } from './job.ts';
 import { messageRouter } from './message.ts';
 import { namespaceRouter } from './namespace.ts';
 import { topicRouter } from './topic.ts';
@@ -18,6 +20,8 @@ export const appRouter = router({
   group: groupRouter,
   client: clientRouter,
   message: messageRouter,
+  deadLetter: deadLetterRouter,
+  job: jobRouter,
   user: userRouter,
   audit: auditRouter,
 });

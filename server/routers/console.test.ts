@@ -87,12 +87,14 @@ describe('instance router', () => {
   it('admins create, update and delete (with name confirmation); others are refused; every mutation is audited', async () => {
     await db.consoleUser.create({ data: { username: 'op', passwordHash: await hashPassword('operator-pw'), role: 'operator' } });
     expect(await codeOf(as('operator').instance.create({ name: 'eu-2', region: 'eu', grpcPort: 0 }))).toBe('FORBIDDEN');
-    const created = await as('admin').instance.create({ name: 'eu-2', region: 'eu', grpcPort: 0, description: 'second' });
-    expect(created).toMatchObject({ name: 'eu-2', status: 'running' });
+    const created = await as('admin').instance.create({ name: 'eu-2', region: 'eu', grpcPort: 0, description: 'second', retentionHours: 100 });
+    // Traces are kept as long as the messages unless the admin says otherwise.
+    expect(created).toMatchObject({ name: 'eu-2', status: 'running', retentionHours: 100, traceRetentionHours: 100 });
     expect(await codeOf(as('admin').instance.create({ name: 'eu-2', region: 'eu', grpcPort: 0 }))).toBe('CONFLICT');
     expect(await codeOf(as('admin').instance.create({ name: 'Bad Name', region: 'eu', grpcPort: 0 }))).toBe('BAD_REQUEST');
-    const updated = await as('admin').instance.update({ instanceId: created.id, flushMode: 'sync' });
+    const updated = await as('admin').instance.update({ instanceId: created.id, flushMode: 'sync', traceRetentionHours: 12 });
     expect(runtime.get(created.id)?.broker?.flushMode).toBe('sync');
+    expect(runtime.get(created.id)?.spec.traceRetentionHours).toBe(12);
     expect(updated.flushMode).toBe('sync');
     expect(await codeOf(as('admin').instance.delete({ instanceId: created.id, confirmName: 'wrong' }))).toBe('BAD_REQUEST');
     await as('admin').instance.delete({ instanceId: created.id, confirmName: 'eu-2' });

@@ -35,7 +35,7 @@ const ResetInput = GroupRef.extend({
 });
 
 async function row(admin: BrokerAdmin, g: Group) {
-  const [clients, stats] = await Promise.all([admin.clients({ group: g.name }), admin.groupStats(g.name)]);
+  const [clients, stats, deadLetters] = await Promise.all([admin.clients({ group: g.name }), admin.groupStats(g.name), admin.deadLetterCount(g.name)]);
   return {
     name: g.name,
     namespace: g.namespace,
@@ -46,6 +46,8 @@ async function row(admin: BrokerAdmin, g: Group) {
     description: g.attributes.description ?? '',
     onlineConsumers: clients.length,
     backlog: stats.lag,
+    /** Messages in the group's dead-letter queue (stored minus purged). */
+    deadLetters,
     updatedAt: g.updatedAt,
   };
 }
@@ -71,12 +73,17 @@ export const groupRouter = router({
       return paginate(rows, input, (r) => `${r.name} ${r.description}`);
     }),
 
-  /** Detail: config with its back-off schedule, lag per topic and queue, live clients with their subscriptions. */
+  /** Detail: config with its back-off schedule, lag per topic and queue, live clients with their subscriptions, the DLQ's size. */
   get: instanceProcedure('viewer')
     .input(GroupRef)
     .query(async ({ ctx, input }) => {
-      const [group, stats, clients] = await Promise.all([ctx.admin.getGroup(input.name), ctx.admin.groupStats(input.name), ctx.admin.clients({ group: input.name })]);
-      return { group, retrySchedule: retrySchedule(group), stats, clients: clients.map(clientView) };
+      const [group, stats, clients, deadLetters] = await Promise.all([
+        ctx.admin.getGroup(input.name),
+        ctx.admin.groupStats(input.name),
+        ctx.admin.clients({ group: input.name }),
+        ctx.admin.deadLetterCount(input.name),
+      ]);
+      return { group, retrySchedule: retrySchedule(group), stats, clients: clients.map(clientView), deadLetters };
     }),
 
   create: instanceProcedure('operator')

@@ -14,10 +14,11 @@ const Spec = z.object({
   grpcPort: grpcPortSchema,
   maxTps: z.number().int().positive().nullable(),
   retentionHours: retentionHoursSchema,
+  traceRetentionHours: retentionHoursSchema,
   maxMessageSize: maxMessageSizeSchema,
   flushMode: z.enum(FLUSH_MODES),
 });
-const CreateInput = Spec.partial({ description: true, maxTps: true, retentionHours: true, maxMessageSize: true, flushMode: true }).extend({ name: instanceNameSchema });
+const CreateInput = Spec.partial({ description: true, maxTps: true, retentionHours: true, traceRetentionHours: true, maxMessageSize: true, flushMode: true }).extend({ name: instanceNameSchema });
 
 /** An instance row as the console shows it: control-plane spec plus live status and summary from the runtime. */
 async function view(i: Instance, runtime: Runtime) {
@@ -53,7 +54,9 @@ export const instanceRouter = router({
       if (await ctx.db.instance.findUnique({ where: { name: input.name } })) {
         throw new AppError('INSTANCE_EXISTS', 'CONFLICT', `Instance "${input.name}" already exists`, 'name');
       }
-      const created = await ctx.db.instance.create({ data: { ...input, kind: 'embedded' } });
+      // A trace is worth keeping as long as the messages it describes, unless told otherwise.
+      const traceRetentionHours = input.traceRetentionHours ?? input.retentionHours;
+      const created = await ctx.db.instance.create({ data: { ...input, ...(traceRetentionHours ? { traceRetentionHours } : {}), kind: 'embedded' } });
       await ctx.runtime.start(specOf(created));
       return view(created, ctx.runtime);
     }),

@@ -1,13 +1,127 @@
 import { z } from 'zod';
-import { MAX_MESSAGE_ID_BYTES, TimerProperty, unwrapName, type FoundMessage } from '../broker/index.ts';
-import { instanceProcedure, router } from '../trpc.ts';
+import {
+  MAX_GROUP_LENGTH,
+  MAX_MESSAGE_ID_BYTES,
+  MAX_QUEUES,
+  MAX_TOPIC_LENGTH,
+  MAX_VOLUME_BUCKETS,
+  SystemProperty,
+  TimerProperty,
+  unwrapName,
+  type FoundMessage,
+  type StoredMessage,
+  type TraceEvent,
+} from '../broker/index.ts';
+import { messageMatchSchema, searchKeySchema, type MessageMatchInput } from '../schemas.ts';
+import { AppError, audits, instanceProcedure, router } from '../trpc.ts';
 
-/** The console shows the start of a body; the full body is a download, not a page. */
+/** The console shows the start of a body; "show all" asks for the rest (`message.body`), a download is a file. */
 const BODY_PREVIEW_BYTES = 64 * 1024;
+/** Rows of one results page: a screenful to read, and a bound on the trace look-ups the summaries cost. */
+const MAX_PAGE_ROWS = 100;
+const DEFAULT_PAGE_ROWS = 20;
+/**
+ * Bytes of bodies one page of a filtered search reads at most: 16 MiB is about a quarter second of reading,
+ * so a page answers well inside an HTTP timeout and a search over a long range continues page by page.
+ */
+export const CONSOLE_SCAN_BYTES = 16 * 1024 * 1024;
+/** The smallest budget a caller may ask for (tests, a cautious first look); the engine's default is the most. */
+const MIN_SCAN_BYTES = 1024;
+const MAX_SCAN_BYTES = 64 * 1024 * 1024;
+/** Bars of the volume timeline: one per pixel column of a wide chart is already more than the eye uses. */
+const DEFAULT_VOLUME_BUCKETS = 60;
 
-function view({ message, topic, held }: FoundMessage) {
-  const deliverAt = message.properties[TimerProperty.DELIVER_AT];
+const messageIdSchema = z.string().trim().min(1, 'Enter a message id').max(MAX_MESSAGE_ID_BYTES, `At most ${MAX_MESSAGE_ID_BYTES} characters`);
+/** A topic or group by its stored name (`ns%name` inside a namespace). */
+const topicRefSchema = z.string().min(1).max(MAX_TOPIC_LENGTH);
+const groupRefSchema = z.string().min(1).max(MAX_GROUP_LENGTH);
+/** Verification ids are the engine's own short strings; anything longer is not one of them. */
+const MAX_HANDLE_LENGTH = 512;
+const timestampSchema = z.number().int().nonnegative();
+const orderSchema = z.enum(['newest', 'oldest']);
+
+/** The engine's cursor as the page hands it back: per readable queue, where the scan stopped. */
+const cursorSchema = z.object({ order: orderSchema, positions: z.array(z.number().int().nonnegative()).max(MAX_QUEUES) });
+
+const TimeRange = z.object({ topic: topicRefSchema, beginMs: timestampSchema, endMs: timestampSchema });
+const BrowseInput = TimeRange.extend({
+  order: orderSchema.default('newest'),
+  pageSize: z.number().int().min(1).max(MAX_PAGE_ROWS).default(DEFAULT_PAGE_ROWS),
+  cursor: cursorSchema.optional(),
+  match: messageMatchSchema.optional(),
+  maxScanBytes: z.number().int().min(MIN_SCAN_BYTES).max(MAX_SCAN_BYTES).default(CONSOLE_SCAN_BYTES),
+}).refine((r) => r.beginMs <= r.endMs, { path: ['endMs'], message: 'The end must not be before the start' });
+
+/** Only the parts of a search that are set: an empty filter is no filter. */
+function matchOf(match: MessageMatchInput | undefined) {
+  if (!match) return undefined;
+  const out = {
+    ...(match.tag !== undefined ? { tag: match.tag } : {}),
+    ...(match.key !== undefined ? { key: match.key } : {}),
+    ...(match.property ? { property: match.property } : {}),
+    ...(match.bodyContains !== undefined ? { bodyContains: match.bodyContains } : {}),
+    ...(match.json ? { json: match.json } : {}),
+  };
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** A row of a results table: where the message sits and what it carries, without its body. */
+function row(m: StoredMessage) {
+  return {
+    messageId: m.messageId,
+    tag: m.tag,
+    keys: m.keys,
+    queueId: m.queueId,
+    queueOffset: m.queueOffset,
+    storeTimestamp: m.storeTimestamp,
+    bornTimestamp: m.bornTimestamp,
+    /** The whole record in the commit log, and the body alone. */
+    storeSize: m.size,
+    bodyBytes: m.body.length,
+  };
+}
+
+/** Control characters other than tab and line breaks mean bytes, not text. */
+function hasBinaryControls(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** The body's kind, for the default view: JSON (an object or array), UTF-8 text, else binary (shown as hex). */
+export function bodyKindOf(body: Buffer): 'json' | 'text' | 'binary' {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return 'binary';
+  }
+  if (hasBinaryControls(text)) return 'binary';
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      JSON.parse(trimmed);
+      return 'json';
+    } catch {
+      return 'text';
+    }
+  }
+  return 'text';
+}
+
+/** The link to the message's trace in the tracing UI, when the console is told where that is. */
+function traceUrlOf(traceId: string | undefined): string | null {
+  const template = process.env.MERIDIAN_TRACE_URL_TEMPLATE;
+  return traceId && template ? template.replaceAll('{traceId}', encodeURIComponent(traceId)) : null;
+}
+
+function view({ message, topic, held }: FoundMessage, otelTraceId: string | undefined) {
+  const p = message.properties;
+  const deliverAt = p[TimerProperty.DELIVER_AT];
   const { name, namespace } = unwrapName(topic);
+  const preview = message.body.subarray(0, BODY_PREVIEW_BYTES);
   return {
     messageId: message.messageId,
     /** The user's topic (bare name) and its namespace, also while the timer or a transaction holds it. */
@@ -18,14 +132,31 @@ function view({ message, topic, held }: FoundMessage) {
     /** Its place in the topic; null while held, when it sits in a queue of the internal topic instead. */
     queueId: held ? null : message.queueId,
     queueOffset: held ? null : message.queueOffset,
+    commitLogOffset: message.physicalOffset,
     tag: message.tag,
     keys: message.keys,
-    properties: Object.fromEntries(Object.entries(message.properties).filter(([k]) => !k.startsWith('__'))),
+    messageType: p[SystemProperty.MESSAGE_TYPE] ?? null,
+    messageGroup: p[SystemProperty.MESSAGE_GROUP] ?? null,
+    /** The producer's W3C trace context, as it sent it. */
+    traceContext: p[SystemProperty.TRACE_CONTEXT] ?? null,
+    /** The OpenTelemetry trace the message's spans belong to, and its page in the tracing UI when one is configured. */
+    otelTraceId: otelTraceId ?? null,
+    traceUrl: traceUrlOf(otelTraceId),
+    /** The message this one is a resend of. */
+    resentFrom: p[SystemProperty.RESENT_FROM] ?? null,
+    /** A dead letter's origin and why it got here. */
+    originTopic: p[SystemProperty.ORIGIN_TOPIC] ?? null,
+    deadLetterReason: p[SystemProperty.DLQ_REASON] ?? null,
+    reconsumeTimes: message.reconsumeTimes,
+    properties: Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('__'))),
     bornTimestamp: message.bornTimestamp,
     storeTimestamp: message.storeTimestamp,
     bornHost: message.bornHost,
-    body: message.body.toString('utf8', 0, Math.min(message.body.length, BODY_PREVIEW_BYTES)),
+    storeSize: message.size,
     bodyBytes: message.body.length,
+    bodyKind: bodyKindOf(message.body),
+    /** The first BODY_PREVIEW_BYTES of the body; `message.body` has all of it. */
+    bodyPreview: preview.toString('base64'),
     /** For scheduled messages: when they were (or are) to be delivered. */
     deliverAt: deliverAt ? Number(deliverAt) : null,
     /**
@@ -36,12 +167,119 @@ function view({ message, topic, held }: FoundMessage) {
   };
 }
 
+/** The last step of a message's life, for a results row. */
+function summaryOf(trace: readonly TraceEvent[]) {
+  const last = trace.at(-1);
+  return last ? { step: last.step, at: last.at, group: last.group ?? null, steps: trace.length } : null;
+}
+
 export const messageRouter = router({
-  /** One message by id with the recorded steps of its life, oldest first. */
+  /** One message by id (through the index) with the recorded steps of its life, oldest first. */
   get: instanceProcedure('viewer')
-    .input(z.object({ messageId: z.string().trim().min(1).max(MAX_MESSAGE_ID_BYTES) }))
+    .input(z.object({ messageId: messageIdSchema }))
     .query(async ({ ctx, input }) => {
-      const [found, trace] = await Promise.all([ctx.admin.findMessage(input.messageId), ctx.admin.traceOf(input.messageId)]);
-      return { message: found ? view(found) : undefined, trace };
+      const [found, trace, otelTraceId] = await Promise.all([ctx.admin.findMessage(input.messageId), ctx.admin.traceOf(input.messageId), ctx.admin.otelTraceId(input.messageId)]);
+      return { message: found ? view(found, otelTraceId) : undefined, trace };
+    }),
+
+  /** The whole body of a message (base64), when the preview is not enough; bounded by the instance's message size. */
+  body: instanceProcedure('viewer')
+    .input(z.object({ messageId: messageIdSchema }))
+    .query(async ({ ctx, input }) => {
+      const found = await ctx.admin.findMessage(input.messageId);
+      return { body: found ? found.message.body.toString('base64') : null };
+    }),
+
+  /**
+   * A page of a topic's messages stored in [beginMs, endMs], newest or oldest first, filtered on the server
+   * while paging, reading at most `maxScanBytes` of bodies: the answer says how far the scan got, and
+   * `nextCursor` continues it.
+   */
+  browse: instanceProcedure('viewer')
+    .input(BrowseInput)
+    .query(async ({ ctx, input }) => {
+      const match = matchOf(input.match);
+      const page = await ctx.admin.browseMessages(input.topic, {
+        beginMs: input.beginMs,
+        endMs: input.endMs,
+        order: input.order,
+        limit: input.pageSize,
+        maxScanBytes: input.maxScanBytes,
+        ...(input.cursor ? { cursor: input.cursor } : {}),
+        ...(match ? { match } : {}),
+      });
+      return {
+        rows: page.messages.map(row),
+        nextCursor: page.nextCursor ?? null,
+        scannedMessages: page.scannedMessages,
+        scannedBytes: page.scannedBytes,
+        reachedMs: page.reachedMs,
+        /** The page stopped at its scan budget before it was full: more of the range is left to scan. */
+        budgetReached: !!page.nextCursor && page.messages.length < input.pageSize,
+      };
+    }),
+
+  /** Messages stored per time bucket of a topic (counted from the consume queues, no body read). */
+  volume: instanceProcedure('viewer')
+    .input(
+      TimeRange.extend({ buckets: z.number().int().min(1).max(MAX_VOLUME_BUCKETS).default(DEFAULT_VOLUME_BUCKETS) }).refine((r) => r.beginMs < r.endMs, {
+        path: ['endMs'],
+        message: 'The end must be after the start',
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const buckets = await ctx.admin.messageVolume(input.topic, input.beginMs, input.endMs, input.buckets);
+      const widthMs = buckets.length > 1 ? buckets[1]!.startMs - buckets[0]!.startMs : input.endMs - input.beginMs;
+      return { buckets, widthMs };
+    }),
+
+  /** Messages of a topic with a key, newest first, from the index (never a scan); `before` is the previous page's `nextBefore`. */
+  byKey: instanceProcedure('viewer')
+    .input(z.object({ topic: topicRefSchema, key: searchKeySchema, pageSize: z.number().int().min(1).max(MAX_PAGE_ROWS).default(DEFAULT_PAGE_ROWS), before: z.number().int().nonnegative().optional() }))
+    .query(async ({ ctx, input }) => {
+      // One more than the page tells whether another page follows.
+      const found = await ctx.admin.messagesByKey(input.topic, input.key, { limit: input.pageSize + 1, ...(input.before !== undefined ? { before: input.before } : {}) });
+      const page = found.slice(0, input.pageSize);
+      return { rows: page.map(row), nextBefore: found.length > input.pageSize ? page.at(-1)!.physicalOffset : null };
+    }),
+
+  /** The last recorded step of each of a page's messages (the results table's trace column). */
+  lastSteps: instanceProcedure('viewer')
+    .input(z.object({ messageIds: z.array(messageIdSchema).max(MAX_PAGE_ROWS) }))
+    .query(async ({ ctx, input }) => {
+      const traces = await Promise.all(input.messageIds.map((id) => ctx.admin.traceOf(id)));
+      return Object.fromEntries(input.messageIds.map((id, i) => [id, summaryOf(traces[i]!)]));
+    }),
+
+  /** Where the message stands with every group that subscribes to its topic (not yet delivered, in flight, acked, …). */
+  deliveryStates: instanceProcedure('viewer')
+    .input(z.object({ messageId: messageIdSchema }))
+    .query(async ({ ctx, input }) => ({ groups: await ctx.admin.deliveryStates(input.messageId) })),
+
+  /**
+   * Consume verification: the message once more to one group, through its normal delivery to its live
+   * consumers, offsets untouched; `verification` follows the outcome.
+   */
+  verify: instanceProcedure('operator')
+    .meta(audits('instanceId', 'messageId', 'group'))
+    .input(z.object({ messageId: messageIdSchema, group: groupRefSchema }))
+    .mutation(({ ctx, input }) => ctx.admin.verifyConsumption(input.messageId, input.group, `operator ${ctx.user.username}`)),
+
+  /** How a consume verification ended (acked, failed, timed out), or that it is still pending. */
+  verification: instanceProcedure('viewer')
+    .input(z.object({ verificationId: z.string().trim().min(1).max(MAX_HANDLE_LENGTH) }))
+    .query(async ({ ctx, input }) => {
+      const v = await ctx.admin.verification(input.verificationId);
+      if (!v) throw new AppError('VERIFICATION_NOT_FOUND', 'NOT_FOUND', `No consume verification has id ${input.verificationId}; only the latest ones are kept`);
+      return v;
+    }),
+
+  /** Sends a stored message again, to its own topic or `to` (a topic of the same type); both traces name the other. */
+  resend: instanceProcedure('operator')
+    .meta(audits('instanceId', 'messageId'))
+    .input(z.object({ messageId: messageIdSchema, to: topicRefSchema.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const sent = await ctx.admin.resend(input.messageId, { by: `operator ${ctx.user.username}`, ...(input.to !== undefined ? { to: input.to } : {}) });
+      return { messageId: sent.messageId };
     }),
 });

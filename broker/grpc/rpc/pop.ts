@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { Group } from '../../../server/broker/index.ts';
+import { subscriptionFilter, type Group, type Subscription } from '../../../server/broker/index.ts';
 import { resolveName, type CallContext } from '../context.ts';
 import { toWireMessage } from '../messages.ts';
 import { combined, OK, ProtocolError, status, toStatus } from '../status.ts';
@@ -8,7 +8,6 @@ import {
   batchSize,
   echoResource,
   endpointsOf,
-  filterOf,
   groupOf,
   MAX_INVISIBLE_MS,
   pollMs,
@@ -31,6 +30,11 @@ interface ReceiveRequest {
 }
 
 type ReceiveCall = grpc.ServerWritableStream<ReceiveRequest, object>;
+
+/** The consumer's filter as it sent it (the broker compiles it and remembers it for the group and topic). */
+function subscriptionOf(expr: FilterExpression | null): Subscription | undefined {
+  return expr ? { type: expr.type === 'SQL' ? 'SQL' : 'TAG', expression: expr.expression } : undefined;
+}
 
 /** A receive's answer on the stream: its status, the messages, then the delivery time. */
 function receiveFrames(st: Status, messages: object[]): object[] {
@@ -60,7 +64,8 @@ export function popHandlers(opts: ServiceOptions): Handlers {
     const g: Group = groupOf(opts, ctx, req.group);
     const topic = topicName(ctx, req.message_queue?.topic);
     broker.readableTopic(topic);
-    const filter = filterOf(req.filter_expression);
+    const subscription = subscriptionOf(req.filter_expression);
+    const filter = subscription && subscriptionFilter(subscription.type, subscription.expression);
     const invisibleMs = invisibleMsOf(req);
     const received = await broker.receive({
       group: g.name,
@@ -70,6 +75,7 @@ export function popHandlers(opts: ServiceOptions): Handlers {
       waitMs: pollMs(opts, call, toMs(req.long_polling_timeout)),
       ...(ctx.clientId ? { clientId: ctx.clientId } : {}),
       ...(filter ? { filter } : {}),
+      ...(subscription ? { subscription } : {}),
       signal,
     });
     if (received.length === 0) return receiveFrames(status('MESSAGE_NOT_FOUND', 'No new message'), []);

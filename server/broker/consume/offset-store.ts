@@ -37,6 +37,11 @@ export class OffsetStore {
     return Object.keys(this.table[group] ?? {});
   }
 
+  /** Names progress is kept under on a topic (groups, and broadcasting groups' clients). */
+  groupsOf(topic: string): string[] {
+    return Object.keys(this.table).filter((g) => this.table[g]?.[topic] !== undefined);
+  }
+
   dropGroup(group: string): void {
     delete this.table[group];
     this.dirty = true;

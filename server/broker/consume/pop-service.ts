@@ -1,9 +1,15 @@
 import { BrokerError } from '../errors.ts';
 import { retryDelayMs, type Group } from '../model.ts';
+import { groupRetryTopicOf, parseGroupRetryTopic } from '../names.ts';
+import { SystemProperty } from '../properties.ts';
 import type { MessageStore, ReadFilter, StoredMessage } from '../store/message-store.ts';
-import { popKey, splitPopKey, type PopStateStore, type QueuePopState } from './pop-state.ts';
+import type { TraceInput } from '../trace/recorder.ts';
+import type { Failure } from './dead-letter.ts';
+import { popKey, splitPopKey, type Inflight, type PopStateStore, type QueuePopState } from './pop-state.ts';
 import type { ReceiptHandles } from './receipt-handle.ts';
-import type { TraceEvent } from '../trace/recorder.ts';
+import { asDelivered } from './retry-copy.ts';
+import { describeSubscription, type Subscription } from './subscriptions.ts';
+import type { VerificationOutcome } from './verifications.ts';
 import { Waiters } from './waiters.ts';
 
 /** What the pop service needs from the broker around it. */
@@ -15,8 +21,12 @@ export interface PopHost {
   startOffset(group: string, topic: string, queueId: number): number;
   /** Records the group's committed offset (for lag and the queue model). */
   commitProgress(group: string, topic: string, queueId: number, offset: number): void;
-  moveToDeadLetter(message: StoredMessage, group: string, attempts: number, reason: string): Promise<void>;
-  trace(e: Omit<TraceEvent, 'at'>): void;
+  moveToDeadLetter(message: StoredMessage, group: string, attempts: number, failure: Failure): Promise<void>;
+  trace(e: TraceInput): void;
+  /** A consume verification's copy was handed to a client. */
+  verificationDelivered(verificationId: string, clientId: string | undefined): void;
+  /** A consume verification's copy was acked, nacked or forwarded (FAILED), or its invisible time ran out. */
+  settleVerification(verificationId: string, outcome: VerificationOutcome): void;
 }
 
 export interface ReceiveRequest {
@@ -31,6 +41,8 @@ export interface ReceiveRequest {
   /** Only this queue (FIFO push consumers poll queue by queue); all readable queues when undefined. */
   queueId?: number;
   filter?: ReadFilter;
+  /** The subscription `filter` was compiled from, as the consumer sent it (the broker remembers it per group and topic). */
+  subscription?: Subscription;
   signal?: AbortSignal;
 }
 
@@ -50,8 +62,44 @@ function belongsTo(stateGroup: string, group: string): boolean {
   return stateGroup === group || stateGroup.startsWith(`${group}${BROADCAST_SEP}`);
 }
 
+/** The user topic of a lane's topic: itself, or the one a group retry topic holds copies for. */
+function userTopicOf(laneTopic: string): string {
+  return parseGroupRetryTopic(laneTopic)?.topic ?? laneTopic;
+}
+
+/** How the last delivery of a message that ran out of attempts failed. */
+function lastFailure(f: Inflight, maxAttempts: number): Failure {
+  const lastAt = f.nackedAt ?? f.visibleAt;
+  const how = f.nackedAt !== undefined ? 'the last one was negatively acknowledged' : "the last one's invisible time ran out";
+  return {
+    reason: f.nackedAt !== undefined ? 'NACK' : 'INVISIBLE_EXPIRED',
+    detail: `not acknowledged after ${f.attempt} of ${maxAttempts} deliveries; ${how}`,
+    firstAt: f.firstFailureAt ?? lastAt,
+    lastAt,
+  };
+}
+
 /** Outstanding messages per group queue; past it the queue hands out nothing new until some are acked. */
 const MAX_INFLIGHT_PER_QUEUE = 10_000;
+
+/**
+ * One queue a receive pops from: a queue of the topic, or (`retry`) the group's retry topic for the topic,
+ * whose copies are delivered as messages of the topic and never move the group's offsets on it.
+ */
+interface Lane {
+  key: string;
+  /** The group the progress is kept under (a broadcasting client's own, on the topic's queues). */
+  stateGroup: string;
+  /** Where the lane's messages are read: the topic, or the group retry topic. */
+  topic: string;
+  queueId: number;
+  retry: boolean;
+}
+
+/** The consume verification a message read from a lane delivers, if it is one. */
+function verificationOf(lane: { retry: boolean }, m: StoredMessage | undefined): string | undefined {
+  return lane.retry ? m?.properties[SystemProperty.VERIFICATION_ID] : undefined;
+}
 
 /**
  * RocketMQ 5's message model: receive hides messages for an invisible duration behind a receipt handle;
@@ -71,10 +119,12 @@ export class PopService {
     private readonly state: PopStateStore,
     private readonly handles: ReceiptHandles,
   ) {
-    host.store.onDispatch((topic) => this.waiters.wake(topic));
+    // A copy stored in a group retry topic wakes the long polls on its user topic.
+    host.store.onDispatch((topic) => this.waiters.wake(userTopicOf(topic)));
   }
 
-  async receive(req: ReceiveRequest): Promise<ReceivedMessage[]> {
+  async receive(request: ReceiveRequest): Promise<ReceivedMessage[]> {
+    const req = request.filter ? { ...request, filter: this.tracedFilter(request, request.filter) } : request;
     const deadline = Date.now() + Math.max(0, req.waitMs);
     for (;;) {
       const { messages, nextVisibleAt } = this.tryReceive(req);
@@ -84,7 +134,25 @@ export class PopService {
     }
   }
 
-  /** One pass over the topic's queues: first messages whose invisible time ran out, then new ones. */
+  /**
+   * The filter, recording a FILTERED step for each message it turns away once read. Messages the tag hash in
+   * the consume queue already rules out are skipped unread, so they get no step (the group's delivery state
+   * still says FILTERED, from its subscription).
+   */
+  private tracedFilter(req: ReceiveRequest, filter: ReadFilter): ReadFilter {
+    const detail = req.subscription ? `filtered out by ${describeSubscription(req.subscription)}` : 'filtered out by the subscription';
+    const accept = (m: StoredMessage): boolean => {
+      if (filter.accept(m)) return true;
+      this.host.trace({ messageId: m.messageId, step: 'FILTERED', group: req.group, topic: req.topic, queueId: m.queueId, offset: m.queueOffset, detail });
+      return false;
+    };
+    return filter.tagHashes ? { tagHashes: filter.tagHashes, accept } : { accept };
+  }
+
+  /**
+   * One pass: the group's retry topic for the topic first (operators' resends and verifications come before a
+   * backlog), then the topic's queues; in each, first messages whose invisible time ran out, then new ones.
+   */
   private tryReceive(req: ReceiveRequest): { messages: ReceivedMessage[]; nextVisibleAt: number } {
     const group = this.host.getGroup(req.group);
     const queueCount = this.host.readQueueCount(req.topic);
@@ -97,6 +165,15 @@ export class PopService {
     // Broadcasting: every client has its own progress and starts at the end of the queues when first seen.
     const broadcast = group.consumeType === 'BROADCASTING' && !!req.clientId;
     const stateGroup = broadcast ? `${req.group}${BROADCAST_SEP}${req.clientId}` : req.group;
+    // Only a group that ever had a copy injected has a retry topic for the topic: a map lookup otherwise.
+    const retryTopic = groupRetryTopicOf(req.group, req.topic);
+    if (this.host.store.maxOffset(retryTopic, 0) > 0) {
+      const key = popKey(req.group, retryTopic, 0);
+      const lane: Lane = { key, stateGroup: req.group, topic: retryTopic, queueId: 0, retry: true };
+      // A group re-created under an old name starts after the copies made for its predecessor.
+      const state = this.state.get(key) ?? this.state.init(key, this.host.startOffset(req.group, retryTopic, 0));
+      nextVisibleAt = this.pass(req, group, lane, state, now, out);
+    }
     const queueIds = req.queueId !== undefined ? [req.queueId] : Array.from({ length: queueCount }, (_, i) => (first + i) % queueCount);
     for (const queueId of queueIds) {
       if (out.length >= req.maxMessages) break;
@@ -104,29 +181,36 @@ export class PopService {
       const state =
         this.state.get(key) ??
         this.state.init(key, broadcast ? this.host.store.maxOffset(req.topic, queueId) : this.host.startOffset(req.group, req.topic, queueId));
-      this.skipDeleted(req.topic, queueId, key, state);
-      this.redeliverExpired(req, group, key, state, now, out);
-      // FIFO: a queue hands out nothing new while any of its messages is in flight, so each message group
-      // (one group always maps to one queue) is consumed strictly in order, retries keeping their place.
-      if (!group.fifo || state.inflight.size === 0) this.deliverNew(req, key, state, now, out);
-      this.publishProgress(key, state);
-      nextVisibleAt = Math.min(nextVisibleAt, this.earliestVisible.get(key) ?? Number.POSITIVE_INFINITY);
+      const lane: Lane = { key, stateGroup, topic: req.topic, queueId, retry: false };
+      nextVisibleAt = Math.min(nextVisibleAt, this.pass(req, group, lane, state, now, out));
     }
     this.state.commit();
     return { messages: out, nextVisibleAt };
   }
 
+  /** Pops from one lane; returns when its next in-flight message becomes visible again. */
+  private pass(req: ReceiveRequest, group: Group, lane: Lane, state: QueuePopState, now: number, out: ReceivedMessage[]): number {
+    this.skipDeleted(lane, state);
+    this.redeliverExpired(req, group, lane, state, now, out);
+    // FIFO: a queue hands out nothing new while any of its messages is in flight, so each message group
+    // (one group always maps to one queue) is consumed strictly in order, retries keeping their place.
+    if (!group.fifo || state.inflight.size === 0) this.deliverNew(req, lane, state, now, out);
+    if (!lane.retry) this.publishProgress(lane.key, state);
+    return this.earliestVisible.get(lane.key) ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Retention may have deleted messages the group never got to: move past them. */
-  private skipDeleted(topic: string, queueId: number, key: string, state: QueuePopState): void {
-    const min = this.host.store.minOffset(topic, queueId);
-    if (state.cursor < min) this.state.setCursor(key, state, min);
+  private skipDeleted(lane: Lane, state: QueuePopState): void {
+    const min = this.host.store.minOffset(lane.topic, lane.queueId);
+    if (state.cursor < min) this.state.setCursor(lane.key, state, min);
     for (const offset of state.inflight.keys()) {
       if (offset >= min) break;
-      this.state.done(key, state, offset);
+      this.state.done(lane.key, state, offset);
     }
   }
 
-  private redeliverExpired(req: ReceiveRequest, group: Group, key: string, state: QueuePopState, now: number, out: ReceivedMessage[]): void {
+  private redeliverExpired(req: ReceiveRequest, group: Group, lane: Lane, state: QueuePopState, now: number, out: ReceivedMessage[]): void {
+    const { key } = lane;
     if (state.inflight.size === 0 || (this.earliestVisible.get(key) ?? 0) > now) return;
     let earliest = Number.POSITIVE_INFINITY;
     let blocked = false;
@@ -137,60 +221,76 @@ export class PopService {
         blocked ||= group.fifo;
         continue;
       }
-      const message = this.host.store.getByOffset(req.topic, splitPopKey(key).queueId, offset);
-      if (!message || (req.filter && !req.filter.accept(message))) {
+      const message = this.host.store.getByOffset(lane.topic, lane.queueId, offset);
+      // Copies in the retry topic were addressed to the group on purpose: its filter does not apply to them.
+      if (!message || (!lane.retry && req.filter && !req.filter.accept(message))) {
         this.state.done(key, state, offset);
+        continue;
+      }
+      const verificationId = verificationOf(lane, message);
+      if (verificationId !== undefined) {
+        // A verification is one delivery: its invisible time running out is its outcome, not a retry.
+        this.state.done(key, state, offset);
+        this.host.settleVerification(verificationId, 'TIMED_OUT');
         continue;
       }
       if (f.attempt >= group.maxDeliveryAttempts) {
         this.state.done(key, state, offset);
-        void this.host.moveToDeadLetter(message, req.group, f.attempt, `not acknowledged after ${f.attempt} deliveries`);
+        void this.host.moveToDeadLetter(message, req.group, f.attempt, lastFailure(f, group.maxDeliveryAttempts));
         continue;
       }
-      const next = { attempt: f.attempt + 1, visibleAt: now + req.invisibleMs, seq: this.state.nextSeq() };
+      const next: Inflight = { attempt: f.attempt + 1, visibleAt: now + req.invisibleMs, seq: this.state.nextSeq(), firstFailureAt: f.firstFailureAt ?? f.visibleAt };
       this.host.trace({ messageId: message.messageId, step: 'EXPIRED', group: req.group, attempt: f.attempt });
       this.state.setInflight(key, state, offset, next);
       earliest = Math.min(earliest, next.visibleAt);
-      out.push(this.received(req, key, message, next));
+      out.push(this.received(req, lane, message, next));
     }
     this.earliestVisible.set(key, earliest);
   }
 
-  private deliverNew(req: ReceiveRequest, key: string, state: QueuePopState, now: number, out: ReceivedMessage[]): void {
-    const { queueId } = splitPopKey(key);
+  private deliverNew(req: ReceiveRequest, lane: Lane, state: QueuePopState, now: number, out: ReceivedMessage[]): void {
+    const { key } = lane;
+    const filter = lane.retry ? undefined : req.filter;
     while (out.length < req.maxMessages && state.inflight.size < MAX_INFLIGHT_PER_QUEUE) {
       const want = Math.min(req.maxMessages - out.length, MAX_INFLIGHT_PER_QUEUE - state.inflight.size);
-      const res = this.host.store.getMessages(req.topic, queueId, state.cursor, want, req.filter);
+      const res = this.host.store.getMessages(lane.topic, lane.queueId, state.cursor, want, filter);
       if (res.nextOffset !== state.cursor) this.state.setCursor(key, state, res.nextOffset);
       for (const message of res.messages) {
         const f = { attempt: 1, visibleAt: now + req.invisibleMs, seq: this.state.nextSeq() };
         this.state.setInflight(key, state, message.queueOffset, f);
         this.earliestVisible.set(key, Math.min(this.earliestVisible.get(key) ?? Number.POSITIVE_INFINITY, f.visibleAt));
-        out.push(this.received(req, key, message, f));
+        out.push(this.received(req, lane, message, f));
       }
       const progressed = res.status === 'FOUND' || res.status === 'NO_MATCHED_MESSAGE' || res.status === 'OFFSET_TOO_SMALL';
       if (!progressed || state.cursor >= res.maxOffset) break;
     }
   }
 
-  private received(req: ReceiveRequest, key: string, message: StoredMessage, f: { attempt: number; visibleAt: number; seq: number }): ReceivedMessage {
-    const { group, queueId } = splitPopKey(key);
+  private received(req: ReceiveRequest, lane: Lane, stored: StoredMessage, f: Inflight): ReceivedMessage {
     this.deliveredCount++;
-    this.host.trace({
+    // A retry-topic copy reaches the consumer as the topic's message, at the original's place.
+    const message = lane.retry ? asDelivered(stored) : stored;
+    const delivered: TraceInput = {
       messageId: message.messageId,
       step: 'DELIVERED',
       group: req.group,
       topic: req.topic,
-      queueId,
+      queueId: message.queueId,
       offset: message.queueOffset,
       attempt: f.attempt,
       ...(req.clientId ? { clientId: req.clientId } : {}),
-    });
+    };
+    if (lane.retry) {
+      const verificationId = verificationOf(lane, stored);
+      delivered.detail = verificationId !== undefined ? `consume verification ${verificationId}` : 'resent to the group';
+      if (verificationId !== undefined) this.host.verificationDelivered(verificationId, req.clientId);
+    }
+    this.host.trace(delivered);
     return {
       message,
       deliveryAttempt: f.attempt,
       invisibleUntil: f.visibleAt,
-      receiptHandle: this.handles.encode({ group, topic: req.topic, queueId, offset: message.queueOffset, seq: f.seq }),
+      receiptHandle: this.handles.encode({ group: lane.stateGroup, topic: lane.topic, queueId: lane.queueId, offset: stored.queueOffset, seq: f.seq }),
     };
   }
 
@@ -204,10 +304,12 @@ export class PopService {
   /** Validates a handle against the current delivery of its message; stale or foreign handles are refused. */
   private resolve(group: string, topic: string, handle: string) {
     const h = this.handles.decode(handle);
-    if (!belongsTo(h.group, group) || h.topic !== topic) {
-      throw new BrokerError('INVALID_RECEIPT_HANDLE', `The receipt handle belongs to group "${h.group}" and topic "${h.topic}"`);
+    // A copy from the group's retry topic is acked under the topic it was delivered as.
+    if (!belongsTo(h.group, group) || (h.topic !== topic && h.topic !== groupRetryTopicOf(group, topic))) {
+      const handleTopic = parseGroupRetryTopic(h.topic)?.topic ?? h.topic;
+      throw new BrokerError('INVALID_RECEIPT_HANDLE', `The receipt handle belongs to group "${h.group}" and topic "${handleTopic}"`);
     }
-    const key = popKey(h.group, topic, h.queueId);
+    const key = popKey(h.group, h.topic, h.queueId);
     const state = this.state.get(key);
     const f = state?.inflight.get(h.offset);
     if (!state || !f || f.seq !== h.seq) {
@@ -216,35 +318,56 @@ export class PopService {
         'The receipt handle is stale: the message was already acknowledged or delivered again since',
       );
     }
-    return { key, state, f, queueId: h.queueId, offset: h.offset, stateGroup: h.group };
+    const lane: Lane = { key, stateGroup: h.group, topic: h.topic, queueId: h.queueId, retry: h.topic !== topic };
+    return { lane, state, f, offset: h.offset };
+  }
+
+  /** Finishes a delivery: it leaves the in-flight set, and the group's offset moves on past it (topic queues). */
+  private finish(lane: Lane, state: QueuePopState, offset: number): void {
+    this.state.done(lane.key, state, offset);
+    if (!lane.retry) this.publishProgress(lane.key, state);
+    this.state.commit();
   }
 
   ack(group: string, topic: string, handle: string): void {
-    const { key, state, offset, queueId } = this.resolve(group, topic, handle);
-    const message = this.host.store.getByOffset(topic, queueId, offset);
-    if (message) this.host.trace({ messageId: message.messageId, step: 'ACKED', group, topic });
-    this.state.done(key, state, offset);
-    this.publishProgress(key, state);
-    this.state.commit();
+    const { lane, state, offset } = this.resolve(group, topic, handle);
+    const message = this.host.store.getByOffset(lane.topic, lane.queueId, offset);
+    // A verification's ack is its outcome (VERIFIED), not the group's ack of the message.
+    const verificationId = verificationOf(lane, message);
+    if (message && verificationId === undefined) this.host.trace({ messageId: message.messageId, step: 'ACKED', group, topic });
+    this.finish(lane, state, offset);
+    if (verificationId !== undefined) this.host.settleVerification(verificationId, 'ACKED');
   }
 
   /**
    * Moves the message's deadline to now + `invisibleMs` and returns its new handle. A zero duration (a
-   * negative acknowledgement) is stretched to the group's back-off for the attempt.
+   * negative acknowledgement) is stretched to the group's back-off for the attempt; for a consume
+   * verification it is the outcome (FAILED), with no retry.
    */
   changeInvisibleDuration(group: string, topic: string, handle: string, invisibleMs: number): { receiptHandle: string; visibleAt: number } {
-    const { key, state, f, queueId, offset, stateGroup } = this.resolve(group, topic, handle);
+    const { lane, state, f, offset } = this.resolve(group, topic, handle);
+    const now = Date.now();
     const delay = invisibleMs > 0 ? invisibleMs : retryDelayMs(this.host.getGroup(group).retryPolicy, f.attempt);
+    const next: Inflight = { attempt: f.attempt, visibleAt: now + delay, seq: this.state.nextSeq() };
+    if (f.firstFailureAt !== undefined) next.firstFailureAt = f.firstFailureAt;
     if (invisibleMs === 0) {
-      const message = this.host.store.getByOffset(topic, queueId, offset);
+      const message = this.host.store.getByOffset(lane.topic, lane.queueId, offset);
+      const verificationId = verificationOf(lane, message);
+      if (verificationId !== undefined) {
+        this.finish(lane, state, offset);
+        this.host.settleVerification(verificationId, 'FAILED');
+        // The handle a client expects back; it is already stale, as the delivery is over.
+        return { receiptHandle: this.handles.encode({ group: lane.stateGroup, topic: lane.topic, queueId: lane.queueId, offset, seq: next.seq }), visibleAt: now };
+      }
       if (message) this.host.trace({ messageId: message.messageId, step: 'NACKED', group, attempt: f.attempt, detail: `retry in ${delay} ms` });
+      next.firstFailureAt ??= now;
+      next.nackedAt = now;
     }
-    const next = { attempt: f.attempt, visibleAt: Date.now() + delay, seq: this.state.nextSeq() };
-    this.state.setInflight(key, state, offset, next);
-    this.earliestVisible.set(key, Math.min(this.earliestVisible.get(key) ?? Number.POSITIVE_INFINITY, next.visibleAt));
+    this.state.setInflight(lane.key, state, offset, next);
+    this.earliestVisible.set(lane.key, Math.min(this.earliestVisible.get(lane.key) ?? Number.POSITIVE_INFINITY, next.visibleAt));
     this.state.commit();
     this.waiters.wakeLater(topic, delay);
-    return { receiptHandle: this.handles.encode({ group: stateGroup, topic, queueId, offset, seq: next.seq }), visibleAt: next.visibleAt };
+    return { receiptHandle: this.handles.encode({ group: lane.stateGroup, topic: lane.topic, queueId: lane.queueId, offset, seq: next.seq }), visibleAt: next.visibleAt };
   }
 
   /**
@@ -252,21 +375,42 @@ export class PopService {
    * push consumers' deliveries on their behalf while they are connected, and their handles must stay valid.
    */
   renew(group: string, topic: string, handle: string, invisibleMs: number): number {
-    const { key, state, f, offset } = this.resolve(group, topic, handle);
+    const { lane, state, f, offset } = this.resolve(group, topic, handle);
     const next = { ...f, visibleAt: Date.now() + invisibleMs };
-    this.state.setInflight(key, state, offset, next);
+    this.state.setInflight(lane.key, state, offset, next);
     this.state.commit();
     return next.visibleAt;
   }
 
-  /** The client gave up on the message (FIFO push consumers): store it in the group's DLQ and finish it. */
+  /**
+   * The client gave up on the message (FIFO push consumers): store it in the group's DLQ and finish it. A
+   * consume verification is finished as FAILED instead; it never reaches the DLQ.
+   */
   async forwardToDeadLetter(group: string, topic: string, handle: string, reason: string): Promise<void> {
-    const { key, state, f, queueId, offset } = this.resolve(group, topic, handle);
-    const message = this.host.store.getByOffset(topic, queueId, offset);
-    if (message) await this.host.moveToDeadLetter(message, group, f.attempt, reason);
-    this.state.done(key, state, offset);
-    this.publishProgress(key, state);
+    const { lane, state, f, offset } = this.resolve(group, topic, handle);
+    const message = this.host.store.getByOffset(lane.topic, lane.queueId, offset);
+    const verificationId = verificationOf(lane, message);
+    if (message && verificationId === undefined) {
+      const now = Date.now();
+      await this.host.moveToDeadLetter(message, group, f.attempt, { reason: 'CLIENT_FORWARDED', detail: reason, firstAt: f.firstFailureAt ?? now, lastAt: now });
+    }
+    this.finish(lane, state, offset);
+    if (verificationId !== undefined) this.host.settleVerification(verificationId, 'FAILED');
+  }
+
+  /**
+   * Settles a verification whose copy's invisible time ran out while no receive of the group came by to
+   * notice (its consumer went away): TIMED_OUT, as a receive would have found it.
+   */
+  settleExpiredVerification(group: string, copy: StoredMessage, now = Date.now()): void {
+    const verificationId = copy.properties[SystemProperty.VERIFICATION_ID];
+    const key = popKey(group, copy.topic, copy.queueId);
+    const state = this.state.get(key);
+    const f = state?.inflight.get(copy.queueOffset);
+    if (verificationId === undefined || !state || !f || f.visibleAt > now) return;
+    this.state.done(key, state, copy.queueOffset);
     this.state.commit();
+    this.host.settleVerification(verificationId, 'TIMED_OUT');
   }
 
   /** Operator reset: the group restarts the queue at `offset`, forgetting its outstanding deliveries. */
@@ -279,11 +423,11 @@ export class PopService {
     this.waiters.wake(topic);
   }
 
-  /** Forgets a deleted group or topic. */
+  /** Forgets a deleted group or topic (the group retry topics of either included). */
   forget(match: { group?: string; topic?: string }): void {
     for (const key of [...this.state.queues.keys()]) {
       const k = splitPopKey(key);
-      if ((match.group && belongsTo(k.group, match.group)) || (match.topic && k.topic === match.topic)) {
+      if ((match.group && belongsTo(k.group, match.group)) || (match.topic && userTopicOf(k.topic) === match.topic)) {
         this.state.drop(key);
         this.earliestVisible.delete(key);
       }
@@ -291,12 +435,12 @@ export class PopService {
     this.state.commit();
   }
 
-  /** Messages handed out and not yet acknowledged, per group (for the console). */
+  /** Messages handed out and not yet acknowledged, per group (for the console); retry-topic copies count for their topic. */
   inflightCount(group: string, topic?: string): number {
     let n = 0;
     for (const [key, s] of this.state.queues) {
       const k = splitPopKey(key);
-      if (belongsTo(k.group, group) && (topic === undefined || k.topic === topic)) n += s.inflight.size;
+      if (belongsTo(k.group, group) && (topic === undefined || userTopicOf(k.topic) === topic)) n += s.inflight.size;
     }
     return n;
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { readJson, writeJsonAtomic } from '../json-file.ts';
+import { readJournal, readJson, writeJsonAtomic } from '../json-file.ts';
 
 /** A message handed out and not yet acknowledged. */
 export interface Inflight {
@@ -9,6 +9,10 @@ export interface Inflight {
   /** When it becomes deliverable again if not acknowledged. */
   visibleAt: number;
   seq: number;
+  /** When a delivery of the message first failed (a nack or an expired invisible time), once one has. */
+  firstFailureAt?: number;
+  /** When the current delivery was negatively acknowledged: it is waiting for its retry, not being processed. */
+  nackedAt?: number;
 }
 
 /**
@@ -21,17 +25,36 @@ export interface QueuePopState {
   inflight: Map<number, Inflight>;
 }
 
-const InflightTuple = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+/** offset, attempt, visibleAt, seq, then firstFailureAt and nackedAt (0 = none) once a delivery failed. */
+const InflightTuple = z.tuple([z.number(), z.number(), z.number(), z.number()]).rest(z.number());
 const SnapshotSchema = z.object({
   seq: z.number(),
   queues: z.array(z.object({ key: z.string(), cursor: z.number(), inflight: z.array(InflightTuple) })),
 });
 
 /** Journal ops, one JSON array per line: set cursor, set in-flight, delete in-flight, drop a key. */
-type Op = ['c', string, number] | ['i', string, number, number, number, number] | ['a', string, number] | ['d', string];
+type Op = ['c', string, number] | ['i', string, number, number, number, number, number?, number?] | ['a', string, number] | ['d', string];
 
 /** The journal is rewritten from the live state once it passes 8 MiB, which bounds replay time at open. */
 const COMPACT_BYTES = 8 * 1024 * 1024;
+
+/** An in-flight entry as read back from disk, where 0 stands for a failure time not set. */
+function inflightOf(attempt: number, visibleAt: number, seq: number, firstFailureAt = 0, nackedAt = 0): Inflight {
+  const f: Inflight = { attempt, visibleAt, seq };
+  if (firstFailureAt > 0) f.firstFailureAt = firstFailureAt;
+  if (nackedAt > 0) f.nackedAt = nackedAt;
+  return f;
+}
+
+/** The stored form of an entry: failure times only once a delivery failed, so first deliveries stay short. */
+function tupleOf(offset: number, f: Inflight): number[] {
+  const base = [offset, f.attempt, f.visibleAt, f.seq];
+  return hasFailed(f) ? [...base, f.firstFailureAt ?? 0, f.nackedAt ?? 0] : base;
+}
+
+function hasFailed(f: Inflight): boolean {
+  return f.firstFailureAt !== undefined || f.nackedAt !== undefined;
+}
 
 export function popKey(group: string, topic: string, queueId: number): string {
   return `${group}\u0000${topic}\u0000${queueId}`;
@@ -71,21 +94,11 @@ export class PopStateStore {
       for (const q of snap.data.queues) {
         this.queues.set(q.key, {
           cursor: q.cursor,
-          inflight: new Map(q.inflight.map(([o, attempt, visibleAt, seq]) => [o, { attempt, visibleAt, seq }])),
+          inflight: new Map(q.inflight.map(([o, attempt, visibleAt, seq, firstFailureAt, nackedAt]) => [o, inflightOf(attempt, visibleAt, seq, firstFailureAt, nackedAt)])),
         });
       }
     }
-    if (!fs.existsSync(this.journalFile)) return;
-    for (const line of fs.readFileSync(this.journalFile, 'utf8').split('\n')) {
-      if (!line) continue;
-      let op: Op;
-      try {
-        op = JSON.parse(line) as Op;
-      } catch {
-        break; // a torn last line from a crash
-      }
-      this.apply(op);
-    }
+    for (const op of readJournal<Op>(this.journalFile)) this.apply(op);
   }
 
   private apply(op: Op): void {
@@ -96,7 +109,7 @@ export class PopStateStore {
     const state = this.ensure(op[1], op[0] === 'c' ? op[2] : 0);
     if (op[0] === 'c') state.cursor = op[2];
     else if (op[0] === 'i') {
-      state.inflight.set(op[2], { attempt: op[3], visibleAt: op[4], seq: op[5] });
+      state.inflight.set(op[2], inflightOf(op[3], op[4], op[5], op[6], op[7]));
       this.seq = Math.max(this.seq, op[5]);
     } else state.inflight.delete(op[2]);
   }
@@ -132,7 +145,9 @@ export class PopStateStore {
 
   setInflight(key: string, state: QueuePopState, offset: number, f: Inflight): void {
     state.inflight.set(offset, f);
-    this.pending.push(JSON.stringify(['i', key, offset, f.attempt, f.visibleAt, f.seq]));
+    // A first delivery (the hot path) writes the short form without building the tuple first.
+    const op = hasFailed(f) ? ['i', key, ...tupleOf(offset, f)] : ['i', key, offset, f.attempt, f.visibleAt, f.seq];
+    this.pending.push(JSON.stringify(op));
   }
 
   done(key: string, state: QueuePopState, offset: number): void {
@@ -160,7 +175,7 @@ export class PopStateStore {
     const queues = [...this.queues].map(([key, s]) => ({
       key,
       cursor: s.cursor,
-      inflight: [...s.inflight].map(([o, f]) => [o, f.attempt, f.visibleAt, f.seq]),
+      inflight: [...s.inflight].map(([o, f]) => tupleOf(o, f)),
     }));
     writeJsonAtomic(this.snapshotFile, { seq: this.seq, queues });
     fs.ftruncateSync(this.fd, 0);

@@ -7,6 +7,7 @@ import { SystemProperty } from '../properties.ts';
 import { createMessageId } from '../store/message-id.ts';
 import type { MessageStore, PutResult, StoreInput, StoredMessage } from '../store/message-store.ts';
 import type { TimerService } from '../timer/timer-service.ts';
+import { producerProperty, type PutRecord } from '../trace/derive.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
 import type { TxnService } from '../txn/txn-service.ts';
 import { validatePutMessage, type PutMessage } from './put-message.ts';
@@ -32,7 +33,8 @@ const HOST = os.hostname();
 
 /**
  * The produce path: checks a message against its topic and the message rules, then stores it now, holds it
- * in the timer (future delivery time) or as a half message (transactions), and records the trace step.
+ * in the timer (future delivery time) or as a half message (transactions); the trace reads its first steps
+ * off the stored record (with `__PRODUCER` saying who sent it).
  */
 export class Producer {
   /** Messages accepted from producers since open (stored, scheduled or held as half messages). */
@@ -57,15 +59,21 @@ export class Producer {
         return scheduled[i] === undefined ? stored[next++]! : timer.schedule(input, scheduled[i]!);
       }),
     );
-    results.forEach((r, i) => this.traceHeld(r, inputs[i]!.topic, transactional[i]!, scheduled[i]));
+    // Nothing is recorded for the trace: it reads PRODUCED and STORED (SCHEDULED, HALF) off the record.
+    if (this.parts.trace.emitsPutSpans) results.forEach((r, i) => this.putSpans(inputs[i]!, r, transactional[i]!, scheduled[i]));
     this.acceptedCount += results.length;
     return results;
   }
 
-  /** A held message's first step; a stored one needs none (the trace reads STORED off its record). */
-  private traceHeld(r: BrokerPutResult, topic: string, transactional: boolean, dueAt: number | undefined): void {
-    if (transactional) this.parts.trace.record({ messageId: r.messageId, step: 'HALF', topic });
-    else if (dueAt !== undefined) this.parts.trace.record({ messageId: r.messageId, step: 'SCHEDULED', topic, detail: `due ${new Date(dueAt).toISOString()}` });
+  private putSpans(input: StoreInput, r: BrokerPutResult, transactional: boolean, dueAt: number | undefined): void {
+    const { messageId, topic, properties, bornTimestamp, bornHost } = input;
+    const base = { messageId, topic, properties, bornTimestamp, bornHost, storeTimestamp: r.storeTimestamp };
+    const put: PutRecord = transactional
+      ? { ...base, held: 'HALF' }
+      : dueAt !== undefined
+        ? { ...base, held: 'SCHEDULED', dueAt }
+        : { ...base, queueId: r.queueId, queueOffset: r.queueOffset };
+    this.parts.trace.put(put, { tag: input.tag, keys: input.keys, properties, ...(dueAt !== undefined ? { dueAt } : {}) });
   }
 
   /**
@@ -105,6 +113,8 @@ export class Producer {
     if (m.traceContext) properties[SystemProperty.TRACE_CONTEXT] = m.traceContext;
     if (m.resentFrom) properties[SystemProperty.RESENT_FROM] = m.resentFrom;
     properties[SystemProperty.MESSAGE_TYPE] = m.messageType ?? topic.messageType;
+    const bornTimestamp = m.bornTimestamp ?? Date.now();
+    if (m.producer && this.parts.trace.enabled) properties[SystemProperty.PRODUCER] = producerProperty(m.producer, bornTimestamp);
     return {
       topic: topic.name,
       generation: this.parts.store.topicGeneration(topic.name),
@@ -114,7 +124,7 @@ export class Producer {
       tag: m.tag ?? '',
       keys: m.keys ?? [],
       properties,
-      bornTimestamp: m.bornTimestamp ?? Date.now(),
+      bornTimestamp,
       bornHost: m.bornHost ?? HOST,
       sysFlag: 0,
       reconsumeTimes: 0,

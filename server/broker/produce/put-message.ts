@@ -13,6 +13,15 @@ import {
   type MessageType,
 } from '../rules.ts';
 
+/** Who sent a message, as the front end saw the request (shown by the trace's PRODUCED step). */
+export interface ProducerInfo {
+  clientId: string;
+  /** The client's SDK: language and version ("JAVA 5.0.7"). */
+  sdk?: string;
+  /** When the request arrived (ms): the send's latency as the broker sees it runs from here to the store. */
+  receivedAt?: number;
+}
+
 export interface PutMessage {
   topic: string;
   body: Buffer | Uint8Array | string;
@@ -35,6 +44,8 @@ export interface PutMessage {
   transactionCheckAfterMs?: number;
   /** Set by the engine's resend only: the id of the message this one copies. */
   resentFrom?: string;
+  /** The sending client, when a front end knows it. */
+  producer?: ProducerInfo;
 }
 
 function invalid(field: string, message: string): BrokerError {

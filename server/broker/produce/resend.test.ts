@@ -24,10 +24,12 @@ describe('resend', () => {
     });
     expect(m.properties[SystemProperty.RESENT_FROM]).toBe(original.messageId);
     expect((await b.traceOf(original.messageId)).map((e) => [e.step, e.relatedMessageId])).toEqual([
+      ['PRODUCED', undefined],
       ['STORED', undefined],
       ['RESENT', copy.messageId],
     ]);
     expect((await b.traceOf(copy.messageId)).map((e) => [e.step, e.relatedMessageId])).toEqual([
+      ['PRODUCED', undefined],
       ['STORED', undefined],
       ['RESENT', original.messageId],
     ]);

@@ -1,111 +1,158 @@
+import path from 'node:path';
 import { logger } from '../logger.ts';
+import type { ResolvedOptions } from '../options.ts';
 import { createMessageId } from '../store/message-id.ts';
-import type { MessageStore, StoredMessage } from '../store/message-store.ts';
+import { MessageStore } from '../store/message-store.ts';
+import { putRecordOf, putSteps, type PutRecord } from './derive.ts';
+import type { TraceEvent, TraceInput } from './events.ts';
+import { decodeChunk, encodeChunks } from './format.ts';
+import { TraceSpans, traceContextOf, type MessageFacts } from './spans.ts';
 
-/** Trace events are stored as small messages of this internal topic, keyed by the traced message's id. */
+export type { TraceEvent, TraceInput, TraceStep } from './events.ts';
+
+/** Trace chunks are records of this topic in the trace store (`<dataDir>/trace`), keyed by the ids they hold. */
 export const TRACE_TOPIC = 'rmq_sys_trace';
 
-export type TraceStep =
-  | 'STORED'
-  | 'SCHEDULED'
-  | 'FIRED'
-  | 'RECALLED'
-  | 'HALF'
-  | 'COMMITTED'
-  | 'ROLLED_BACK'
-  | 'DELIVERED'
-  | 'ACKED'
-  | 'NACKED'
-  | 'EXPIRED'
-  | 'DEAD_LETTERED'
-  /** An operator sent the message again; on both the original and the copy, each naming the other. */
-  | 'RESENT';
-
-export interface TraceEvent {
-  messageId: string;
-  step: TraceStep;
-  at: number;
-  topic?: string;
-  queueId?: number;
-  offset?: number;
-  group?: string;
-  clientId?: string;
-  attempt?: number;
-  detail?: string;
-  /** The other message of a pair (a resend names its original, the original its resend). */
-  relatedMessageId?: string;
-}
-
-/** One trace write per 100 ms: a batch of events costs one store put instead of one per event. */
+/** One trace write per 100 ms: a batch of events costs one group commit of a few chunk records. */
 const FLUSH_MS = 100;
-/** Events buffered between flushes at most (~100k events/s); past it events are shed, counted and logged. */
+/** Events buffered between flushes at most (~100k events/s); past it events are shed, counted, logged and marked. */
 const MAX_BUFFER = 10_000;
-/** A message's steps read back at most (a message retried 1000 times is a runaway already). */
+/** Messages whose shed events are remembered for a TRACE_SHED marker until the next flush; past it only counted. */
+const MAX_SHED_MESSAGES = 10_000;
+/** A message's steps read back at most, the newest (a message retried 1000 times is a runaway already). */
 const MAX_EVENTS_PER_MESSAGE = 1000;
 /** Records one message id can have: the send, a scheduled or half record, fired/committed copies, dead letters, resends. */
 const MAX_COPIES_PER_MESSAGE = 64;
+/**
+ * Trace segments at most this big (smaller with small main segments): retention deletes whole segments, and
+ * trace records are small, so a smaller segment lets trace retention take effect closer to its cutoff.
+ */
+const TRACE_SEGMENT_BYTES = 64 * 1024 * 1024;
+/**
+ * The trace store's checkpoint (a few fsyncs, on the event loop) every 10 s rather than every second:
+ * recovery then replays up to 10 s of small chunk records, and the put path shares the disk with 9 fewer
+ * fsync rounds a second.
+ */
+const TRACE_CHECKPOINT_INTERVAL_MS = 10_000;
+
+/** The trace store: a store of its own (commit log, index), so trace events have their own retention. */
+export function openTraceStore(opts: ResolvedOptions): MessageStore {
+  return MessageStore.open({
+    dir: path.join(opts.dataDir, 'trace'),
+    // Trace history is not worth an fdatasync per batch: a broker crash keeps what the OS has.
+    flush: 'async',
+    segmentSize: Math.min(opts.segmentSize, TRACE_SEGMENT_BYTES),
+    cqEntriesPerFile: opts.cqEntriesPerFile,
+    indexSlots: opts.indexSlots,
+    indexEntries: opts.indexEntries,
+    checkpointIntervalMs: Math.max(opts.checkpointIntervalMs, TRACE_CHECKPOINT_INTERVAL_MS),
+  }).store;
+}
+
+export interface TraceRecorderParts {
+  /** The trace store; undefined when tracing is off (nothing is recorded, only derived steps are read). */
+  traceStore: MessageStore | undefined;
+  /** The message store, where the derived steps are read off the records themselves. */
+  store: MessageStore;
+  retentionMs: number;
+}
 
 /**
- * Records every step of a message's life. The STORED step is read off the stored record (no second record
- * per message on the put path); the others are buffered and written in one batch every 100 ms through the
- * store itself (commit log + key index), so they are durable, retained like messages, and found by id
- * without a scan.
+ * Records the steps of a message's life that its stored record does not carry (deliveries, acks, retries,
+ * operator actions): buffered and written every 100 ms in compact chunks (format.ts) to the trace store,
+ * found by message id through its key index. PRODUCED, STORED, SCHEDULED and HALF are derived from the
+ * stored record when a trace is read (derive.ts). Every step is also an OpenTelemetry span (spans.ts).
  */
 export class TraceRecorder {
   private buffer: TraceEvent[] = [];
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private readonly spans: TraceSpans | undefined;
+  /** Messages with events shed since the last flush: how many, and when the first was shed. */
+  private shed = new Map<string, { count: number; at: number }>();
   /** Events shed because the buffer was full, since open. */
-  droppedCount = 0;
-  private droppedSinceLog = 0;
+  shedCount = 0;
+  private shedSinceLog = 0;
 
-  /**
-   * `isProducedCopy` tells the record a producer's send stored in its topic from the engine's own copies (a
-   * fired or committed copy, a dead letter): the STORED step is read off that record, never written twice.
-   */
-  constructor(
-    private readonly store: MessageStore,
-    private readonly isProducedCopy: (m: StoredMessage) => boolean,
-  ) {
+  constructor(private readonly parts: TraceRecorderParts) {
+    if (!parts.traceStore) return;
+    this.spans = TraceSpans.create((id) => {
+      const m = parts.store.lookupById(id);
+      return m && traceContextOf(m.properties);
+    });
     this.timer = setInterval(() => void this.flush(), FLUSH_MS).unref();
   }
 
-  record(e: Omit<TraceEvent, 'at'> & { at?: number }): void {
+  /** Whether tracing is on (BrokerOptions.trace). */
+  get enabled(): boolean {
+    return this.parts.traceStore !== undefined;
+  }
+
+  /** Whether put steps should be handed to `put` (spans are on): callers skip building them otherwise. */
+  get emitsPutSpans(): boolean {
+    return this.spans !== undefined;
+  }
+
+  record(input: TraceInput): void {
+    if (!this.parts.traceStore) return;
+    // One copy per event; the trace context rides along in the buffer unread (the format stores known fields only).
+    const e: TraceEvent = { ...input, at: input.at ?? Date.now() };
+    this.spans?.emit(e, input.traceContext);
     // Under overload tracing gives way: the messages themselves matter more than their history.
-    if (this.buffer.length >= MAX_BUFFER) {
-      this.droppedCount++;
-      this.droppedSinceLog++;
+    if (this.buffer.length < MAX_BUFFER) {
+      this.buffer.push(e);
       return;
     }
-    this.buffer.push({ ...e, at: e.at ?? Date.now() });
+    this.shedCount++;
+    this.shedSinceLog++;
+    const shed = this.shed.get(e.messageId);
+    if (shed) shed.count++;
+    else if (this.shed.size < MAX_SHED_MESSAGES) this.shed.set(e.messageId, { count: 1, at: e.at });
+  }
+
+  /** The spans of a put's derived steps (nothing is recorded: the trace reads them off the record). */
+  put(record: PutRecord, message: MessageFacts): void {
+    if (!this.spans) return;
+    const [produced, stored] = putSteps(record);
+    const traceContext = traceContextOf(record.properties);
+    this.spans.emit(produced, traceContext, message, stored.at);
+    this.spans.emit(stored, traceContext, message);
   }
 
   flush(): Promise<void> {
-    if (this.droppedSinceLog > 0) {
-      logger.warn({ event: 'trace.shed', dropped: this.droppedSinceLog, limit: MAX_BUFFER }, 'trace buffer full: events dropped');
-      this.droppedSinceLog = 0;
+    if (this.shedSinceLog > 0) {
+      logger.warn({ event: 'trace.shed', dropped: this.shedSinceLog, messages: this.shed.size, limit: MAX_BUFFER }, 'trace buffer full: events dropped');
+      this.shedSinceLog = 0;
     }
     this.flushing ??= this.write().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 
+  /** Writes everything recorded before the call: a flush already under way took only what came before it. */
+  private async drain(): Promise<void> {
+    await this.flush();
+    await this.flush();
+  }
+
   private async write(): Promise<void> {
-    const events = this.buffer;
-    if (events.length === 0) return;
+    const store = this.parts.traceStore;
+    // The shed markers go out with the next batch, past the buffer's limit: they are what says events are missing.
+    const events = this.buffer.concat(this.shedMarkers());
+    if (!store || events.length === 0) return;
     this.buffer = [];
     const now = Date.now();
     try {
-      await this.store.put(
-        events.map((e) => ({
+      await store.put(
+        encodeChunks(events).map((c) => ({
           topic: TRACE_TOPIC,
-          generation: this.store.topicGeneration(TRACE_TOPIC),
+          generation: store.topicGeneration(TRACE_TOPIC),
           queueId: 0,
           messageId: createMessageId(now),
-          body: Buffer.from(JSON.stringify(e)),
-          tag: e.step,
-          keys: [e.messageId],
+          body: c.body,
+          tag: '',
+          keys: c.ids,
           properties: {},
-          bornTimestamp: e.at,
+          bornTimestamp: now,
           bornHost: '',
           sysFlag: 0,
           reconsumeTimes: 0,
@@ -116,29 +163,61 @@ export class TraceRecorder {
     }
   }
 
-  /** The steps of a message, in order: STORED from the stored record itself, the rest as recorded. */
-  async events(messageId: string): Promise<TraceEvent[]> {
-    await this.flush();
-    const recorded = this.store
-      .lookupByKey(TRACE_TOPIC, messageId, 0, Number.MAX_SAFE_INTEGER, MAX_EVENTS_PER_MESSAGE)
-      .reverse() // the index answers newest first
-      .map((m) => JSON.parse(m.body.toString()) as TraceEvent)
-      .filter((e) => e.messageId === messageId);
-    // Derived steps first: a stable sort then keeps STORED ahead of a delivery in the same millisecond.
-    return [...this.storedSteps(messageId), ...recorded].sort((a, b) => a.at - b.at);
+  private shedMarkers(): TraceEvent[] {
+    if (this.shed.size === 0) return [];
+    const markers = [...this.shed].map(([messageId, s]): TraceEvent => ({
+      messageId,
+      step: 'TRACE_SHED',
+      at: s.at,
+      detail: `${s.count} trace event${s.count === 1 ? '' : 's'} dropped: the trace buffer was full`,
+    }));
+    this.shed = new Map();
+    return markers;
   }
 
-  private storedSteps(messageId: string): TraceEvent[] {
-    return this.store
+  /**
+   * The steps of a message within the trace retention, oldest first: PRODUCED and STORED (or SCHEDULED /
+   * HALF) from its stored records, the rest as recorded.
+   */
+  async events(messageId: string, now = Date.now()): Promise<TraceEvent[]> {
+    const cutoff = now - this.parts.retentionMs;
+    const derived = this.parts.store
       .lookupAllById(messageId, MAX_COPIES_PER_MESSAGE)
-      .filter(this.isProducedCopy)
-      .reverse()
-      .map((m) => ({ messageId, step: 'STORED', at: m.storeTimestamp, topic: m.topic, queueId: m.queueId, offset: m.queueOffset }));
+      .reverse() // the index answers newest first
+      .flatMap((m) => {
+        const put = putRecordOf(m);
+        return put ? putSteps(put) : [];
+      });
+    const recorded = await this.recorded(messageId, cutoff);
+    // Derived steps first: a stable sort then keeps STORED ahead of a delivery in the same millisecond.
+    return [...derived, ...recorded].filter((e) => e.at >= cutoff).sort((a, b) => a.at - b.at);
+  }
+
+  private async recorded(messageId: string, cutoff: number): Promise<TraceEvent[]> {
+    const store = this.parts.traceStore;
+    if (!store) return [];
+    await this.drain();
+    const chunks: TraceEvent[][] = [];
+    let count = 0;
+    // Newest chunk first (each holds at least one of the message's events); a chunk stored before the cutoff
+    // holds only events older than it.
+    for (const m of store.lookupByKey(TRACE_TOPIC, messageId, cutoff, Number.MAX_SAFE_INTEGER, MAX_EVENTS_PER_MESSAGE)) {
+      const events = decodeChunk(m.body, m.keys, messageId);
+      chunks.push(events);
+      count += events.length;
+      if (count >= MAX_EVENTS_PER_MESSAGE) break;
+    }
+    return chunks.reverse().flat().slice(-MAX_EVENTS_PER_MESSAGE);
+  }
+
+  /** Deletes trace segments older than the cutoff; returns how many. */
+  deleteExpired(cutoffMs: number): Promise<number> {
+    return this.parts.traceStore?.deleteExpired(cutoffMs) ?? Promise.resolve(0);
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
-    await this.flush();
+    await this.drain();
+    await this.parts.traceStore?.close();
   }
 }

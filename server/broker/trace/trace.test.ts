@@ -31,15 +31,15 @@ describe('message trace', () => {
     const [second] = await broker.receive({ group: 'g', topic: 't', maxMessages: 1, invisibleMs: 10_000, waitMs: 2000, clientId: 'c1' });
     broker.ack('g', 't', second!.receiptHandle);
     const steps = (await broker.traceOf(sent.messageId)).map((e) => e.step);
-    expect(steps).toEqual(['STORED', 'DELIVERED', 'NACKED', 'EXPIRED', 'DELIVERED', 'ACKED']);
+    expect(steps).toEqual(['PRODUCED', 'STORED', 'DELIVERED', 'NACKED', 'EXPIRED', 'DELIVERED', 'ACKED']);
 
     await broker.close();
     brokers.splice(0);
     const again = await open(dir);
     const events = await again.broker.traceOf(sent.messageId);
     expect(events.map((e) => e.step)).toEqual(steps);
-    expect(events[1]).toMatchObject({ group: 'g', clientId: 'c1', attempt: 1, topic: 't', queueId: 0, offset: 0 });
-    expect(events[4]).toMatchObject({ attempt: 2 });
+    expect(events[2]).toMatchObject({ group: 'g', clientId: 'c1', attempt: 1, topic: 't', queueId: 0, offset: 0 });
+    expect(events[5]).toMatchObject({ attempt: 2 });
   });
 
   it('records scheduled → fired and half → committed', async () => {
@@ -53,7 +53,7 @@ describe('message trace', () => {
     await waitUntil(async () => (await steps(delayed.messageId)).includes('FIRED') && (await steps(half.messageId)).includes('COMMITTED'), {
       what: 'the delayed message to fire and the commit to be traced',
     });
-    expect(await steps(delayed.messageId)).toEqual(['SCHEDULED', 'FIRED']);
-    expect(await steps(half.messageId)).toEqual(['HALF', 'COMMITTED']);
+    expect(await steps(delayed.messageId)).toEqual(['PRODUCED', 'SCHEDULED', 'FIRED']);
+    expect(await steps(half.messageId)).toEqual(['PRODUCED', 'HALF', 'COMMITTED']);
   });
 });

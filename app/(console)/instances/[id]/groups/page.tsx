@@ -64,6 +64,20 @@ export default function GroupsPage() {
     { key: 'maxDeliveryAttempts', header: 'Max attempts', sortable: true, align: 'right', render: (r) => r.maxDeliveryAttempts },
     { key: 'onlineConsumers', header: 'Online', sortable: true, align: 'right', render: (r) => r.onlineConsumers },
     { key: 'backlog', header: 'Backlog', sortable: true, align: 'right', render: (r) => <span data-testid={`backlog-${r.name}`}>{r.backlog.toLocaleString()}</span> },
+    {
+      key: 'deadLetters',
+      header: 'Dead letters',
+      sortable: true,
+      align: 'right',
+      render: (r) =>
+        r.deadLetters > 0 ? (
+          <NavLink href={`/instances/${instance.id}/groups/${encodeURIComponent(r.name)}/dead-letters`} className={linkClass}>
+            <span data-testid={`dlq-${r.name}`}>{r.deadLetters.toLocaleString()}</span>
+          </NavLink>
+        ) : (
+          <span data-testid={`dlq-${r.name}`} className="text-slate-400">0</span>
+        ),
+    },
   ];
   return (
     <>

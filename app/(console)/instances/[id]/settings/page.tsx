@@ -38,7 +38,7 @@ export default function InstanceSettingsPage() {
       <Card title="Specification">
         {isAdmin ? (
           <InstanceForm
-            initial={{ name: i.name, region: i.region, description: i.description, grpcPort: i.grpcPort, retentionHours: i.retentionHours, maxMessageSize: i.maxMessageSize, flushMode: i.flushMode === 'sync' ? 'sync' : 'async' }}
+            initial={{ name: i.name, region: i.region, description: i.description, grpcPort: i.grpcPort, retentionHours: i.retentionHours, traceRetentionHours: i.traceRetentionHours, maxMessageSize: i.maxMessageSize, flushMode: i.flushMode === 'sync' ? 'sync' : 'async' }}
             nameLocked
             submitLabel="Save and restart"
             pending={update.isPending}

@@ -38,7 +38,7 @@ function GroupView({ data, name }: { data: GroupDetail; name: string }) {
   const router = useRouter();
   const canOperate = useCanOperate();
   const del = useMutation(trpc.group.delete.mutationOptions({ onSuccess: () => router.replace(`/instances/${instance.id}/groups`) }));
-  const { group, stats, clients, retrySchedule } = data;
+  const { group, stats, clients, retrySchedule, deadLetters } = data;
   return (
     <>
       <PageHeader
@@ -59,6 +59,11 @@ function GroupView({ data, name }: { data: GroupDetail; name: string }) {
         <Fact label="Max delivery attempts">{group.maxDeliveryAttempts}</Fact>
         <Fact label="Online consumers">{clients.length}</Fact>
         <Fact label="Backlog"><span data-testid="group-lag">{stats.lag}</span></Fact>
+        <Fact label="Dead letters">
+          <NavLink href={`/instances/${instance.id}/groups/${encodeURIComponent(name)}/dead-letters`} className={linkClass}>
+            <span data-testid="group-dlq">{deadLetters.toLocaleString()}</span> — {deadLetters > 0 ? 'view, resend or purge' : 'view the DLQ'}
+          </NavLink>
+        </Fact>
       </Facts>
       <RetrySchedule schedule={retrySchedule} kind={group.retryPolicy.kind} maxAttempts={group.maxDeliveryAttempts} />
       {stats.topics.length === 0 && (

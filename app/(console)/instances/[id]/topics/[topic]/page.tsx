@@ -18,6 +18,7 @@ import { Time } from '../../../../../_components/time.tsx';
 import { TOPIC_DELETE_CONSEQUENCE } from '../../../../../_components/topic/delete-topic.ts';
 import { EditTopic } from '../../../../../_components/topic/edit-topic.tsx';
 import { HalfMessages } from '../../../../../_components/topic/half-messages.tsx';
+import { ImportMessages } from '../../../../../_components/topic/import-messages.tsx';
 import { MESSAGE_TYPE_ACCEPTS } from '../../../../../_components/topic/message-types.ts';
 import { ScheduledPanel } from '../../../../../_components/topic/scheduled-panel.tsx';
 import { useTRPC } from '../../../../../_components/trpc.tsx';
@@ -51,12 +52,22 @@ function TopicView({ data, name }: { data: TopicDetail; name: string }) {
   const canOperate = useCanOperate();
   const del = useMutation(trpc.topic.delete.mutationOptions({ onSuccess: () => router.replace(`/instances/${instance.id}/topics`) }));
   const { topic, stats, limits } = data;
-  const actions = canOperate && (
+  const actions = (
     <>
-      <DrawerButton label="Edit" title={`Edit ${name}`} buttonClassName={secondaryButtonClass}>
-        {(close) => <EditTopic instanceId={instance.id} name={name} queues={topic.readQueueNums} description={topic.attributes.description ?? ''} onDone={close} />}
-      </DrawerButton>
-      {topic.messageType !== 'TRANSACTION' && (
+      <a href={`/api/instances/${encodeURIComponent(instance.id)}/messages/export?topic=${encodeURIComponent(name)}`} download className={secondaryButtonClass}>
+        Export NDJSON
+      </a>
+      {canOperate && (
+        <DrawerButton label="Edit" title={`Edit ${name}`} buttonClassName={secondaryButtonClass}>
+          {(close) => <EditTopic instanceId={instance.id} name={name} queues={topic.readQueueNums} description={topic.attributes.description ?? ''} onDone={close} />}
+        </DrawerButton>
+      )}
+      {canOperate && topic.messageType !== 'TRANSACTION' && (
+        <DrawerButton label="Import messages" title={`Import messages into ${name}`} buttonClassName={secondaryButtonClass}>
+          {() => <ImportMessages instanceId={instance.id} topic={name} messageType={topic.messageType} maxMessageSize={limits.maxMessageSize} />}
+        </DrawerButton>
+      )}
+      {canOperate && topic.messageType !== 'TRANSACTION' && (
         <DrawerButton label="Send message" title={`Send a message to ${name}`}>
           {() => <SendMessage instanceId={instance.id} topic={name} messageType={topic.messageType} limits={limits} />}
         </DrawerButton>

@@ -1,0 +1,26 @@
+-- CreateTable
+CREATE TABLE "Job" (
+    "id" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "instanceId" TEXT NOT NULL,
+    "params" TEXT NOT NULL DEFAULT '{}',
+    "state" TEXT NOT NULL DEFAULT 'QUEUED',
+    "done" INTEGER NOT NULL DEFAULT 0,
+    "total" INTEGER,
+    "cursor" TEXT,
+    "result" TEXT NOT NULL DEFAULT '{}',
+    "error" TEXT,
+    "createdBy" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "startedAt" TIMESTAMP(3),
+    "finishedAt" TIMESTAMP(3),
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Job_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "Job_instanceId_createdAt_idx" ON "Job"("instanceId", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "Job_state_idx" ON "Job"("state");

@@ -1,0 +1,88 @@
+import type { Group } from '../model.ts';
+import type { StoredMessage } from '../store/message-store.ts';
+import type { TraceEvent } from '../trace/recorder.ts';
+import type { Inflight } from './pop-state.ts';
+
+export type DeliveryState = 'NOT_DELIVERED' | 'IN_FLIGHT' | 'ACKED' | 'RETRYING' | 'DEAD_LETTERED' | 'FILTERED';
+
+/** Where one message stands with one consumer group. */
+export interface GroupDelivery {
+  /** Stored group name. */
+  group: string;
+  state: DeliveryState;
+  /** The current or last delivery attempt. */
+  attempt?: number;
+  /** IN_FLIGHT: when it becomes deliverable again if not acknowledged. */
+  invisibleUntil?: number;
+  /** RETRYING: when the next attempt can be made. */
+  nextAttemptAt?: number;
+  /** When it reached this state, when known (ack time, dead-letter time). */
+  at?: number;
+  /** The group's subscription for the topic, when known ("TAG:a||b", "SQL:..."). */
+  filterExpression?: string;
+}
+
+/** What one group's delivery state is read from: its offsets and pop state, its copies, and the trace. */
+export interface DeliveryFacts {
+  group: Group;
+  now: number;
+  /** The message's record in its topic, when still stored (its place, and whether the group predates it). */
+  record?: StoredMessage;
+  /** The message's offset in its topic queue. */
+  queueOffset: number;
+  /** The group's next offset on that queue (its cursor, else its committed or start offset). */
+  next: number;
+  /** The group's in-flight entry for the message on that queue. */
+  inflight?: Inflight;
+  /** Whether the group's subscription turns the message away. */
+  rejected: boolean;
+  filterExpression?: string;
+  /** The newest copy resent to the group (not a verification), with its in-flight entry and the retry lane's cursor. */
+  resend?: { copy: StoredMessage; inflight?: Inflight; cursor: number };
+  /** The newest copy of the message in the group's DLQ. */
+  deadLetter?: StoredMessage;
+  /** The group's trace steps of the message, oldest first. */
+  events: readonly TraceEvent[];
+}
+
+function inflightState(f: Inflight, now: number): Omit<GroupDelivery, 'group'> {
+  // Negatively acknowledged, or its invisible time is over: the next receive hands it out again.
+  if (f.nackedAt !== undefined || f.visibleAt <= now) {
+    return { state: 'RETRYING', attempt: f.attempt, nextAttemptAt: f.visibleAt, ...(f.nackedAt !== undefined ? { at: f.nackedAt } : {}) };
+  }
+  return { state: 'IN_FLIGHT', attempt: f.attempt, invisibleUntil: f.visibleAt };
+}
+
+function ackedAfter(events: readonly TraceEvent[], since: number): Omit<GroupDelivery, 'group'> {
+  const ack = events.findLast((e) => e.step === 'ACKED' && e.at >= since);
+  return ack ? { state: 'ACKED', at: ack.at } : { state: 'ACKED' };
+}
+
+/**
+ * The delivery state of a message for one group; undefined when the message was stored before the group
+ * existed and the group never consumed it (it is not the group's message).
+ *
+ * The latest round decides: a resend to the group newer than the last dead letter, else the delivery on the
+ * topic queue. Past the group's offset with no dead letter and no filter, the message counts as ACKED, with
+ * the ack time when the trace has it (the queue model and offset resets move offsets without acks).
+ */
+export function deliveryOf(f: DeliveryFacts): GroupDelivery | undefined {
+  const head = { group: f.group.name, ...(f.filterExpression !== undefined ? { filterExpression: f.filterExpression } : {}) };
+  const { resend, deadLetter } = f;
+  if (resend && (!deadLetter || deadLetter.physicalOffset < resend.copy.physicalOffset)) {
+    if (resend.inflight) return { ...head, ...inflightState(resend.inflight, f.now) };
+    if (resend.copy.queueOffset >= resend.cursor) return { ...head, state: 'RETRYING', nextAttemptAt: resend.copy.storeTimestamp };
+    return { ...head, ...ackedAfter(f.events, resend.copy.storeTimestamp) };
+  }
+  if (f.inflight) return { ...head, ...inflightState(f.inflight, f.now) };
+  if (deadLetter) return { ...head, state: 'DEAD_LETTERED', attempt: deadLetter.reconsumeTimes, at: deadLetter.storeTimestamp };
+  const filtered = f.rejected || f.events.some((e) => e.step === 'FILTERED');
+  if (f.queueOffset >= f.next && f.group.consumeType !== 'BROADCASTING') return { ...head, state: filtered ? 'FILTERED' : 'NOT_DELIVERED' };
+  if (filtered) return { ...head, state: 'FILTERED' };
+  const acked = ackedAfter(f.events, 0);
+  if (acked.at !== undefined) return { ...head, ...acked };
+  // Broadcasting clients keep their own progress: without an ack in the trace none of them has consumed it.
+  if (f.group.consumeType === 'BROADCASTING') return { ...head, state: 'NOT_DELIVERED' };
+  if (f.record && f.record.physicalOffset < f.group.startPhysicalOffset) return undefined;
+  return { ...head, state: 'ACKED' };
+}

@@ -1,0 +1,477 @@
+/** Per-group delivery: the retry path, delivery states, dead letters (list, purge, resend) and consume verification. */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Broker, type BrokerOptions, type ReceivedMessage } from '../index.ts';
+import { closeTestBrokers, openTestBroker, waitUntil } from '../test-support.ts';
+
+afterEach(closeTestBrokers);
+
+const INDEX_URL = pathToFileURL(path.join(import.meta.dirname, '..', 'index.ts')).href;
+const ROOT = path.join(import.meta.dirname, '..', '..', '..');
+
+/** A receive of one message that answers at once, or within `waitMs` when nothing is deliverable yet. */
+function receive(b: Broker, group: string, topic: string, opts: { invisibleMs?: number; waitMs?: number; clientId?: string } = {}): Promise<ReceivedMessage[]> {
+  return b.receive({ group, topic, maxMessages: 8, invisibleMs: opts.invisibleMs ?? 10_000, waitMs: opts.waitMs ?? 0, ...(opts.clientId ? { clientId: opts.clientId } : {}) });
+}
+
+/** Until something is delivered (long polls of 2 s, a deadline of 10 s). */
+async function receiveSome(b: Broker, group: string, topic: string, opts: { invisibleMs?: number; clientId?: string } = {}): Promise<ReceivedMessage[]> {
+  let got: ReceivedMessage[] = [];
+  await waitUntil(async () => (got = await receive(b, group, topic, { ...opts, waitMs: 2000 })).length > 0, { what: `a delivery to ${group}` });
+  return got;
+}
+
+/** A broker with topic `t` (one queue), group `g` (2 attempts, 50 ms back-off) and group `other`, both subscribed. */
+async function setup(options: Omit<BrokerOptions, 'dataDir'> = {}): Promise<Broker> {
+  const b = await openTestBroker(options);
+  b.createTopic({ name: 't', queueNums: 1 });
+  b.createGroup({ name: 'g', maxDeliveryAttempts: 2, retryPolicy: { kind: 'customized', delaysMs: [50] } });
+  b.createGroup({ name: 'other' });
+  return b;
+}
+
+/** Sends a message and nacks it on both of g's attempts until it is dead-lettered; returns its id. */
+async function deadLetter(b: Broker, body = 'poison', extra: { tag?: string; properties?: Record<string, string> } = {}): Promise<string> {
+  const before = b.deadLetterCount('g');
+  const sent = await b.put({ topic: 't', body, ...extra });
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const [r] = await receiveSome(b, 'g', 't');
+    expect(r!.message.messageId).toBe(sent.messageId);
+    expect(r!.deliveryAttempt).toBe(attempt);
+    b.changeInvisibleDuration('g', 't', r!.receiptHandle, 0);
+  }
+  // The next receive after the back-off moves it to the DLQ instead of delivering a third attempt.
+  await waitUntil(async () => (await receive(b, 'g', 't', { waitMs: 200 })).length === 0 && b.deadLetterCount('g') === before + 1, {
+    what: 'the message to be dead-lettered',
+  });
+  return sent.messageId;
+}
+
+const ALL_TIME = { beginMs: 0, endMs: Number.MAX_SAFE_INTEGER, order: 'oldest' as const, limit: 100 };
+
+describe('dead letters', () => {
+  it('are listed with origin, attempts, failure times and reason; nack, expiry and client forwarding each say so', async () => {
+    const b = await setup();
+    const t0 = Date.now();
+    const nacked = await deadLetter(b, 'nacked');
+
+    const expired = (await b.put({ topic: 't', body: 'expired' })).messageId;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const [r] = await receiveSome(b, 'g', 't', { invisibleMs: 100 });
+      expect(r!.message.messageId).toBe(expired);
+    }
+    await waitUntil(async () => (await receive(b, 'g', 't', { waitMs: 200 })).length === 0 && b.deadLetterCount('g') === 2, { what: 'the expired one to be dead-lettered' });
+
+    const forwarded = (await b.put({ topic: 't', body: 'forwarded' })).messageId;
+    const [f] = await receiveSome(b, 'g', 't');
+    await b.forwardToDeadLetter('g', 't', f!.receiptHandle, 'client gave up after 1 of 1 attempts');
+
+    const page = b.deadLetters('g', ALL_TIME);
+    expect(page.letters.map((l) => [l.originMessageId, l.originTopic, l.attempts, l.reason])).toEqual([
+      [nacked, 't', 2, 'NACK'],
+      [expired, 't', 2, 'INVISIBLE_EXPIRED'],
+      [forwarded, 't', 1, 'CLIENT_FORWARDED'],
+    ]);
+    const [n, e, c] = page.letters;
+    expect(n!.firstFailureAt).toBeGreaterThanOrEqual(t0);
+    expect(n!.lastFailureAt).toBeGreaterThan(n!.firstFailureAt!); // two nacks, the back-off apart
+    expect(n!.detail).toMatch(/negatively acknowledged/);
+    expect(e!.lastFailureAt).toBeGreaterThan(e!.firstFailureAt!);
+    expect(e!.detail).toMatch(/invisible time ran out/);
+    expect(c!.detail).toBe('client gave up after 1 of 1 attempts');
+    expect(c!.firstFailureAt).toBe(c!.lastFailureAt);
+    expect(n!.message.topic).toBe('%DLQ%g');
+    expect(page.reachedMs).toBe(c!.message.storeTimestamp);
+    expect(b.deadLetterCount('g')).toBe(3);
+    expect(b.deadLetterCount('other')).toBe(0);
+    expect(b.deadLetters('other', ALL_TIME).letters).toEqual([]);
+  });
+
+  it('filters like a topic browse and pages with a cursor', async () => {
+    const b = await setup();
+    await deadLetter(b, '{"order":{"id":1}}', { tag: 'a', properties: { region: 'eu' } });
+    const second = await deadLetter(b, '{"order":{"id":2}}', { tag: 'b', properties: { region: 'us' } });
+    expect(b.deadLetters('g', { ...ALL_TIME, match: { tag: 'b' } }).letters.map((l) => l.originMessageId)).toEqual([second]);
+    expect(b.deadLetters('g', { ...ALL_TIME, match: { property: { name: 'region', op: 'eq', value: 'us' } } }).letters.map((l) => l.originMessageId)).toEqual([second]);
+    expect(b.deadLetters('g', { ...ALL_TIME, match: { json: { path: 'order.id', equals: '2' } } }).letters.map((l) => l.originMessageId)).toEqual([second]);
+    const first = b.deadLetters('g', { ...ALL_TIME, order: 'newest', limit: 1 });
+    expect(first.letters.map((l) => l.originMessageId)).toEqual([second]);
+    const next = b.deadLetters('g', { ...ALL_TIME, order: 'newest', limit: 1, cursor: first.nextCursor! });
+    expect(next.letters).toHaveLength(1);
+    expect(next.letters[0]!.originMessageId).not.toBe(second);
+  });
+
+  it('purges one, a selection or all: purged letters leave the listing and the count, also after a restart', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-dlq-'));
+    try {
+      const opts = { dataDir: dir, segmentSize: 1 << 22, maxMessageSize: 64 << 10 };
+      let b = await Broker.open(opts);
+      b.createTopic({ name: 't', queueNums: 1 });
+      b.createGroup({ name: 'g', maxDeliveryAttempts: 2, retryPolicy: { kind: 'customized', delaysMs: [50] } });
+      const ids = [await deadLetter(b, 'a'), await deadLetter(b, 'b'), await deadLetter(b, 'c')];
+      expect(b.purgeDeadLetters('g', { messageIds: [ids[0]!] })).toBe(1);
+      expect(b.purgeDeadLetters('g', { messageIds: [ids[0]!] })).toBe(0); // already purged
+      expect(b.deadLetterCount('g')).toBe(2);
+      expect(b.deadLetters('g', ALL_TIME).letters.map((l) => l.originMessageId)).toEqual(ids.slice(1));
+      await expect(b.resendDeadLetter('g', ids[0]!, { by: 'op' })).rejects.toMatchObject({ code: 'DEAD_LETTER_NOT_FOUND' });
+
+      await b.close();
+      b = await Broker.open(opts);
+      expect(b.deadLetterCount('g')).toBe(2);
+      expect(b.deadLetters('g', ALL_TIME).letters.map((l) => l.originMessageId)).toEqual(ids.slice(1));
+
+      expect(b.purgeDeadLetters('g', { all: true })).toBe(2);
+      expect(b.deadLetterCount('g')).toBe(0);
+      // A letter arriving after a purge of all is kept.
+      const later = await deadLetter(b, 'd');
+      expect(b.deadLetters('g', ALL_TIME).letters.map((l) => l.originMessageId)).toEqual([later]);
+      await b.close();
+      b = await Broker.open(opts);
+      expect(b.deadLetterCount('g')).toBe(1);
+      expect(b.deadLetters('g', ALL_TIME).letters.map((l) => l.originMessageId)).toEqual([later]);
+      expect(() => b.purgeDeadLetters('g', { messageIds: Array.from({ length: 1001 }, (_, i) => String(i)) })).toThrow(/at most 1000/);
+      await b.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('resend to the group', () => {
+  it('delivers the letter again to its group only, as the original topic message with attempts from 1, without moving offsets', async () => {
+    const b = await setup();
+    b.createGroup({ name: 'bystander' });
+    // Both groups subscribe; the bystander consumes the message normally.
+    const id = await deadLetter(b, 'poison');
+    const [seen] = await receiveSome(b, 'bystander', 't');
+    expect(seen!.message.messageId).toBe(id);
+    b.ack('bystander', 't', seen!.receiptHandle);
+    const offsetBefore = b.committedOffset('g', 't', 0);
+
+    // A long poll already waiting is woken by the resend.
+    const polling = receive(b, 'g', 't', { waitMs: 5000 });
+    expect(await b.resendDeadLetter('g', id, { by: 'operator alice' })).toEqual({ resent: true });
+    const [r] = await polling;
+    expect(r!.message.messageId).toBe(id);
+    expect(r!.message.topic).toBe('t');
+    expect(r!.message.body.toString()).toBe('poison');
+    expect(r!.deliveryAttempt).toBe(1);
+    expect(await receive(b, 'bystander', 't', { waitMs: 300 })).toEqual([]);
+    expect(b.inflightCount('g', 't')).toBe(1);
+    b.ack('g', 't', r!.receiptHandle);
+    expect(() => b.ack('g', 't', r!.receiptHandle)).toThrow(/stale/);
+    expect(b.committedOffset('g', 't', 0)).toBe(offsetBefore);
+    expect(b.groupStats('g', ['t']).lag).toBe(0);
+    expect(b.deadLetters('g', ALL_TIME).letters[0]!.resentAt).toBeGreaterThan(0);
+    // Lookups by id show the message, never the group's retry copy.
+    expect(b.describeMessage(id)?.topic).toBe('%DLQ%g');
+    const steps = (await b.traceOf(id)).filter((e) => e.group === 'g').map((e) => e.step);
+    expect(steps).toEqual(['DELIVERED', 'NACKED', 'EXPIRED', 'DELIVERED', 'NACKED', 'DEAD_LETTERED', 'RESENT', 'DELIVERED', 'ACKED']);
+  });
+
+  it('a resent letter that fails again is retried with the group back-off and dead-lettered again', async () => {
+    const b = await setup();
+    const id = await deadLetter(b);
+    await b.resendDeadLetter('g', id, { by: 'op' });
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const [r] = await receiveSome(b, 'g', 't');
+      expect([r!.message.messageId, r!.deliveryAttempt]).toEqual([id, attempt]);
+      b.changeInvisibleDuration('g', 't', r!.receiptHandle, 0);
+    }
+    await waitUntil(async () => (await receive(b, 'g', 't', { waitMs: 200 })).length === 0 && b.deadLetterCount('g') === 2, { what: 'the second dead-lettering' });
+    const letters = b.deadLetters('g', ALL_TIME).letters;
+    expect(letters.map((l) => [l.originMessageId, l.originTopic, l.reason])).toEqual([
+      [id, 't', 'NACK'],
+      [id, 't', 'NACK'],
+    ]);
+    expect((await b.deliveryStates(id)).find((d) => d.group === 'g')).toMatchObject({ state: 'DEAD_LETTERED', attempt: 2 });
+  });
+
+  it('with a dedupe key at most once per key, also after a restart', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-resend-'));
+    try {
+      const opts = { dataDir: dir, segmentSize: 1 << 22, maxMessageSize: 64 << 10 };
+      let b = await Broker.open(opts);
+      b.createTopic({ name: 't', queueNums: 1 });
+      b.createGroup({ name: 'g', maxDeliveryAttempts: 2, retryPolicy: { kind: 'customized', delaysMs: [50] } });
+      const id = await deadLetter(b);
+      expect(await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'job-1:1' })).toEqual({ resent: true });
+      expect(await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'job-1:1' })).toEqual({ resent: false });
+      await b.close();
+      b = await Broker.open(opts);
+      expect(await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'job-1:1' })).toEqual({ resent: false });
+      expect(await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'job-2:1' })).toEqual({ resent: true });
+      const got = await receiveSome(b, 'g', 't');
+      await waitUntil(async () => got.push(...(await receive(b, 'g', 't', { waitMs: 200 }))) >= 2, { what: 'both resent copies' });
+      expect(got.map((r) => r.message.messageId)).toEqual([id, id]);
+      await b.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a key whose resend the process did not finish counts only if its copy was stored, even with its journal lines lost', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-resend-'));
+    try {
+      const opts = { dataDir: dir, segmentSize: 1 << 22, maxMessageSize: 64 << 10 };
+      let b = await Broker.open(opts);
+      b.createTopic({ name: 't', queueNums: 1 });
+      b.createGroup({ name: 'g', maxDeliveryAttempts: 2, retryPolicy: { kind: 'customized', delaysMs: [50] } });
+      const id = await deadLetter(b);
+      await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'stored' });
+      await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'unjournaled' });
+      const [letter] = b.deadLetters('g', ALL_TIME).letters;
+      await b.close();
+      // As if the process died after storing the copy, before confirming the key; as if a machine crash lost
+      // a key's lines (its copy made it); and, for a third key, after writing it ahead, before storing the copy.
+      const journal = path.join(dir, 'metadata', 'dead-letters.log');
+      const lines = fs
+        .readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('["R"') && !l.includes('"unjournaled"'));
+      lines.push(JSON.stringify(['r', 'g', letter!.message.queueOffset, Date.now(), id, 'lost', 0]));
+      fs.writeFileSync(journal, lines.join('\n') + '\n');
+
+      b = await Broker.open(opts);
+      expect(await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'stored' })).toEqual({ resent: false });
+      expect(await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'unjournaled' })).toEqual({ resent: false });
+      expect(await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'lost' })).toEqual({ resent: true });
+      expect(await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'lost' })).toEqual({ resent: false });
+      await b.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a process killed right after a keyed resend neither loses it nor resends it again', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-resend-kill-'));
+    try {
+      const opts = { dataDir: dir, segmentSize: 1 << 22, maxMessageSize: 64 << 10 };
+      let b = await Broker.open(opts);
+      b.createTopic({ name: 't', queueNums: 1 });
+      b.createGroup({ name: 'g', maxDeliveryAttempts: 2, retryPolicy: { kind: 'customized', delaysMs: [50] } });
+      const id = await deadLetter(b);
+      await b.close();
+      const child = await runChild(RESEND_AND_DIE, [JSON.stringify(opts), id]);
+      expect(child.signal).toBe('SIGKILL');
+      expect(child.stdout).toContain('{"resent":true}');
+
+      b = await Broker.open(opts);
+      expect(await b.resendDeadLetter('g', id, { by: 'job', dedupeKey: 'k' })).toEqual({ resent: false });
+      const [r] = await receiveSome(b, 'g', 't');
+      expect([r!.message.messageId, r!.deliveryAttempt]).toEqual([id, 1]);
+      b.ack('g', 't', r!.receiptHandle);
+      expect(await receive(b, 'g', 't', { waitMs: 300 })).toEqual([]);
+      await b.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Resends with key "k", prints the answer, and kills itself before anything else can run (no close). */
+const RESEND_AND_DIE = `
+const { Broker } = await import(process.argv[1]);
+const fs = await import('node:fs');
+const b = await Broker.open(JSON.parse(process.argv[2]));
+const r = await b.resendDeadLetter('g', process.argv[3], { by: 'job', dedupeKey: 'k' });
+fs.writeSync(1, JSON.stringify(r) + '\\n');
+process.kill(process.pid, 'SIGKILL');
+`;
+
+function runChild(script: string, args: readonly string[]): Promise<{ stdout: string; stderr: string; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, INDEX_URL, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (_code, signal) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, signal });
+    });
+  });
+}
+
+describe('delivery states', () => {
+  it('follow a message per group: not delivered, in flight, retrying, dead-lettered, resent, acked', async () => {
+    const b = await setup();
+    const id = (await b.put({ topic: 't', body: 'x' })).messageId;
+    const stateOf = async (group: string) => (await b.deliveryStates(id)).find((d) => d.group === group);
+    // Neither group has received from the topic yet: no offsets, no subscription.
+    expect(await b.deliveryStates(id)).toEqual([]);
+    await receive(b, 'other', 't', { invisibleMs: 60_000 });
+    expect(await stateOf('g')).toBeUndefined();
+    expect(await stateOf('other')).toMatchObject({ state: 'IN_FLIGHT', attempt: 1 });
+
+    const [r1] = await receiveSome(b, 'g', 't', { invisibleMs: 60_000 });
+    const inflight = await stateOf('g');
+    expect(inflight).toMatchObject({ state: 'IN_FLIGHT', attempt: 1 });
+    expect(inflight!.invisibleUntil).toBeGreaterThan(Date.now() + 50_000);
+
+    b.changeInvisibleDuration('g', 't', r1!.receiptHandle, 0);
+    const retrying = await stateOf('g');
+    expect(retrying).toMatchObject({ state: 'RETRYING', attempt: 1 });
+    expect(retrying!.nextAttemptAt).toBeGreaterThan(0);
+
+    const [r2] = await receiveSome(b, 'g', 't');
+    b.changeInvisibleDuration('g', 't', r2!.receiptHandle, 0);
+    await waitUntil(async () => (await receive(b, 'g', 't', { waitMs: 200 })).length === 0 && b.deadLetterCount('g') === 1, { what: 'the dead-lettering' });
+    const dead = await stateOf('g');
+    expect(dead).toMatchObject({ state: 'DEAD_LETTERED', attempt: 2 });
+    expect(dead!.at).toBeGreaterThan(0);
+
+    await b.resendDeadLetter('g', id, { by: 'op' });
+    expect(await stateOf('g')).toMatchObject({ state: 'RETRYING' });
+    const [r3] = await receiveSome(b, 'g', 't');
+    expect(await stateOf('g')).toMatchObject({ state: 'IN_FLIGHT', attempt: 1 });
+    b.ack('g', 't', r3!.receiptHandle);
+    const acked = await stateOf('g');
+    expect(acked).toMatchObject({ state: 'ACKED' });
+    expect(acked!.at).toBeGreaterThan(0);
+
+    // The other group's delivery is its own.
+    expect(await stateOf('other')).toMatchObject({ state: 'IN_FLIGHT', attempt: 1 });
+    await expect(b.deliveryStates('nope')).rejects.toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+  });
+
+  it("say FILTERED when the group's subscription rejects the message, with the expression, and trace FILTERED steps", async () => {
+    const b = await setup();
+    b.createGroup({ name: 'sql' });
+    const sub = { type: 'SQL' as const, expression: "region = 'eu'" };
+    const sqlReceive = (waitMs = 0) =>
+      b.receive({ group: 'sql', topic: 't', maxMessages: 8, invisibleMs: 10_000, waitMs, subscription: sub, filter: { accept: (m) => m.properties.region === 'eu' } });
+    await sqlReceive();
+    const us = (await b.put({ topic: 't', body: 'us', properties: { region: 'us' } })).messageId;
+    const eu = (await b.put({ topic: 't', body: 'eu', properties: { region: 'eu' } })).messageId;
+    // Before any receive reads them: FILTERED from the subscription alone.
+    expect((await b.deliveryStates(us)).find((d) => d.group === 'sql')).toEqual({ group: 'sql', state: 'FILTERED', filterExpression: "SQL:region = 'eu'" });
+    expect((await b.deliveryStates(eu)).find((d) => d.group === 'sql')).toMatchObject({ state: 'NOT_DELIVERED' });
+    const got = await sqlReceive(2000);
+    expect(got.map((r) => r.message.messageId)).toEqual([eu]);
+    expect((await b.deliveryStates(us)).find((d) => d.group === 'sql')).toMatchObject({ state: 'FILTERED' });
+    expect((await b.traceOf(us)).filter((e) => e.group === 'sql').map((e) => [e.step, e.detail])).toEqual([['FILTERED', "filtered out by SQL:region = 'eu'"]]);
+  });
+
+  it('list groups with offsets on the topic (the queue model) as ACKED once their offset passed it', async () => {
+    const b = await setup();
+    const id = (await b.put({ topic: 't', body: 'x' })).messageId;
+    b.commitOffset('other', 't', 0, 0);
+    expect((await b.deliveryStates(id)).find((d) => d.group === 'other')).toMatchObject({ state: 'NOT_DELIVERED' });
+    b.commitOffset('other', 't', 0, 1);
+    expect((await b.deliveryStates(id)).find((d) => d.group === 'other')).toEqual({ group: 'other', state: 'ACKED' });
+  });
+});
+
+describe('consume verification', () => {
+  /** A broker where g has received from t (so it subscribes) and a stored message its offsets are past. */
+  async function consumed(): Promise<{ b: Broker; id: string }> {
+    const b = await setup();
+    const id = (await b.put({ topic: 't', body: 'v' })).messageId;
+    const [r] = await receiveSome(b, 'g', 't');
+    b.ack('g', 't', r!.receiptHandle);
+    await receive(b, 'other', 't'); // other subscribes too, and has the message in flight
+    return { b, id };
+  }
+
+  it('ack → ACKED: one delivery to that group alone, offsets and delivery state untouched, traced as VERIFIED', async () => {
+    const { b, id } = await consumed();
+    const offset = b.committedOffset('g', 't', 0);
+    const { verificationId } = await b.verifyConsumption(id, 'g', 'operator alice');
+    expect(b.verification(verificationId)).toEqual({ state: 'PENDING', messageId: id, group: 'g' });
+    const [r] = await receiveSome(b, 'g', 't', { clientId: 'client-1' });
+    expect([r!.message.messageId, r!.message.topic, r!.deliveryAttempt]).toEqual([id, 't', 1]);
+    expect(b.verification(verificationId)).toMatchObject({ state: 'PENDING', clientId: 'client-1' });
+    b.ack('g', 't', r!.receiptHandle);
+    const v = b.verification(verificationId);
+    expect(v).toMatchObject({ state: 'ACKED', clientId: 'client-1', messageId: id, group: 'g' });
+    expect(v!.at).toBeGreaterThan(0);
+    expect(b.committedOffset('g', 't', 0)).toBe(offset);
+    expect(await receive(b, 'other', 't', { waitMs: 200 })).toEqual([]); // other's in-flight copy is not due, nothing new
+    expect((await b.deliveryStates(id)).map((d) => [d.group, d.state])).toEqual([
+      ['g', 'ACKED'],
+      ['other', 'IN_FLIGHT'],
+    ]);
+    const verified = (await b.traceOf(id)).filter((e) => e.step === 'VERIFIED');
+    expect(verified.map((e) => [e.group, e.outcome, e.clientId])).toEqual([['g', 'ACKED', 'client-1']]);
+  });
+
+  it('nack → FAILED with no retry; forwarding → FAILED; nothing reaches the DLQ', async () => {
+    const { b, id } = await consumed();
+    const nacked = await b.verifyConsumption(id, 'g', 'op');
+    const [r] = await receiveSome(b, 'g', 't');
+    b.changeInvisibleDuration('g', 't', r!.receiptHandle, 0);
+    expect(b.verification(nacked.verificationId)).toMatchObject({ state: 'FAILED' });
+    expect(await receive(b, 'g', 't', { waitMs: 300 })).toEqual([]); // well past the 50 ms back-off
+
+    const forwarded = await b.verifyConsumption(id, 'g', 'op');
+    const [f] = await receiveSome(b, 'g', 't');
+    await b.forwardToDeadLetter('g', 't', f!.receiptHandle, 'client gave up');
+    expect(b.verification(forwarded.verificationId)).toMatchObject({ state: 'FAILED' });
+    expect(b.deadLetterCount('g')).toBe(0);
+  });
+
+  it('invisible time running out → TIMED_OUT with no redelivery, noticed by a receive or by asking', async () => {
+    const { b, id } = await consumed();
+    const first = await b.verifyConsumption(id, 'g', 'op');
+    await receiveSome(b, 'g', 't', { invisibleMs: 100 });
+    await waitUntil(() => b.verification(first.verificationId)?.state === 'TIMED_OUT', { what: 'the verification to time out' });
+    const second = await b.verifyConsumption(id, 'g', 'op');
+    await receiveSome(b, 'g', 't', { invisibleMs: 100 });
+    // A receive notices too, and hands nothing out again.
+    await waitUntil(async () => (await receive(b, 'g', 't', { waitMs: 100 })).length === 0 && b.verification(second.verificationId)?.state === 'TIMED_OUT', {
+      what: 'the second verification to time out',
+    });
+    expect(b.deadLetterCount('g')).toBe(0);
+  });
+
+  it('is refused for a group that does not subscribe to the topic or whose filter rejects the message', async () => {
+    const b = await setup();
+    b.createGroup({ name: 'tags' });
+    const id = (await b.put({ topic: 't', body: 'x', tag: 'red' })).messageId;
+    await expect(b.verifyConsumption(id, 'g', 'op')).rejects.toMatchObject({ code: 'GROUP_NOT_SUBSCRIBED', message: expect.stringMatching(/does not subscribe to topic "t"/) });
+    await b.receive({ group: 'tags', topic: 't', maxMessages: 1, invisibleMs: 10_000, waitMs: 0, subscription: { type: 'TAG', expression: 'blue' } });
+    await expect(b.verifyConsumption(id, 'tags', 'op')).rejects.toMatchObject({ code: 'GROUP_NOT_SUBSCRIBED', message: expect.stringMatching(/TAG:blue/) });
+    await expect(b.verifyConsumption(id, 'nope', 'op')).rejects.toMatchObject({ code: 'GROUP_NOT_FOUND' });
+    await expect(b.verifyConsumption('nope', 'g', 'op')).rejects.toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+    expect(b.verification('nope')).toBeUndefined();
+  });
+
+  it('keeps its state and still delivers across a restart', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-verify-'));
+    try {
+      const opts = { dataDir: dir, segmentSize: 1 << 22, maxMessageSize: 64 << 10 };
+      let b = await Broker.open(opts);
+      b.createTopic({ name: 't', queueNums: 1 });
+      b.createGroup({ name: 'g' });
+      await receive(b, 'g', 't');
+      const id = (await b.put({ topic: 't', body: 'v' })).messageId;
+      const done = await b.verifyConsumption(id, 'g', 'op');
+      // The verification copy first, then the message itself.
+      const got = await receiveSome(b, 'g', 't');
+      await waitUntil(async () => got.push(...(await receive(b, 'g', 't', { waitMs: 200 }))) >= 2, { what: 'the copy and the message' });
+      expect(got.map((x) => x.message.messageId)).toEqual([id, id]);
+      for (const r of got) b.ack('g', 't', r.receiptHandle);
+      const pending = await b.verifyConsumption(id, 'g', 'op');
+      await b.close();
+
+      b = await Broker.open(opts);
+      expect(b.verification(done.verificationId)).toMatchObject({ state: 'ACKED' });
+      expect(b.verification(pending.verificationId)).toMatchObject({ state: 'PENDING' });
+      const [again] = await receiveSome(b, 'g', 't');
+      b.ack('g', 't', again!.receiptHandle);
+      expect(b.verification(pending.verificationId)).toMatchObject({ state: 'ACKED' });
+      // Its offsets on the topic make g a subscriber after the restart too.
+      expect((await b.deliveryStates(id)).map((d) => d.group)).toEqual(['g']);
+      await b.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The dead-letter jobs: resend a selection or everything matching a filter back to the group, and purge
+ * everything matching a filter. Each batch is one engine page of the DLQ (or one slice of the selection).
+ */
+import { z } from 'zod';
+import { MAX_GROUP_LENGTH, MAX_MESSAGE_ID_BYTES, MAX_QUEUES, type BrowseCursor } from '../broker/index.ts';
+import type { DeadLetter } from '../broker-admin.ts';
+import { messageMatchSchema } from '../schemas.ts';
+import type { JobContext, JobKind, JobStep } from './model.ts';
+
+/** Dead letters per batch: a hundred puts is a few milliseconds, and a crash repeats at most one batch's lookups. */
+export const DLQ_JOB_BATCH = 100;
+/** Body bytes one batch of a filtered scan reads at most (a body search over a large DLQ goes on page by page). */
+const DLQ_JOB_SCAN_BYTES = 8 * 1024 * 1024;
+/** Most ids one selection names: the DLQ page's selection, a few pages of it. */
+export const MAX_SELECTION = 1000;
+
+const group = z.string().min(1).max(MAX_GROUP_LENGTH);
+const messageIds = z.array(z.string().min(1).max(MAX_MESSAGE_ID_BYTES)).min(1).max(MAX_SELECTION);
+/** Everything matching the filter stored up to `endMs` (the job's start: letters arriving later are not part of it). */
+const FilterTarget = z.object({ match: messageMatchSchema.optional(), endMs: z.number().int().nonnegative() });
+
+export const DlqResendParams = z.object({ group, target: z.union([z.object({ messageIds }), FilterTarget]) });
+export type DlqResendParams = z.infer<typeof DlqResendParams>;
+export const DlqPurgeParams = z.object({ group, target: FilterTarget });
+export type DlqPurgeParams = z.infer<typeof DlqPurgeParams>;
+
+/** The engine's paging cursor as a client or a job row hands it back: per readable queue, where the scan stopped. */
+export const browseCursorSchema = z.object({ order: z.enum(['oldest', 'newest']), positions: z.array(z.number().int().nonnegative()).max(MAX_QUEUES) });
+/** A selection resumes at an index into its ids; a filtered scan at the engine's cursor (null once the DLQ is done). */
+const Cursor = z.union([z.object({ next: z.number().int().nonnegative() }), z.object({ engine: browseCursorSchema.nullable() })]);
+type Cursor = z.infer<typeof Cursor>;
+
+/** One page of the group's dead letters matching the filter, oldest first, from `cursor`. */
+async function filteredPage(ctx: JobContext<{ group: string; target: z.infer<typeof FilterTarget> }>, cursor: Cursor | undefined) {
+  const from = cursor && 'engine' in cursor ? cursor.engine : undefined;
+  const { target } = ctx.params;
+  const page = await ctx.admin.deadLetters(ctx.params.group, {
+    beginMs: 0,
+    endMs: target.endMs,
+    order: 'oldest',
+    limit: DLQ_JOB_BATCH,
+    maxScanBytes: DLQ_JOB_SCAN_BYTES,
+    ...(from ? { cursor: from } : {}),
+    ...(target.match ? { match: target.match } : {}),
+  });
+  const next: BrowseCursor | null = page.nextCursor ?? null;
+  return { letters: page.letters, scanned: page.scannedMessages, cursor: { engine: next }, finished: next === null };
+}
+
+/** The trace's and the logs' word for who resent it. */
+function resentBy(ctx: JobContext<unknown>): string {
+  return `operator ${ctx.createdBy} (job ${ctx.jobId})`;
+}
+
+/** Resends each letter with the job's dedupe key: a batch run again after a crash resends none twice. */
+async function resendAll(ctx: JobContext<DlqResendParams>, ids: readonly string[]): Promise<Record<string, number>> {
+  const counts = { resent: 0, alreadyResent: 0 };
+  for (const id of ids) {
+    const r = await ctx.admin.resendDeadLetter(ctx.params.group, id, { by: resentBy(ctx), dedupeKey: `${ctx.jobId}:${id}` });
+    if (r.resent) counts.resent++;
+    else counts.alreadyResent++;
+  }
+  return counts;
+}
+
+/**
+ * Resend: a selection is resent as named (also letters resent before); a filter resends the letters not
+ * resent yet, so running "resend all" twice does not send the same letter twice.
+ */
+export const dlqResend: JobKind<DlqResendParams, Cursor> = {
+  params: DlqResendParams,
+  cursor: Cursor,
+  async total(ctx) {
+    const { target } = ctx.params;
+    return 'messageIds' in target ? target.messageIds.length : ctx.admin.deadLetterCount(ctx.params.group);
+  },
+  async step(ctx, cursor): Promise<JobStep<Cursor>> {
+    const { target } = ctx.params;
+    if ('messageIds' in target) {
+      const from = cursor && 'next' in cursor ? cursor.next : 0;
+      const ids = target.messageIds.slice(from, from + DLQ_JOB_BATCH);
+      const next = from + ids.length;
+      return { cursor: { next }, handled: ids.length, counts: await resendAll(ctx, ids), finished: next >= target.messageIds.length };
+    }
+    const page = await filteredPage({ ...ctx, params: { group: ctx.params.group, target } }, cursor);
+    const fresh = page.letters.filter((d: DeadLetter) => d.resentAt === undefined);
+    const counts = await resendAll(ctx, fresh.map((d) => d.message.messageId));
+    return { cursor: page.cursor, handled: page.scanned, counts: { ...counts, skipped: page.letters.length - fresh.length }, finished: page.finished };
+  },
+};
+
+/** Purge of everything matching a filter (purging all, or a selection, needs no scan and no job). */
+export const dlqPurge: JobKind<DlqPurgeParams, Cursor> = {
+  params: DlqPurgeParams,
+  cursor: Cursor,
+  total: (ctx) => ctx.admin.deadLetterCount(ctx.params.group),
+  async step(ctx, cursor) {
+    const page = await filteredPage(ctx, cursor);
+    const ids = page.letters.map((d) => d.message.messageId);
+    const purged = ids.length > 0 ? await ctx.admin.purgeDeadLetters(ctx.params.group, { messageIds: ids }) : 0;
+    return { cursor: page.cursor, handled: page.scanned, counts: { purged }, finished: page.finished };
+  },
+};
+
+export const JOB_KINDS = { DLQ_RESEND: dlqResend, DLQ_PURGE: dlqPurge } as const;
+export type JobKindName = keyof typeof JOB_KINDS;

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { MAX_GROUP_LENGTH, MAX_MESSAGE_ID_BYTES, unwrapName } from '../broker/index.ts';
+import type { DeadLetter } from '../broker-admin.ts';
+import { browseCursorSchema, MAX_SELECTION } from '../jobs/dead-letter-jobs.ts';
+import { jobRunner } from '../jobs/runner.ts';
+import { messageMatchSchema } from '../schemas.ts';
+import { audits, instanceProcedure, router } from '../trpc.ts';
+
+/** Rows of one DLQ page: a screenful to read. */
+const MAX_PAGE_ROWS = 100;
+const DEFAULT_PAGE_ROWS = 20;
+/** Bytes of bodies one filtered page reads at most (as the Messages page: a search pages on, never times out). */
+const DLQ_PAGE_SCAN_BYTES = 16 * 1024 * 1024;
+
+const group = z.string().min(1).max(MAX_GROUP_LENGTH);
+const messageId = z.string().trim().min(1).max(MAX_MESSAGE_ID_BYTES);
+const GroupRef = z.object({ group });
+const Selection = z.array(messageId).min(1, 'Select at least one message').max(MAX_SELECTION, `At most ${MAX_SELECTION} at once`);
+
+/** A row of the DLQ table: the letter's origin and failure, the message's tag and keys, no body. */
+function row(d: DeadLetter) {
+  const origin = unwrapName(d.originTopic);
+  return {
+    messageId: d.message.messageId,
+    originTopic: origin.name,
+    originNamespace: origin.namespace,
+    /** The stored name of the original topic (its page, the Messages page). */
+    originTopicRef: d.originTopic,
+    originMessageId: d.originMessageId,
+    attempts: d.attempts,
+    firstFailureAt: d.firstFailureAt ?? null,
+    lastFailureAt: d.lastFailureAt,
+    reason: d.reason,
+    detail: d.detail,
+    resentAt: d.resentAt ?? null,
+    tag: d.message.tag,
+    keys: d.message.keys,
+    storeTimestamp: d.message.storeTimestamp,
+    bodyBytes: d.message.body.length,
+  };
+}
+
+const by = (username: string) => `operator ${username}`;
+
+export const deadLetterRouter = router({
+  /** A page of the group's dead letters, newest first by default, filtered like the Messages page. */
+  list: instanceProcedure('viewer')
+    .input(
+      GroupRef.extend({
+        beginMs: z.number().int().nonnegative().default(0),
+        endMs: z.number().int().nonnegative().optional(),
+        order: z.enum(['newest', 'oldest']).default('newest'),
+        pageSize: z.number().int().min(1).max(MAX_PAGE_ROWS).default(DEFAULT_PAGE_ROWS),
+        cursor: browseCursorSchema.optional(),
+        match: messageMatchSchema.optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.admin.deadLetters(input.group, {
+        beginMs: input.beginMs,
+        endMs: input.endMs ?? Date.now(),
+        order: input.order,
+        limit: input.pageSize,
+        maxScanBytes: DLQ_PAGE_SCAN_BYTES,
+        ...(input.cursor ? { cursor: input.cursor } : {}),
+        ...(input.match ? { match: input.match } : {}),
+      });
+      return {
+        rows: page.letters.map(row),
+        nextCursor: page.nextCursor ?? null,
+        scannedMessages: page.scannedMessages,
+        reachedMs: page.reachedMs,
+        /** The page stopped at its scan budget before it was full: more of the DLQ is left to scan. */
+        budgetReached: !!page.nextCursor && page.letters.length < input.pageSize,
+      };
+    }),
+
+  /** Dead letters stored for the group, minus the purged. */
+  count: instanceProcedure('viewer')
+    .input(GroupRef)
+    .query(async ({ ctx, input }) => ({ count: await ctx.admin.deadLetterCount(input.group) })),
+
+  /** One dead letter back to the group for another round (its original topic, attempts from 1). */
+  resend: instanceProcedure('operator')
+    .meta(audits('instanceId', 'group', 'messageId'))
+    .input(GroupRef.extend({ messageId }))
+    .mutation(({ ctx, input }) => ctx.admin.resendDeadLetter(input.group, input.messageId, { by: by(ctx.user.username) })),
+
+  /**
+   * A selection, or every letter matching a filter (not resent yet) stored until now, back to the group: a
+   * background job (its progress in job.get), each letter resent at most once even across a restart.
+   */
+  resendMany: instanceProcedure('operator')
+    .meta(audits('instanceId', 'group'))
+    .input(GroupRef.extend({ target: z.union([z.object({ messageIds: Selection }), z.object({ match: messageMatchSchema.optional() })]) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.admin.getGroup(input.group);
+      const target = 'messageIds' in input.target ? { messageIds: input.target.messageIds } : { ...input.target, endMs: Date.now() };
+      const job = await jobRunner(ctx.db, ctx.runtime).start({ kind: 'DLQ_RESEND', instanceId: ctx.instance.id, params: { group: input.group, target }, createdBy: ctx.user.username });
+      return { jobId: job.id };
+    }),
+
+  /** Purges a selection or the whole DLQ at once; resolves to how many letters went. */
+  purge: instanceProcedure('operator')
+    .meta(audits('instanceId', 'group'))
+    .input(GroupRef.extend({ target: z.union([z.object({ messageIds: Selection }), z.object({ all: z.literal(true) })]) }))
+    .mutation(async ({ ctx, input }) => ({ purged: await ctx.admin.purgeDeadLetters(input.group, input.target) })),
+
+  /** Purges every letter matching a filter (stored until now): a background job, as it scans the DLQ. */
+  purgeMatching: instanceProcedure('operator')
+    .meta(audits('instanceId', 'group'))
+    .input(GroupRef.extend({ match: messageMatchSchema }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.admin.getGroup(input.group);
+      const params = { group: input.group, target: { match: input.match, endMs: Date.now() } };
+      const job = await jobRunner(ctx.db, ctx.runtime).start({ kind: 'DLQ_PURGE', instanceId: ctx.instance.id, params, createdBy: ctx.user.username });
+      return { jobId: job.id };
+    }),
+});

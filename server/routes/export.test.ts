@@ -1,0 +1,167 @@
+/** Export and downloads over HTTP: the session and role checks, the NDJSON lines, and an export that reads only as fast as it is read. */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Broker } from '../broker/index.ts';
+import { testInstance } from '../console-test-env.ts';
+import type { NdjsonMessage } from '../message-ndjson.ts';
+import { makeDeadLetters } from '../jobs/test-dead-letters.ts';
+import { EXPORT_PAGE_MESSAGES, exportDeadLetters, exportMessages } from './export.ts';
+import { downloadBody, downloadJson } from './message-files.ts';
+import { ndjsonOfResponse, startRouteTestEnv, type RouteTestEnv } from './route-test-env.ts';
+
+const I = 'exp';
+let t: RouteTestEnv;
+let broker: Broker;
+
+beforeAll(async () => {
+  t = await startRouteTestEnv();
+  await t.env.runtime.start(testInstance(I));
+  broker = t.env.runtime.get(I)!.broker!;
+  broker.createNamespace('shop');
+  broker.createTopic({ namespace: 'shop', name: 'orders', messageType: 'NORMAL', queueNums: 2 });
+  broker.createTopic({ name: 'bulk', messageType: 'NORMAL', queueNums: 4 });
+});
+
+afterAll(() => t.close());
+
+async function exportOf(query: string, role: 'viewer' | null = 'viewer'): Promise<Response> {
+  return exportMessages(await t.request(`/api/instances/${I}/messages/export?${query}`, role), t.deps, I);
+}
+
+describe('who may export and download', () => {
+  it('answers 401 with a code and a sentence without a session, as tRPC does', async () => {
+    const res = await exportOf('topic=bulk', null);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ code: 'UNAUTHENTICATED', message: 'Sign in to continue' });
+  });
+
+  it('answers 404 for an instance that is not running and for a topic that does not exist', async () => {
+    const other = await exportMessages(await t.request('/api/instances/nope/messages/export?topic=bulk', 'viewer'), t.deps, 'nope');
+    expect(other.status).toBe(404);
+    expect(((await other.json()) as { code: string }).code).toBe('INSTANCE_NOT_FOUND');
+    const res = await exportOf('topic=missing');
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { code: string }).code).toBe('TOPIC_NOT_FOUND');
+  });
+
+  it('answers 400 naming the problem for a filter that is not JSON or not a valid search', async () => {
+    const notJson = await exportOf(`topic=bulk&match=${encodeURIComponent('{tag')}`);
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { message: string }).message).toMatch(/match must be a JSON object/);
+    const badPath = await exportOf(`topic=bulk&match=${encodeURIComponent(JSON.stringify({ json: { path: 'a..b', equals: '1' } }))}`);
+    expect(badPath.status).toBe(400);
+  });
+});
+
+describe('export', () => {
+  it("a topic + time query with a filter downloads the matching messages as NDJSON, oldest first, under the user's topic name", async () => {
+    const begin = Date.now();
+    await broker.put({ topic: 'shop%orders', body: '{"n":1}', tag: 'created', keys: ['o-1'], properties: { region: 'eu' } });
+    await broker.put({ topic: 'shop%orders', body: '{"n":2}', tag: 'paid', keys: ['o-1'], properties: { region: 'us' } });
+    await broker.put({ topic: 'shop%orders', body: Buffer.from([0, 1, 2, 255]), tag: 'created', properties: { region: 'eu' } });
+    const match = encodeURIComponent(JSON.stringify({ property: { name: 'region', op: 'eq', value: 'eu' } }));
+    const res = await exportOf(`topic=${encodeURIComponent('shop%orders')}&begin=${begin}&end=${Date.now()}&match=${match}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="orders-.*\.ndjson"/);
+    const lines = await ndjsonOfResponse<NdjsonMessage>(res);
+    expect(lines.map((l) => Buffer.from(l.bodyBase64, 'base64'))).toEqual([Buffer.from('{"n":1}'), Buffer.from([0, 1, 2, 255])]);
+    expect(lines[0]).toMatchObject({ topic: 'orders', namespace: 'shop', tag: 'created', keys: ['o-1'], properties: { region: 'eu' }, messageType: 'NORMAL' });
+    expect(Object.keys(lines[0]!.properties).some((k) => k.startsWith('__'))).toBe(false);
+  });
+
+  it('a selection downloads the named messages in the order named, skipping ids it does not have', async () => {
+    const a = await broker.put({ topic: 'bulk', body: 'a' });
+    const b = await broker.put({ topic: 'bulk', body: 'b' });
+    const lines = await ndjsonOfResponse<NdjsonMessage>(await exportOf(`ids=${b.messageId},no-such-id,${a.messageId}`));
+    expect(lines.map((l) => l.messageId)).toEqual([b.messageId, a.messageId]);
+  });
+
+  it('reads the next page from the engine only when the client has read the previous one, so a large export never piles up in memory', async () => {
+    const begin = Date.now();
+    const total = EXPORT_PAGE_MESSAGES * 6;
+    for (let i = 0; i < total; i += 500) await broker.putBatch(Array.from({ length: 500 }, (_, j) => ({ topic: 'bulk', body: `message ${i + j}` })));
+    const browse = vi.spyOn(broker, 'browseByTime');
+    try {
+      const res = await exportOf(`topic=bulk&begin=${begin}&end=${Date.now()}`);
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      expect(first.done).toBe(false);
+      // Nobody reads: however long the server idles, it stays at most one page ahead of the client.
+      for (let i = 0; i < 50; i++) await nextTurn();
+      expect(browse.mock.calls.length).toBeLessThanOrEqual(2);
+      let chunks = 1;
+      let bytes = first.value!.byteLength;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks++;
+        bytes += value.byteLength;
+        expect(browse.mock.calls.length).toBeLessThanOrEqual(chunks + 1);
+      }
+      expect(browse.mock.calls.length).toBe(6);
+      expect(chunks).toBe(6);
+      expect(bytes).toBeGreaterThan(total * 100);
+    } finally {
+      browse.mockRestore();
+    }
+  });
+
+  it('stops reading the engine when the client goes away mid-export', async () => {
+    const browse = vi.spyOn(broker, 'browseByTime');
+    try {
+      const res = await exportOf('topic=bulk');
+      const reader = res.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+      const after = browse.mock.calls.length;
+      for (let i = 0; i < 50; i++) await nextTurn();
+      expect(browse.mock.calls.length).toBe(after);
+    } finally {
+      browse.mockRestore();
+    }
+  });
+});
+
+describe('dead-letter export', () => {
+  it("downloads a group's dead letters under their original topic, with why they failed, filtered like the list", async () => {
+    const ids = await makeDeadLetters(broker, 'payments', 'settle', [{ body: 'p1', tag: 'card' }, { body: 'p2', tag: 'wire' }]);
+    const req = await t.request(`/api/instances/${I}/groups/settle/dead-letters/export?match=${encodeURIComponent(JSON.stringify({ tag: 'card' }))}`, 'viewer');
+    const res = await exportDeadLetters(req, t.deps, I, 'settle');
+    expect(res.headers.get('content-disposition')).toMatch(/filename="dlq-settle-/);
+    const lines = await ndjsonOfResponse<NdjsonMessage>(res);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ topic: 'payments', tag: 'card', deadLetter: { group: 'settle', originMessageId: ids[0], attempts: 1, reason: 'CLIENT_FORWARDED' } });
+    expect(Buffer.from(lines[0]!.bodyBase64, 'base64').toString()).toBe('p1');
+  });
+
+  it('answers 404 for a group that does not exist', async () => {
+    const res = await exportDeadLetters(await t.request(`/api/instances/${I}/groups/ghost/dead-letters/export`, 'viewer'), t.deps, I, 'ghost');
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { code: string }).code).toBe('GROUP_NOT_FOUND');
+  });
+});
+
+describe('single-message downloads', () => {
+  it('the body downloads as its exact bytes and the whole message as JSON in the shape of an export line', async () => {
+    const body = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]);
+    const sent = await broker.put({ topic: 'shop%orders', body, tag: 'bin', keys: ['k1'], properties: { p: 'v' } });
+    const req = await t.request(`/api/instances/${I}/messages/${sent.messageId}/body`, 'viewer');
+    const res = await downloadBody(req, t.deps, I, sent.messageId);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toContain(`${sent.messageId}.bin`);
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(body);
+
+    const json = await downloadJson(await t.request(`/api/instances/${I}/messages/${sent.messageId}/json`, 'viewer'), t.deps, I, sent.messageId);
+    const m = (await json.json()) as NdjsonMessage;
+    expect(m).toMatchObject({ messageId: sent.messageId, topic: 'orders', namespace: 'shop', tag: 'bin', keys: ['k1'], properties: { p: 'v' }, queueOffset: sent.queueOffset });
+    expect(Buffer.from(m.bodyBase64, 'base64')).toEqual(body);
+  });
+
+  it('an unknown id answers 404 MESSAGE_NOT_FOUND, and a signed-out caller 401', async () => {
+    const res = await downloadBody(await t.request(`/api/instances/${I}/messages/nope/body`, 'viewer'), t.deps, I, 'nope');
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { code: string }).code).toBe('MESSAGE_NOT_FOUND');
+    expect((await downloadJson(await t.request(`/api/instances/${I}/messages/nope/json`, null), t.deps, I, 'nope')).status).toBe(401);
+  });
+});

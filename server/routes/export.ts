@@ -1,0 +1,172 @@
+/**
+ * Exports as NDJSON downloads (docs/ndjson.md): a topic's messages by store time with the Messages page's
+ * filters, a selection by id, or a group's dead letters. The body is a pull stream: the next page is read from
+ * the engine only when the client has taken the previous one, so an export of a million messages holds one
+ * page in memory and lets the broker serve everything else between pages.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { z } from 'zod';
+import { MAX_GROUP_LENGTH, MAX_MESSAGE_ID_BYTES, MAX_TOPIC_LENGTH, unwrapName, type BrowseCursor } from '../broker/index.ts';
+import type { BrokerAdmin } from '../broker-admin.ts';
+import { ndjsonLine, NDJSON_TYPE } from '../message-ndjson.ts';
+import { messageMatchSchema } from '../schemas.ts';
+import { AppError } from '../trpc.ts';
+import { answer, attachment, authorize, queryOf, type HttpDeps } from './http.ts';
+import { ndjsonOf, ndjsonOfDeadLetter } from './message-json.ts';
+
+/** Messages per page read from the engine: a few MiB of JSON at typical sizes, one chunk written to the client. */
+export const EXPORT_PAGE_MESSAGES = 500;
+/**
+ * Bytes of bodies one page scans at most: 8 MiB is tens of milliseconds of reading, so a filtered export over
+ * a long range never holds the event loop longer than that between two pages.
+ */
+export const EXPORT_PAGE_SCAN_BYTES = 8 * 1024 * 1024;
+/** Ids one selection export names at most: a URL stays well under the 16 KiB most proxies accept. */
+export const MAX_EXPORT_IDS = 200;
+
+/** One page of an export: its lines, and whether it was the last. */
+export interface ExportPage {
+  text: string;
+  done: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A byte stream of pages, each read only when the consumer wants more (one page queued ahead at most), with a
+ * turn of the event loop before each read so a long export interleaves with everything else the server does.
+ * Pages with no line (a filter that matched nothing in one scan budget) are read on until one has lines.
+ */
+export function pagedStream(nextPage: () => Promise<ExportPage>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          await nextTurn();
+          const page = await nextPage();
+          if (page.text) controller.enqueue(encoder.encode(page.text));
+          if (page.done) return controller.close();
+          if (page.text) return;
+        }
+      },
+    },
+    new CountQueuingStrategy({ highWaterMark: 1 }),
+  );
+}
+
+const timestamp = z.coerce.number().int().nonnegative();
+const matchParam = z
+  .string()
+  .max(8 * 1024)
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'match must be a JSON object (a URL-encoded MessageMatch)' });
+      return z.NEVER;
+    }
+  })
+  .pipe(messageMatchSchema);
+
+/** The time range and filters of a topic or DLQ export (the Messages page's query). */
+const RangeQuery = z.object({
+  begin: timestamp.default(0),
+  end: timestamp.optional(),
+  order: z.enum(['newest', 'oldest']).default('oldest'),
+  match: matchParam.optional(),
+});
+
+const ExportQuery = RangeQuery.extend({
+  topic: z.string().min(1).max(MAX_TOPIC_LENGTH).optional(),
+  ids: z
+    .string()
+    .transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean))
+    .pipe(z.array(z.string().max(MAX_MESSAGE_ID_BYTES)).min(1, 'Name at least one message id').max(MAX_EXPORT_IDS, `At most ${MAX_EXPORT_IDS} ids per export`))
+    .optional(),
+});
+
+function ndjsonResponse(stream: ReadableStream<Uint8Array>, filename: string): Response {
+  return new Response(stream, { headers: { 'content-type': NDJSON_TYPE, 'content-disposition': attachment(filename), 'cache-control': 'no-store' } });
+}
+
+function fileStamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+type RangeQuery = z.infer<typeof RangeQuery>;
+
+/** The engine's page request for a range export, resuming at `cursor`. */
+function pageRequest(q: RangeQuery, endMs: number, cursor: BrowseCursor | undefined) {
+  return {
+    beginMs: q.begin,
+    endMs,
+    order: q.order,
+    limit: EXPORT_PAGE_MESSAGES,
+    maxScanBytes: EXPORT_PAGE_SCAN_BYTES,
+    ...(cursor ? { cursor } : {}),
+    ...(q.match ? { match: q.match } : {}),
+  };
+}
+
+/** Pages of an engine query that pages with a cursor (a topic by time, a DLQ), each item turned into a line. */
+function cursorPages<T>(read: (cursor: BrowseCursor | undefined) => Promise<{ items: T[]; nextCursor?: BrowseCursor | undefined }>, line: (item: T) => string): () => Promise<ExportPage> {
+  let cursor: BrowseCursor | undefined;
+  return async () => {
+    const page = await read(cursor);
+    cursor = page.nextCursor;
+    return { text: page.items.map(line).join(''), done: !cursor };
+  };
+}
+
+/** The pages of a selection: the named messages found (of `topic`, when given), in the order named. */
+function selectionPages(admin: BrokerAdmin, ids: readonly string[], topic: string | undefined): () => Promise<ExportPage> {
+  let next = 0;
+  return async () => {
+    const batch = ids.slice(next, next + EXPORT_PAGE_MESSAGES);
+    next += batch.length;
+    const found = await Promise.all(batch.map((id) => admin.findMessage(id)));
+    const lines = found.flatMap((f) => (f && (topic === undefined || f.topic === topic) ? [ndjsonLine(ndjsonOf(f.message, f.topic))] : []));
+    return { text: lines.join(''), done: next >= ids.length };
+  };
+}
+
+/** GET /api/instances/<id>/messages/export: a topic + time query (with filters) or `ids=` as NDJSON (viewer). */
+export function exportMessages(req: Request, deps: HttpDeps, instanceId: string): Promise<Response> {
+  return answer(async () => {
+    const { admin } = await authorize(req, deps, instanceId, 'viewer');
+    const { ids, topic, ...range } = queryOf(req, ExportQuery);
+    if (topic !== undefined) await admin.getTopic(topic);
+    if (ids) return ndjsonResponse(pagedStream(selectionPages(admin, ids, topic)), `selection-${fileStamp()}.ndjson`);
+    if (topic === undefined) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'Give a topic (and a time range) or ids');
+    const endMs = range.end ?? Date.now();
+    const pages = cursorPages(
+      async (cursor) => {
+        const page = await admin.browseMessages(topic, pageRequest(range, endMs, cursor));
+        return { items: page.messages, nextCursor: page.nextCursor };
+      },
+      (m) => ndjsonLine(ndjsonOf(m, topic)),
+    );
+    return ndjsonResponse(pagedStream(pages), `${unwrapName(topic).name}-${fileStamp()}.ndjson`);
+  });
+}
+
+const GroupName = z.string().min(1).max(MAX_GROUP_LENGTH);
+
+/** GET /api/instances/<id>/groups/<group>/dead-letters/export: the group's dead letters (with filters) as NDJSON (viewer). */
+export function exportDeadLetters(req: Request, deps: HttpDeps, instanceId: string, group: string): Promise<Response> {
+  return answer(async () => {
+    const { admin } = await authorize(req, deps, instanceId, 'viewer');
+    const name = GroupName.parse(group);
+    const q = queryOf(req, RangeQuery);
+    await admin.getGroup(name);
+    const endMs = q.end ?? Date.now();
+    const pages = cursorPages(
+      async (cursor) => {
+        const page = await admin.deadLetters(name, pageRequest(q, endMs, cursor));
+        return { items: page.letters, nextCursor: page.nextCursor };
+      },
+      (d) => ndjsonLine(ndjsonOfDeadLetter(name, d)),
+    );
+    return ndjsonResponse(pagedStream(pages), `dlq-${unwrapName(name).name}-${fileStamp()}.ndjson`);
+  });
+}
