@@ -64,6 +64,20 @@ test('messages a group gives up on are counted, listed with why, resent in the b
   await expect(table.getByTestId('resent')).toHaveCount(LETTERS);
   await shoot(page, 'dead-letters-resent');
 
+  // A selection (rows are letters, named by their DLQ offset): resent again as a job, then purged.
+  const rows = table.getByRole('row');
+  await rows.nth(1).getByRole('checkbox').check();
+  await rows.nth(2).getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Resend selected (2)' }).click();
+  await expect(job).toHaveAttribute('data-state', 'DONE', { timeout: 20_000 });
+  await expect(job).toContainText('resent 2');
+  await rows.nth(1).getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Purge selected (1)' }).click();
+  const purgeDialog = page.getByRole('dialog');
+  await purgeDialog.getByLabel('Type purge to confirm').fill('purge');
+  await purgeDialog.getByRole('button', { name: 'Purge' }).click();
+  await expect(page.getByTestId('dlq-count')).toHaveText(String(LETTERS - 1));
+  await expect(table.getByRole('row')).toHaveCount(LETTERS);
 
   // Purge the whole DLQ: the group's name must be typed.
   await page.getByRole('button', { name: 'Purge all' }).click();

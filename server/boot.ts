@@ -53,9 +53,9 @@ export async function boot(db: Db, runtime: Runtime, env: Env = process.env): Pr
       data: { name: 'default', region: env.MERIDIAN_REGION ?? 'local', grpcPort: Number(env.MERIDIAN_GRPC_PORT ?? 8081), kind: 'embedded' },
     });
   }
+  // Made before the instances start: as each starts, the jobs a previous process left go on from their saved cursor.
+  jobRunner(db, runtime);
   const started: RunningInstance[] = [];
   for (const i of await db.instance.findMany({ where: { kind: 'embedded' }, orderBy: { createdAt: 'asc' } })) started.push(await runtime.start(specOf(i)));
-  // Jobs a previous process left running go on from their saved cursor, now that their instances run.
-  await jobRunner(db, runtime).resume();
   process.stdout.write(`${startupLine(env, started, await adminName(db, admin.created ? admin.username : undefined))}\n`);
 }

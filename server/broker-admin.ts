@@ -39,6 +39,9 @@ export interface InstanceSummary {
   backlog: number;
   inPerSec: number;
   outPerSec: number;
+  /** Trace events lost since the instance started: shed while the trace buffer was full, in failed trace writes. */
+  traceShed: number;
+  traceWriteDropped: number;
 }
 
 /** A transaction waiting for its producer to commit or roll back, as the console lists it. */
@@ -138,14 +141,20 @@ export type DeadLetter = DeadLetterPage['letters'][number];
 export type DeadLetterQuery = Parameters<Broker['deadLetters']>[1];
 export type DeadLetterTarget = Parameters<Broker['purgeDeadLetters']>[1];
 
-/** Each group's dead-letter queue (`%DLQ%<group>`): listing, counting, resending and purging its messages. */
+/**
+ * Each group's dead-letter queue (`%DLQ%<group>`): listing, counting, resending and purging its messages. A
+ * letter is named by its offset in the DLQ (`DeadLetter.offset`): one message may be dead-lettered twice.
+ */
 export interface DeadLetterAdmin {
   deadLetters(group: string, query: DeadLetterQuery): Promise<DeadLetterPage>;
   /** Dead letters stored for the group, minus the purged ones. */
   deadLetterCount(group: string): Promise<number>;
-  /** Back to the group for another round; with `dedupeKey` at most once per key, also across a restart. */
-  resendDeadLetter(group: string, messageId: string, opts: { by: string; dedupeKey?: string }): Promise<{ resent: boolean }>;
-  /** Resolves to how many were purged. */
+  /**
+   * The letter at `offset` back to the group for another round; with `dedupeKey` at most once per key, also
+   * across a restart. Rejects with DEAD_LETTER_NOT_FOUND when no letter is there (purged, expired).
+   */
+  resendDeadLetter(group: string, offset: number, opts: { by: string; dedupeKey?: string }): Promise<{ resent: boolean }>;
+  /** Purges the letters at `offsets` (or all); resolves to how many were purged. */
   purgeDeadLetters(group: string, target: DeadLetterTarget): Promise<number>;
 }
 
@@ -176,6 +185,8 @@ export class EmbeddedBrokerAdmin implements BrokerAdmin {
       clients: this.connected().length,
       messages: topics.reduce((n, t) => n + this.broker.topicStats(t.name).messageCount, 0),
       backlog: groups.reduce((n, g) => n + this.lagOf(g.name).lag, 0),
+      traceShed: this.broker.counters.traceShed,
+      traceWriteDropped: this.broker.counters.traceWriteDropped,
       ...this.instance.rates,
     };
   }
@@ -290,8 +301,8 @@ export class EmbeddedBrokerAdmin implements BrokerAdmin {
   async deadLetterCount(group: string): Promise<number> {
     return this.broker.deadLetterCount(group);
   }
-  async resendDeadLetter(group: string, messageId: string, opts: { by: string; dedupeKey?: string }): Promise<{ resent: boolean }> {
-    return this.broker.resendDeadLetter(group, messageId, opts);
+  async resendDeadLetter(group: string, offset: number, opts: { by: string; dedupeKey?: string }): Promise<{ resent: boolean }> {
+    return this.broker.resendDeadLetter(group, offset, opts);
   }
   async purgeDeadLetters(group: string, target: DeadLetterTarget): Promise<number> {
     return this.broker.purgeDeadLetters(group, target);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { context, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { closeTestBrokers, openTestBroker, waitUntil } from './broker/test-support.ts';
-import { startOtel } from './otel.ts';
+import { originOf, startOtel } from './otel.ts';
 
 interface OtlpValue {
   stringValue?: string;
@@ -42,6 +42,12 @@ afterAll(() => {
 });
 
 describe('OTLP export (server/otel.ts)', () => {
+  it('logs only the endpoint’s origin, never credentials, path or query', () => {
+    expect(originOf('https://user:s3cret@collector.example.com:4318/v1/traces?token=abc')).toBe('https://collector.example.com:4318');
+    expect(originOf('http://127.0.0.1:4318')).toBe('http://127.0.0.1:4318');
+    expect(originOf('not a url user:pw')).toBe('(invalid URL)');
+  });
+
   it('is off without an endpoint', () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '');
     vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '');

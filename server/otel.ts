@@ -28,6 +28,17 @@ export function startOtel(): OtelHandle | undefined {
   const exporter = new OTLPTraceExporter();
   const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   provider.register();
-  logger.info({ event: 'otel.start', endpoint }, 'exporting trace spans over OTLP/HTTP');
+  // Only the origin: the URL may carry credentials (user:password@) or tokens in its path or query.
+  logger.info({ event: 'otel.start', endpoint: originOf(endpoint) }, 'exporting trace spans over OTLP/HTTP');
   return { shutdown: () => provider.shutdown() };
+}
+
+/** An endpoint URL's scheme, host and port, without user, password, path or query; "(invalid URL)" otherwise. */
+export function originOf(endpoint: string): string {
+  try {
+    const origin = new URL(endpoint).origin;
+    return origin === 'null' ? '(unrecognised URL)' : origin;
+  } catch {
+    return '(invalid URL)';
+  }
 }

@@ -45,6 +45,7 @@ export class Runtime {
   private readonly instances = new Map<string, RunningInstance>();
   private readonly samples = new Map<string, { at: number; stored: number; delivered: number }>();
   private sampler: NodeJS.Timeout | undefined;
+  private readonly startListeners = new Set<(entry: RunningInstance) => void>();
 
   constructor(
     private readonly dataRoot: string,
@@ -80,6 +81,11 @@ export class Runtime {
     return [...this.instances.values()];
   }
 
+  /** Calls `listener` each time an instance starts running (boot, a restart): what goes with it resumes there. */
+  onStarted(listener: (entry: RunningInstance) => void): void {
+    this.startListeners.add(listener);
+  }
+
   /** Starts the instance; a failure is kept as its status (shown in the console), not thrown. */
   async start(spec: InstanceSpec): Promise<RunningInstance> {
     await this.stop(spec.id);
@@ -99,6 +105,7 @@ export class Runtime {
       entry.status = 'running';
       entry.startedAt = Date.now();
       logger.info({ event: 'instance.start', instance: spec.name, port: entry.endpoint.port }, 'instance started');
+      for (const listener of this.startListeners) listener(entry);
     } catch (e) {
       await entry.broker?.close();
       delete entry.broker;

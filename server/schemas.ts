@@ -5,7 +5,7 @@
  * size) live in server/broker/rules.ts.
  */
 import { z } from 'zod';
-import { messageKeySchema, tagProblem } from './broker/rules.ts';
+import { MAX_QUEUES, messageKeySchema, tagProblem } from './broker/rules.ts';
 
 /** From least to most privilege (the order forms list them). */
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -92,3 +92,9 @@ export const messageMatchSchema = z.object({
   json: z.object({ path: jsonPathSchema, equals: z.string().max(MAX_FILTER_TEXT, `At most ${MAX_FILTER_TEXT} characters`) }).optional(),
 });
 export type MessageMatchInput = z.infer<typeof messageMatchSchema>;
+
+/** The engine's browse cursor as a page (or a job) hands it back: per readable queue, where the scan stopped. */
+export const browseCursorSchema = z.object({ order: z.enum(['oldest', 'newest']), positions: z.array(z.number().int().nonnegative()).max(MAX_QUEUES) });
+
+/** Ids one selection export names at most: a URL stays well under the 16 KiB most proxies accept. */
+export const MAX_EXPORT_IDS = 200;

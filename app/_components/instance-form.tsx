@@ -1,6 +1,6 @@
 'use client';
 
-import { fieldError, maxMessageSizeSchema } from '../../server/broker/rules.ts';
+import { fieldError, maxMessageSizeSchema, traceRetentionError } from '../../server/broker/rules.ts';
 import { descriptionSchema, FLUSH_MODES, grpcPortSchema, instanceNameSchema, regionSchema, retentionHoursSchema } from '../../server/schemas.ts';
 import { formatBytes } from './bytes.tsx';
 import { Field, FormFooter, NumberField, TextField, useForm, type FieldErrors } from './form.tsx';
@@ -33,6 +33,10 @@ function instanceErrors(v: InstanceFormValue): FieldErrors<InstanceFormValue> {
   for (const key of Object.keys(FIELD_SCHEMAS) as (keyof typeof FIELD_SCHEMAS)[]) {
     const error = fieldError(FIELD_SCHEMAS[key], v[key]);
     if (error) e[key] = error;
+  }
+  if (!e.traceRetentionHours && !e.retentionHours) {
+    const error = traceRetentionError(v.traceRetentionHours, v.retentionHours);
+    if (error) e.traceRetentionHours = error;
   }
   return e;
 }

@@ -30,6 +30,7 @@ function countsSentence(job: JobView): string {
     c.resent !== undefined && `resent ${c.resent.toLocaleString()}`,
     c.skipped && `skipped ${c.skipped.toLocaleString()} resent before`,
     c.alreadyResent && `${c.alreadyResent.toLocaleString()} already resent by this job before a restart`,
+    c.missing && `${c.missing.toLocaleString()} missing (purged or expired since they were selected)`,
     c.purged !== undefined && `purged ${c.purged.toLocaleString()}`,
   ].filter(Boolean);
   return parts.length ? `${parts.join(', ')}.` : '';

@@ -20,6 +20,8 @@ type Emit = (l: Line) => void;
 const BODY = Buffer.alloc(1024, 99);
 const INSTANCE = 'bench';
 const TOPIC = 'orders';
+/** A client id of the usual SDK shape (host@pid@index@random). */
+const PRODUCER_ID = 'bench-host@4242@1@rc6qo4lcz2';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,14 +35,17 @@ async function freshBroker(dir: string, trace: boolean): Promise<Broker> {
   return broker;
 }
 
-/** 64 producers in closed loops, each awaiting its put: the store bench's async p64 case. */
+/**
+ * 64 producers in closed loops, each awaiting its put: the store bench's async p64 case. Each put carries the
+ * producer info the gRPC front end passes, so trace on pays for the `__PRODUCER` property it stores.
+ */
 async function putRate(dir: string, trace: boolean, total: number): Promise<number> {
   const broker = await freshBroker(dir, trace);
   let issued = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: 64 }, async () => {
-      while (issued++ < total) await broker.put({ topic: 'bench', body: BODY, keys: [`k${issued}`] });
+      while (issued++ < total) await broker.put({ topic: 'bench', body: BODY, keys: [`k${issued}`], producer: { clientId: PRODUCER_ID, sdk: 'JAVA 5.0.7', receivedAt: Date.now() } });
     }),
   );
   const ms = performance.now() - started;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  consumerPropertiesOf,
   MESSAGE_TYPES,
   SystemProperty,
   TimerProperty,
@@ -49,13 +50,6 @@ export function toPutMessage(m: WireMessage, topic: string, limits: BrokerLimits
   return put;
 }
 
-/** User properties are everything the engine did not reserve (`__` prefix). */
-function userProperties(props: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k in props) if (!k.startsWith('__')) out[k] = props[k]!;
-  return out;
-}
-
 /** A stored message as the protocol delivers it: bare topic name, system properties, MD5 body digest. */
 export function toWireMessage(m: StoredMessage, storeHost: string, delivery?: ReceivedMessage, invisibleMs?: number): WireMessage {
   const { namespace, name } = unwrapName(m.topic);
@@ -85,5 +79,5 @@ export function toWireMessage(m: StoredMessage, storeHost: string, delivery?: Re
     sys.delivery_attempt = delivery.deliveryAttempt;
     if (invisibleMs !== undefined) sys.invisible_duration = duration(invisibleMs);
   }
-  return { topic: { resource_namespace: namespace, name }, user_properties: userProperties(p), system_properties: sys, body: m.body };
+  return { topic: { resource_namespace: namespace, name }, user_properties: consumerPropertiesOf(p), system_properties: sys, body: m.body };
 }

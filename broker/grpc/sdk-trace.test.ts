@@ -76,6 +76,19 @@ describe('trace of a send through the gRPC endpoint', () => {
     expect(events.map((e) => e.step)).toContain('DELIVERED');
   });
 
+  it('delivers an operator’s resend with the user property RESENT_FROM naming the original', async () => {
+    fx.broker.createTopic({ name: 'orders', queueNums: 1 });
+    fx.broker.createGroup({ name: 'billing' });
+    const consumer = await fx.simpleConsumer('billing', 'orders');
+    const original = await fx.broker.put({ topic: 'orders', body: 'o-1', properties: { region: 'eu' } });
+    const copy = await fx.broker.resend(original.messageId, { by: 'operator alice' });
+    const views = await receiveAtLeast(consumer, 2);
+    const resent = views.find((v) => v.messageId === copy.messageId);
+    expect(resent?.properties.get('RESENT_FROM')).toBe(original.messageId);
+    expect(resent?.properties.get('region')).toBe('eu');
+    expect(views.find((v) => v.messageId === original.messageId)?.properties.has('RESENT_FROM')).toBe(false);
+  });
+
   it('records a refused send as PRODUCE_FAILED with the status code, under the id the client gave', async () => {
     fx.broker.createTopic({ name: 'strict' });
     const badTag = await rawSend({ id: 'RAW-BAD-TAG', topic: 'strict', tag: 'a|b' });

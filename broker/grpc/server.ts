@@ -83,6 +83,8 @@ export class GrpcEndpoint {
       stream.write({ recover_orphaned_transaction_command: { message: toWireMessage({ ...half, topic: realTopic }, ''), transaction_id: transactionId } });
       return true;
     });
+    // Consume verification delivers through a live consumer of the group: refused while none is connected.
+    opts.broker.setLiveConsumerCheck((group) => endpoint.clients.list({ group }).some((c) => c.kind === 'PUSH_CONSUMER' || c.kind === 'SIMPLE_CONSUMER'));
     logger.info({ event: 'grpc.start', port, host }, 'gRPC endpoint listening');
     return endpoint;
   }
@@ -91,6 +93,7 @@ export class GrpcEndpoint {
   async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.shutdown.abort();
     this.broker.setCheckBackHandler(undefined);
+    this.broker.setLiveConsumerCheck(undefined);
     this.renewals?.close();
     this.clients.closeAll();
     await new Promise<void>((resolve) => {

@@ -33,6 +33,9 @@ import { HALF_TOPIC, TxnProperty, TxnService, type HalfMessage, type Resolution,
 /** Asks a live producer to resolve a transaction (set by the gRPC endpoint); false when none is connected. */
 export type CheckBackHandler = (half: StoredMessage, realTopic: string, transactionId: string) => boolean;
 
+/** Whether a consumer of a group is connected (set by the gRPC endpoint from its live clients). */
+export type LiveConsumerCheck = (group: string) => boolean;
+
 export interface RecoveryReport {
   replayed: number;
   truncatedBytes: number;
@@ -53,6 +56,10 @@ export interface BrokerCounters {
   stored: number;
   delivered: number;
   fired: number;
+  /** Trace events shed because the trace buffer was full (their traces get a TRACE_SHED marker). */
+  traceShed: number;
+  /** Trace events lost because their trace-store write failed (their traces get a TRACE_SHED marker). */
+  traceWriteDropped: number;
 }
 
 /** Most messages one getMessages call reads (bounds the bodies held in memory at once). */
@@ -81,6 +88,7 @@ export class Broker {
   private readonly deliveries: GroupDeliveries;
   private readonly retentionTimer: NodeJS.Timeout;
   private checkBackHandler: CheckBackHandler | undefined;
+  private liveConsumerCheck: LiveConsumerCheck | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -94,7 +102,12 @@ export class Broker {
     this.catalog = new Catalog(meta);
     this.offsetStore = new OffsetStore(meta, options.checkpointIntervalMs);
     this.offsets = new ConsumerOffsets(this.catalog, store, this.offsetStore, () => this.pop);
-    this.trace = new TraceRecorder({ traceStore, store, retentionMs: options.traceRetentionHours * 3_600_000 });
+    this.trace = new TraceRecorder({
+      traceStore,
+      store,
+      retentionMs: options.traceRetentionHours * 3_600_000,
+      consumeTypeOf: (group) => this.catalog.groups.get(group)?.consumeType,
+    });
     const trace = (e: TraceInput) => this.trace.record(e);
     const copyToTopic = (m: StoredMessage, realTopic: string) => this.producer.copyToTopic(m, realTopic);
     this.timer = new TimerService({ store, firedInput: copyToTopic, trace }, path.join(options.dataDir, 'timer'));
@@ -121,6 +134,7 @@ export class Broker {
         pop: () => this.pop,
         nextOffset: (group, topic, q) => this.offsets.next(group, topic, q),
         groupsWithOffsets: (topic) => this.offsetStore.groupsOf(topic),
+        hasLiveConsumer: (group) => this.liveConsumerCheck?.(group) ?? true,
         trace,
         traceOf: (id) => this.traceOf(id),
         topicOf: (id) => this.describeMessage(id)?.topic,
@@ -136,8 +150,9 @@ export class Broker {
         startOffset: (group, topic, q) => this.offsets.next(group, topic, q),
         commitProgress: (group, topic, q, offset) => this.offsetStore.set(group, topic, q, offset),
         moveToDeadLetter: (m, group, attempts, failure) => moveToDeadLetter({ catalog: this.catalog, store, trace: this.trace }, m, group, attempts, failure),
-        verificationDelivered: (id, clientId) => this.deliveries.verificationDelivered(id, clientId),
-        settleVerification: (id, outcome) => this.deliveries.settleVerification(id, outcome),
+        verificationDelivered: (id, clientId) => this.deliveries.verifications.delivered(id, clientId),
+        settleVerification: (id, outcome, m) => this.deliveries.verifications.settle(id, outcome, m),
+        verificationPending: (id) => this.deliveries.verifications.isPending(id),
         trace,
       },
       this.popState,
@@ -198,7 +213,13 @@ export class Broker {
   }
 
   get counters(): BrokerCounters {
-    return { stored: this.producer.acceptedCount, delivered: this.pop.deliveredCount, fired: this.timer.firedCount };
+    return {
+      stored: this.producer.acceptedCount,
+      delivered: this.pop.deliveredCount,
+      fired: this.timer.firedCount,
+      traceShed: this.trace.shedCount,
+      traceWriteDropped: this.trace.writeDroppedCount,
+    };
   }
 
   /** The commit log's end: where the next record will be written. */
@@ -209,6 +230,11 @@ export class Broker {
   /** How transaction check-backs reach producers (the gRPC endpoint's telemetry streams). */
   setCheckBackHandler(handler: CheckBackHandler | undefined): void {
     this.checkBackHandler = handler;
+  }
+
+  /** How consume verification knows a group has a connected consumer (the gRPC endpoint's clients); none: no check. */
+  setLiveConsumerCheck(check: LiveConsumerCheck | undefined): void {
+    this.liveConsumerCheck = check;
   }
 
   // ---- namespaces ----
@@ -381,7 +407,7 @@ export class Broker {
   }
 
   /**
-   * The newest stored copy of a message as a user sees it: its own topic (not the internal one a scheduled or
+   * A message as a user sees it (its record in its topic; a dead letter only once retention took that): its own topic (not the internal one a scheduled or
    * half message waits under) and, while the timer or a transaction holds it, where it stands.
    */
   describeMessage(messageId: string): FoundMessage | undefined {
@@ -410,10 +436,15 @@ export class Broker {
     return this.trace.shedCount;
   }
 
-  /** The OpenTelemetry trace id of a stored message's spans: its producer's trace context's, else one derived from its id. */
+  /**
+   * The OpenTelemetry trace id of a stored message's spans: its producer's trace context's, else the one
+   * derived from its id, but only while this broker emits spans (otherwise that trace exists nowhere).
+   */
   otelTraceId(messageId: string): string | undefined {
     const m = this.store.lookupById(messageId);
-    return m && parentContextOf(messageId, traceContextOf(m.properties)).context.traceId;
+    if (!m) return undefined;
+    const parent = parentContextOf(messageId, traceContextOf(m.properties));
+    return parent.fromProducer || this.trace.emitsPutSpans ? parent.context.traceId : undefined;
   }
 
   /**
@@ -532,36 +563,36 @@ export class Broker {
 
   /** Where a message stands with every group that subscribes to its topic (offsets, pop state, copies, trace). */
   deliveryStates(messageId: string): Promise<GroupDelivery[]> {
-    return this.deliveries.deliveryStates(messageId);
+    return this.deliveries.states.of(messageId);
   }
 
   /** A page of a group's DLQ by store time, filtered like browseByTime, purged letters left out. */
   deadLetters(group: string, req: DeadLetterQuery): DeadLetterPage {
-    return this.deliveries.deadLetters(group, req);
+    return this.deliveries.deadLetters.list(group, req);
   }
 
   /** Dead letters stored for the group, minus the purged ones. */
   deadLetterCount(group: string): number {
-    return this.deliveries.deadLetterCount(group);
+    return this.deliveries.deadLetters.count(group);
   }
 
-  /** Purges dead letters of a group (by id, or all stored now); returns how many. */
+  /** Purges dead letters of a group (by DLQ offset, or all stored now); returns how many. */
   purgeDeadLetters(group: string, target: PurgeTarget): number {
-    return this.deliveries.purgeDeadLetters(group, target);
+    return this.deliveries.deadLetters.purge(group, target);
   }
 
-  /** Sends a dead letter back to its group (original topic, attempts from 1); with `dedupeKey` at most once per key. */
-  resendDeadLetter(group: string, messageId: string, opts: { by: string; dedupeKey?: string }): Promise<{ resent: boolean }> {
-    return this.deliveries.resendDeadLetter(group, messageId, opts);
+  /** Sends the dead letter at a DLQ offset back to its group (original topic, attempts from 1); with `dedupeKey` at most once per key. */
+  resendDeadLetter(group: string, offset: number, opts: { by: string; dedupeKey?: string }): Promise<{ resent: boolean }> {
+    return this.deliveries.deadLetters.resend(group, offset, opts);
   }
 
   /** Delivers a stored message once more to one group's consumers; follow the outcome with `verification`. */
   verifyConsumption(messageId: string, group: string, by: string): Promise<{ verificationId: string }> {
-    return this.deliveries.verifyConsumption(messageId, group, by);
+    return this.deliveries.verifications.verify(messageId, group, by);
   }
 
   verification(verificationId: string): VerificationView | undefined {
-    return this.deliveries.verification(verificationId);
+    return this.deliveries.verifications.get(verificationId);
   }
 
   // ---- stats ----

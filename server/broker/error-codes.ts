@@ -90,6 +90,7 @@ export const ERROR_SURFACES = {
   DEAD_LETTER_NOT_FOUND: { rocketmq: 'MESSAGE_NOT_FOUND', http: 'NOT_FOUND' },
   VERIFICATION_NOT_FOUND: { rocketmq: 'NOT_FOUND', http: 'NOT_FOUND' },
   GROUP_NOT_SUBSCRIBED: { rocketmq: 'PRECONDITION_FAILED', http: 'PRECONDITION_FAILED' },
+  NO_LIVE_CONSUMER: { rocketmq: 'PRECONDITION_FAILED', http: 'PRECONDITION_FAILED' },
   CORRUPT_DATA: { rocketmq: 'INTERNAL_SERVER_ERROR', http: 'INTERNAL_SERVER_ERROR' },
   INTERNAL: { rocketmq: 'INTERNAL_SERVER_ERROR', http: 'INTERNAL_SERVER_ERROR' },
 } as const satisfies Record<BrokerErrorCode, Surface>;

@@ -30,6 +30,8 @@ export type BrokerErrorCode =
   | 'VERIFICATION_NOT_FOUND'
   /** The group does not subscribe to the topic, or its subscription filters the message out. */
   | 'GROUP_NOT_SUBSCRIBED'
+  /** Consume verification needs a connected consumer of the group to deliver to. */
+  | 'NO_LIVE_CONSUMER'
   | 'CORRUPT_DATA'
   /** A broken invariant of the engine itself: a bug, never the caller's fault. */
   | 'INTERNAL';

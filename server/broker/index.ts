@@ -3,7 +3,7 @@
  * enforces it), so its internals can change without touching the front-ends or the console.
  */
 export { Broker } from './broker.ts';
-export type { BrokerCounters, CheckBackHandler, FoundMessage, RecoveryReport } from './broker.ts';
+export type { BrokerCounters, CheckBackHandler, FoundMessage, LiveConsumerCheck, RecoveryReport } from './broker.ts';
 export type { BrokerLimits, BrokerOptions } from './options.ts';
 export type { GroupInput, GroupPatch, ListFilter, TopicInput, TopicPatch } from './catalog.ts';
 
@@ -15,7 +15,7 @@ export type { HttpErrorClass, RocketmqCode } from './error-codes.ts';
 export * from './model.ts';
 export * from './rules.ts';
 export { dlqTopicOf, isSystemTopic, retryTopicOf, unwrapName, validateNamespace, validateResourceName, wrapName } from './names.ts';
-export { SystemProperty } from './properties.ts';
+export { consumerPropertiesOf, SystemProperty, userPropertiesOf } from './properties.ts';
 export { TimerProperty } from './timer/timer-service.ts';
 export type { PendingMinute, ScheduledState } from './timer/timer-service.ts';
 export type { HalfMessage, Resolution, TxnState } from './txn/txn-service.ts';
@@ -31,7 +31,7 @@ export type { PullRequest } from './consume/pull.ts';
 export type { ResetResult, ResetTarget } from './consume/consumer-offsets.ts';
 export type { DeliveryState, GroupDelivery } from './consume/delivery-state.ts';
 export type { DeadLetterReason } from './consume/dead-letter.ts';
-export { MAX_PURGE_IDS } from './consume/group-deliveries.ts';
+export { MAX_PURGE_OFFSETS, VERIFY_DEADLINE_MS } from './consume/group-deliveries.ts';
 export type { DeadLetter, DeadLetterPage, DeadLetterQuery, PurgeTarget, VerificationView } from './consume/group-deliveries.ts';
 export type { Subscription } from './consume/subscriptions.ts';
 export type { VerificationOutcome, VerificationState } from './consume/verifications.ts';

@@ -1,5 +1,5 @@
 import { BrokerError } from './errors.ts';
-import { DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_RETENTION_HOURS } from './rules.ts';
+import { DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_RETENTION_HOURS, traceRetentionError } from './rules.ts';
 import type { FlushMode } from './store/message-store.ts';
 
 export interface BrokerOptions {
@@ -11,7 +11,7 @@ export interface BrokerOptions {
   maxMessageSize?: number;
   /** Commit-log segments older than this are deleted (default 72). */
   retentionHours?: number;
-  /** Trace events older than this are deleted and no longer read (default: retentionHours). */
+  /** Trace events older than this are deleted and no longer read (default and at most: retentionHours). */
   traceRetentionHours?: number;
   /** Record trace events and emit their spans (default true). Off: a trace shows only what the stored record says. */
   trace?: boolean;
@@ -78,6 +78,8 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
   const base = { ...DEFAULTS, ...given, dataDir: options.dataDir };
   // A trace is worth keeping as long as the messages it describes, unless told otherwise.
   const opts: ResolvedOptions = { ...base, traceRetentionHours: given.traceRetentionHours ?? base.retentionHours };
+  const traceRetention = traceRetentionError(opts.traceRetentionHours, opts.retentionHours);
+  if (traceRetention) throw new BrokerError('INVALID_ARGUMENT', traceRetention, { field: 'traceRetentionHours' });
   if (opts.maxMessageSize + SEGMENT_HEADROOM_BYTES > opts.segmentSize) {
     throw new BrokerError(
       'INVALID_ARGUMENT',

@@ -64,6 +64,15 @@ export const DEFAULT_RETENTION_HOURS = 72;
 /** RocketMQ's timerMaxDelaySec default: 40 days ahead at most. */
 export const DEFAULT_MAX_DELAY_MS = 40 * 24 * 3_600_000;
 
+/**
+ * Why a trace retention cannot go with a message retention, or undefined when it can: a trace kept longer
+ * than its message could only be found by the message's id. The engine's options and the console's forms.
+ */
+export function traceRetentionError(traceRetentionHours: number, retentionHours: number): string | undefined {
+  if (traceRetentionHours <= retentionHours) return undefined;
+  return `Trace retention (${traceRetentionHours} h) may not exceed message retention (${retentionHours} h): a trace outliving its message could only be found by id`;
+}
+
 /** True when the text holds ASCII control characters (refused in tags, keys, property keys, groups). */
 export function hasControlChars(s: string): boolean {
   for (let i = 0; i < s.length; i++) {

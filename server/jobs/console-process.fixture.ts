@@ -1,6 +1,7 @@
 /**
  * Child process of job-crash.test.ts: the console's server side started as `npm start` starts it (boot: the
  * control plane, the embedded instances, the background jobs a previous process left running), without Next.
+ * Its job claims hold for a short lease, so a console started after one killed takes the job over soon.
  *
  *   node --import tsx console-process.fixture.ts <data root> <database url> [pause after n resends]
  *
@@ -15,6 +16,8 @@ import { jobRunner } from './runner.ts';
 
 /** Never outlive a parent that forgot to kill us. */
 const WATCHDOG_MS = 120_000;
+/** How long a killed console's claim on its job holds. */
+const LEASE_MS = 1_000;
 
 function pauseAfter(resends: number): void {
   const resend = Broker.prototype.resendDeadLetter;
@@ -36,6 +39,8 @@ async function main(): Promise<void> {
   if (pause) pauseAfter(Number(pause));
   const db = createDb(url);
   const runtime = new Runtime(dataRoot);
+  // A short lease: the next console takes over the job of the one killed before it soon after starting.
+  jobRunner(db, runtime, { leaseMs: LEASE_MS });
   await boot(db, runtime, { MERIDIAN_ADMIN_PASSWORD: 'fixture-admin-pass' });
   await jobRunner(db, runtime).idle();
   process.stdout.write('IDLE\n');

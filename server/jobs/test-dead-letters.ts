@@ -35,6 +35,18 @@ export async function makeDeadLetters(broker: Broker, topic: string, group: stri
   return sent.map((s) => s.messageId);
 }
 
+/** The DLQ offset of each dead letter of the group, by the id of the message it holds (its origin). */
+export function deadLetterOffsets(broker: Broker, group: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let cursor: ReturnType<Broker['deadLetters']>['nextCursor'];
+  do {
+    const page = broker.deadLetters(group, { beginMs: 0, endMs: Date.now(), order: 'oldest', limit: 1000, ...(cursor ? { cursor } : {}) });
+    for (const d of page.letters) out.set(d.originMessageId, d.offset);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
 /** Everything the group's consumer receives now (acked as it comes), counted per message id. */
 export async function deliveredCounts(broker: Broker, topic: string, group: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();

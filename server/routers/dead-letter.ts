@@ -1,26 +1,25 @@
 import { z } from 'zod';
-import { MAX_GROUP_LENGTH, MAX_MESSAGE_ID_BYTES, unwrapName } from '../broker/index.ts';
+import { MAX_GROUP_LENGTH, unwrapName } from '../broker/index.ts';
 import type { DeadLetter } from '../broker-admin.ts';
-import { browseCursorSchema, MAX_SELECTION } from '../jobs/dead-letter-jobs.ts';
+import { deadLetterOffset, MAX_SELECTION } from '../jobs/dead-letter-jobs.ts';
 import { jobRunner } from '../jobs/runner.ts';
-import { messageMatchSchema } from '../schemas.ts';
+import { browseCursorSchema, messageMatchSchema } from '../schemas.ts';
 import { audits, instanceProcedure, router } from '../trpc.ts';
+import { CONSOLE_SCAN_BYTES } from './message.ts';
+import { CursorPageSize } from './paging.ts';
 
-/** Rows of one DLQ page: a screenful to read. */
-const MAX_PAGE_ROWS = 100;
-const DEFAULT_PAGE_ROWS = 20;
-/** Bytes of bodies one filtered page reads at most (as the Messages page: a search pages on, never times out). */
-const DLQ_PAGE_SCAN_BYTES = 16 * 1024 * 1024;
 
 const group = z.string().min(1).max(MAX_GROUP_LENGTH);
-const messageId = z.string().trim().min(1).max(MAX_MESSAGE_ID_BYTES);
 const GroupRef = z.object({ group });
-const Selection = z.array(messageId).min(1, 'Select at least one message').max(MAX_SELECTION, `At most ${MAX_SELECTION} at once`);
+/** Letters are named by their DLQ offset (`row.offset`): the same message may be dead-lettered twice. */
+const Selection = z.array(deadLetterOffset).min(1, 'Select at least one message').max(MAX_SELECTION, `At most ${MAX_SELECTION} at once`);
 
-/** A row of the DLQ table: the letter's origin and failure, the message's tag and keys, no body. */
+/** A row of the DLQ table: the letter's place in the DLQ, its origin and failure, the message's tag and keys, no body. */
 function row(d: DeadLetter) {
   const origin = unwrapName(d.originTopic);
   return {
+    /** The letter's offset in the DLQ: what resend and purge name it by. */
+    offset: d.offset,
     messageId: d.message.messageId,
     originTopic: origin.name,
     originNamespace: origin.namespace,
@@ -50,7 +49,7 @@ export const deadLetterRouter = router({
         beginMs: z.number().int().nonnegative().default(0),
         endMs: z.number().int().nonnegative().optional(),
         order: z.enum(['newest', 'oldest']).default('newest'),
-        pageSize: z.number().int().min(1).max(MAX_PAGE_ROWS).default(DEFAULT_PAGE_ROWS),
+        pageSize: CursorPageSize,
         cursor: browseCursorSchema.optional(),
         match: messageMatchSchema.optional(),
       }),
@@ -61,7 +60,7 @@ export const deadLetterRouter = router({
         endMs: input.endMs ?? Date.now(),
         order: input.order,
         limit: input.pageSize,
-        maxScanBytes: DLQ_PAGE_SCAN_BYTES,
+        maxScanBytes: CONSOLE_SCAN_BYTES,
         ...(input.cursor ? { cursor: input.cursor } : {}),
         ...(input.match ? { match: input.match } : {}),
       });
@@ -82,9 +81,9 @@ export const deadLetterRouter = router({
 
   /** One dead letter back to the group for another round (its original topic, attempts from 1). */
   resend: instanceProcedure('operator')
-    .meta(audits('instanceId', 'group', 'messageId'))
-    .input(GroupRef.extend({ messageId }))
-    .mutation(({ ctx, input }) => ctx.admin.resendDeadLetter(input.group, input.messageId, { by: by(ctx.user.username) })),
+    .meta(audits('instanceId', 'group'))
+    .input(GroupRef.extend({ offset: deadLetterOffset }))
+    .mutation(({ ctx, input }) => ctx.admin.resendDeadLetter(input.group, input.offset, { by: by(ctx.user.username) })),
 
   /**
    * A selection, or every letter matching a filter (not resent yet) stored until now, back to the group: a
@@ -92,10 +91,10 @@ export const deadLetterRouter = router({
    */
   resendMany: instanceProcedure('operator')
     .meta(audits('instanceId', 'group'))
-    .input(GroupRef.extend({ target: z.union([z.object({ messageIds: Selection }), z.object({ match: messageMatchSchema.optional() })]) }))
+    .input(GroupRef.extend({ target: z.union([z.object({ offsets: Selection }), z.object({ match: messageMatchSchema.optional() })]) }))
     .mutation(async ({ ctx, input }) => {
       await ctx.admin.getGroup(input.group);
-      const target = 'messageIds' in input.target ? { messageIds: input.target.messageIds } : { ...input.target, endMs: Date.now() };
+      const target = 'offsets' in input.target ? { offsets: input.target.offsets } : { ...input.target, endMs: Date.now() };
       const job = await jobRunner(ctx.db, ctx.runtime).start({ kind: 'DLQ_RESEND', instanceId: ctx.instance.id, params: { group: input.group, target }, createdBy: ctx.user.username });
       return { jobId: job.id };
     }),
@@ -103,7 +102,7 @@ export const deadLetterRouter = router({
   /** Purges a selection or the whole DLQ at once; resolves to how many letters went. */
   purge: instanceProcedure('operator')
     .meta(audits('instanceId', 'group'))
-    .input(GroupRef.extend({ target: z.union([z.object({ messageIds: Selection }), z.object({ all: z.literal(true) })]) }))
+    .input(GroupRef.extend({ target: z.union([z.object({ offsets: Selection }), z.object({ all: z.literal(true) })]) }))
     .mutation(async ({ ctx, input }) => ({ purged: await ctx.admin.purgeDeadLetters(input.group, input.target) })),
 
   /** Purges every letter matching a filter (stored until now): a background job, as it scans the DLQ. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maxMessageSizeSchema } from '../broker/index.ts';
+import { DEFAULT_RETENTION_HOURS, maxMessageSizeSchema, traceRetentionError } from '../broker/index.ts';
 import { embeddedAdmin } from '../broker-admin.ts';
 import type { Db, Instance } from '../db.ts';
 import { specOf, type Runtime } from '../runtime.ts';
@@ -33,6 +33,12 @@ async function view(i: Instance, runtime: Runtime) {
   };
 }
 
+/** Refuses a trace retention past the message retention, as a field error on traceRetentionHours. */
+function checkTraceRetention(traceRetentionHours: number, retentionHours: number): void {
+  const error = traceRetentionError(traceRetentionHours, retentionHours);
+  if (error) throw new AppError('INVALID_TRACE_RETENTION', 'BAD_REQUEST', error, 'traceRetentionHours');
+}
+
 async function findInstance(db: Db, id: string): Promise<Instance> {
   const i = await db.instance.findUnique({ where: { id } });
   if (!i) throw new AppError('INSTANCE_NOT_FOUND', 'NOT_FOUND', 'No such instance');
@@ -56,6 +62,7 @@ export const instanceRouter = router({
       }
       // A trace is worth keeping as long as the messages it describes, unless told otherwise.
       const traceRetentionHours = input.traceRetentionHours ?? input.retentionHours;
+      checkTraceRetention(traceRetentionHours ?? DEFAULT_RETENTION_HOURS, input.retentionHours ?? DEFAULT_RETENTION_HOURS);
       const created = await ctx.db.instance.create({ data: { ...input, ...(traceRetentionHours ? { traceRetentionHours } : {}), kind: 'embedded' } });
       await ctx.runtime.start(specOf(created));
       return view(created, ctx.runtime);
@@ -65,7 +72,8 @@ export const instanceRouter = router({
     .meta(audits('instanceId'))
     .input(Spec.partial().extend(InstanceRef.shape))
     .mutation(async ({ ctx, input: { instanceId, ...patch } }) => {
-      await findInstance(ctx.db, instanceId);
+      const current = await findInstance(ctx.db, instanceId);
+      checkTraceRetention(patch.traceRetentionHours ?? current.traceRetentionHours, patch.retentionHours ?? current.retentionHours);
       const updated = await ctx.db.instance.update({ where: { id: instanceId }, data: patch });
       await ctx.runtime.start(specOf(updated));
       return view(updated, ctx.runtime);

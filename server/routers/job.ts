@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Job } from '../generated/prisma/client.ts';
 import { JOB_KINDS } from '../jobs/dead-letter-jobs.ts';
 import { FINISHED_STATES, type JobState } from '../jobs/model.ts';
-import { jobRunner } from '../jobs/runner.ts';
 import { AppError, audits, instanceProcedure, router } from '../trpc.ts';
 import type { InnerContext } from '../trpc.ts';
 
@@ -38,23 +37,16 @@ async function jobOf(ctx: InnerContext, instanceId: string, jobId: string): Prom
 }
 
 export const jobRouter = router({
-  /** One job's state and progress (the page polls it while the job runs). */
+  /** One job's state and progress (the page polls it while the job runs; reading starts nothing). */
   get: instanceProcedure('viewer')
     .input(JobRef)
-    .query(async ({ ctx, input }) => {
-      const job = await jobOf(ctx, input.instanceId, input.jobId);
-      // A job left running by an instance restart goes on here (see JobRunner.adopt).
-      jobRunner(ctx.db, ctx.runtime).adopt(job);
-      return view(job);
-    }),
+    .query(async ({ ctx, input }) => view(await jobOf(ctx, input.instanceId, input.jobId))),
 
   /** The instance's recent jobs, newest first, optionally of one kind and one group. */
   list: instanceProcedure('viewer')
     .input(z.object({ kind: z.enum(Object.keys(JOB_KINDS) as [keyof typeof JOB_KINDS]).optional(), group: z.string().max(256).optional(), limit: z.number().int().min(1).max(MAX_LIST).default(10) }))
     .query(async ({ ctx, input }) => {
       const jobs = await ctx.db.job.findMany({ where: { instanceId: input.instanceId, ...(input.kind ? { kind: input.kind } : {}) }, orderBy: { createdAt: 'desc' }, take: MAX_LIST });
-      const runner = jobRunner(ctx.db, ctx.runtime);
-      for (const j of jobs) runner.adopt(j);
       return jobs
         .map(view)
         .filter((j) => input.group === undefined || j.group === input.group)
@@ -68,7 +60,7 @@ export const jobRouter = router({
     .mutation(async ({ ctx, input }) => {
       const job = await jobOf(ctx, input.instanceId, input.jobId);
       if (FINISHED_STATES.includes(job.state as JobState)) throw new AppError('JOB_FINISHED', 'CONFLICT', `The job has already ${job.state === 'DONE' ? 'finished' : `ended (${job.state.toLowerCase()})`}`);
-      await ctx.db.job.updateMany({ where: { id: job.id, state: { in: ['QUEUED', 'RUNNING'] } }, data: { state: 'CANCELLED', finishedAt: new Date() } });
+      await ctx.db.job.updateMany({ where: { id: job.id, state: { in: ['QUEUED', 'RUNNING'] } }, data: { state: 'CANCELLED', finishedAt: new Date(), leaseUntil: null } });
       return view(await ctx.db.job.findUniqueOrThrow({ where: { id: job.id } }));
     }),
 });

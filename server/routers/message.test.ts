@@ -1,4 +1,5 @@
 /** Finding messages from the console: by id, by key, by topic and time with filters, and acting on them. */
+import { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../broker/index.ts';
 import { waitUntil } from '../broker/test-support.ts';
@@ -9,6 +10,7 @@ import { bodyKindOf } from './message.ts';
 let env: ConsoleTestEnv;
 let broker: Broker;
 const I = 'msg';
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const INTERNAL_TOPIC = /rmq_sys_|RMQ_SYS_/;
 const ALL_TIME = { beginMs: 0, endMs: Number.MAX_SAFE_INTEGER };
 
@@ -272,17 +274,29 @@ describe('delivery states and consume verification', () => {
 
   it('an operator verifies consumption by a group: pending until its consumer acks the copy, then acked; audited; viewers cannot', async () => {
     const sent = await broker.put({ topic, body: 'verify me' });
+    // Delivered before: the group's offsets are past it, so only the verification copy brings it back.
+    const [first] = await broker.receive({ group, topic, maxMessages: 32, invisibleMs: 60_000, waitMs: 0 });
+    broker.ack(group, topic, first!.receiptHandle);
     expect(await trpcError(as('viewer').message.verify({ instanceId: I, messageId: sent.messageId, group }))).toEqual({ code: 'FORBIDDEN', appCode: 'FORBIDDEN' });
-    const { verificationId } = await as('operator').message.verify({ instanceId: I, messageId: sent.messageId, group });
-    expect(await as('viewer').message.verification({ instanceId: I, verificationId })).toMatchObject({ state: 'PENDING', messageId: sent.messageId, group });
-    // The group's consumer gets the copy through its normal receive and acks it.
-    const copy = await waitUntil(async () => (await broker.receive({ group, topic, maxMessages: 32, invisibleMs: 60_000, waitMs: 0 })).find((r) => r.message.messageId === sent.messageId), { what: 'the verification copy to be delivered' });
-    broker.ack(group, topic, copy.receiptHandle);
-    await waitUntil(async () => (await as('viewer').message.verification({ instanceId: I, verificationId })).state === 'ACKED', { what: 'the verification to be acked' });
-    expect(await auditOf('message.verify')).toEqual([
-      ['viewer-ann', `${I}/${sent.messageId}/${group}`, 'error', 'FORBIDDEN'],
-      ['operator-ann', `${I}/${sent.messageId}/${group}`, 'ok', null],
-    ]);
+    // No consumer of the group is connected: nothing could take the copy, so the operator is told to start one.
+    expect(await trpcError(as('operator').message.verify({ instanceId: I, messageId: sent.messageId, group }))).toMatchObject({ appCode: 'NO_LIVE_CONSUMER' });
+    const endpoints = `127.0.0.1:${env.runtime.get(I)!.endpoint!.port}`;
+    const consumer = new SimpleConsumer({ endpoints, namespace: 'shop', logger: quiet, consumerGroup: 'billing', subscriptions: new Map([['deliveries', '*']]), awaitDuration: 1000 });
+    await consumer.startup();
+    try {
+      const { verificationId } = await waitUntil(() => as('operator').message.verify({ instanceId: I, messageId: sent.messageId, group }).catch(() => undefined), { what: 'the consumer to count as connected' });
+      expect(await as('viewer').message.verification({ instanceId: I, verificationId })).toMatchObject({ state: 'PENDING', messageId: sent.messageId, group });
+      // The group's live consumer gets the copy through its normal receive and acks it.
+      const copy = await waitUntil(async () => (await consumer.receive(16, 60_000)).find((m) => m.messageId === sent.messageId), { what: 'the verification copy to be delivered' });
+      await consumer.ack(copy);
+      await waitUntil(async () => (await as('viewer').message.verification({ instanceId: I, verificationId })).state === 'ACKED', { what: 'the verification to be acked' });
+    } finally {
+      await consumer.shutdown();
+    }
+    const audited = await auditOf('message.verify');
+    expect(audited[0]).toEqual(['viewer-ann', `${I}/${sent.messageId}/${group}`, 'error', 'FORBIDDEN']);
+    expect(audited[1]).toEqual(['operator-ann', `${I}/${sent.messageId}/${group}`, 'error', 'NO_LIVE_CONSUMER']);
+    expect(audited.at(-1)).toEqual(['operator-ann', `${I}/${sent.messageId}/${group}`, 'ok', null]);
     expect(await trpcError(as('viewer').message.verification({ instanceId: I, verificationId: 'no-such-verification' }))).toEqual({ code: 'NOT_FOUND', appCode: 'VERIFICATION_NOT_FOUND' });
   });
 
@@ -306,5 +320,10 @@ describe('the OpenTelemetry trace link', () => {
       delete process.env.MERIDIAN_TRACE_URL_TEMPLATE;
     }
     expect((await as('viewer').message.get({ instanceId: I, messageId: sent.messageId })).message).toMatchObject({ traceUrl: null });
+  });
+
+  it('names no trace for a message sent without a trace context while no spans are exported', async () => {
+    const sent = await broker.put({ topic: 'shop%orders', body: 'untraced' });
+    expect((await as('viewer').message.get({ instanceId: I, messageId: sent.messageId })).message).toMatchObject({ otelTraceId: null, traceUrl: null });
   });
 });

@@ -2,24 +2,22 @@ import { z } from 'zod';
 import {
   MAX_GROUP_LENGTH,
   MAX_MESSAGE_ID_BYTES,
-  MAX_QUEUES,
   MAX_TOPIC_LENGTH,
   MAX_VOLUME_BUCKETS,
   SystemProperty,
   TimerProperty,
   unwrapName,
+  userPropertiesOf,
   type FoundMessage,
   type StoredMessage,
   type TraceEvent,
 } from '../broker/index.ts';
-import { messageMatchSchema, searchKeySchema, type MessageMatchInput } from '../schemas.ts';
+import { browseCursorSchema, messageMatchSchema, searchKeySchema, type MessageMatchInput } from '../schemas.ts';
 import { AppError, audits, instanceProcedure, router } from '../trpc.ts';
+import { CursorPageSize, MAX_CURSOR_PAGE_ROWS } from './paging.ts';
 
 /** The console shows the start of a body; "show all" asks for the rest (`message.body`), a download is a file. */
 const BODY_PREVIEW_BYTES = 64 * 1024;
-/** Rows of one results page: a screenful to read, and a bound on the trace look-ups the summaries cost. */
-const MAX_PAGE_ROWS = 100;
-const DEFAULT_PAGE_ROWS = 20;
 /**
  * Bytes of bodies one page of a filtered search reads at most: 16 MiB is about a quarter second of reading,
  * so a page answers well inside an HTTP timeout and a search over a long range continues page by page.
@@ -41,13 +39,12 @@ const timestampSchema = z.number().int().nonnegative();
 const orderSchema = z.enum(['newest', 'oldest']);
 
 /** The engine's cursor as the page hands it back: per readable queue, where the scan stopped. */
-const cursorSchema = z.object({ order: orderSchema, positions: z.array(z.number().int().nonnegative()).max(MAX_QUEUES) });
 
 const TimeRange = z.object({ topic: topicRefSchema, beginMs: timestampSchema, endMs: timestampSchema });
 const BrowseInput = TimeRange.extend({
   order: orderSchema.default('newest'),
-  pageSize: z.number().int().min(1).max(MAX_PAGE_ROWS).default(DEFAULT_PAGE_ROWS),
-  cursor: cursorSchema.optional(),
+  pageSize: CursorPageSize,
+  cursor: browseCursorSchema.optional(),
   match: messageMatchSchema.optional(),
   maxScanBytes: z.number().int().min(MIN_SCAN_BYTES).max(MAX_SCAN_BYTES).default(CONSOLE_SCAN_BYTES),
 }).refine((r) => r.beginMs <= r.endMs, { path: ['endMs'], message: 'The end must not be before the start' });
@@ -148,7 +145,7 @@ function view({ message, topic, held }: FoundMessage, otelTraceId: string | unde
     originTopic: p[SystemProperty.ORIGIN_TOPIC] ?? null,
     deadLetterReason: p[SystemProperty.DLQ_REASON] ?? null,
     reconsumeTimes: message.reconsumeTimes,
-    properties: Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('__'))),
+    properties: userPropertiesOf(p),
     bornTimestamp: message.bornTimestamp,
     storeTimestamp: message.storeTimestamp,
     bornHost: message.bornHost,
@@ -235,7 +232,7 @@ export const messageRouter = router({
 
   /** Messages of a topic with a key, newest first, from the index (never a scan); `before` is the previous page's `nextBefore`. */
   byKey: instanceProcedure('viewer')
-    .input(z.object({ topic: topicRefSchema, key: searchKeySchema, pageSize: z.number().int().min(1).max(MAX_PAGE_ROWS).default(DEFAULT_PAGE_ROWS), before: z.number().int().nonnegative().optional() }))
+    .input(z.object({ topic: topicRefSchema, key: searchKeySchema, pageSize: CursorPageSize, before: z.number().int().nonnegative().optional() }))
     .query(async ({ ctx, input }) => {
       // One more than the page tells whether another page follows.
       const found = await ctx.admin.messagesByKey(input.topic, input.key, { limit: input.pageSize + 1, ...(input.before !== undefined ? { before: input.before } : {}) });
@@ -245,7 +242,7 @@ export const messageRouter = router({
 
   /** The last recorded step of each of a page's messages (the results table's trace column). */
   lastSteps: instanceProcedure('viewer')
-    .input(z.object({ messageIds: z.array(messageIdSchema).max(MAX_PAGE_ROWS) }))
+    .input(z.object({ messageIds: z.array(messageIdSchema).max(MAX_CURSOR_PAGE_ROWS) }))
     .query(async ({ ctx, input }) => {
       const traces = await Promise.all(input.messageIds.map((id) => ctx.admin.traceOf(id)));
       return Object.fromEntries(input.messageIds.map((id, i) => [id, summaryOf(traces[i]!)]));

@@ -36,3 +36,7 @@ export function paginate<T extends object>(items: readonly T[], input: PageInput
   const start = (input.page - 1) * input.pageSize;
   return { rows: filtered.slice(start, start + input.pageSize), total: filtered.length, page: input.page, pageSize: input.pageSize };
 }
+
+/** Rows of one page of a cursor-paged search (messages, dead letters): a screenful, and a bound on per-row look-ups. */
+export const MAX_CURSOR_PAGE_ROWS = 100;
+export const CursorPageSize = z.number().int().min(1).max(MAX_CURSOR_PAGE_ROWS).default(20);

@@ -17,6 +17,7 @@ import {
   type TopicStats,
 } from '../broker/index.ts';
 import type { BrokerAdmin } from '../broker-admin.ts';
+import { assertConsoleCanSend } from '../console-send.ts';
 import { descriptionSchema } from '../schemas.ts';
 import { AppError, audits, instanceProcedure, router } from '../trpc.ts';
 import { deleteProcedure } from './delete-procedure.ts';
@@ -152,9 +153,7 @@ export const topicRouter = router({
     )
     .mutation(async ({ ctx, input: { instanceId: _instance, name, ...message } }) => {
       const topic = await ctx.admin.getTopic(name);
-      if (topic.messageType === 'TRANSACTION') {
-        throw new AppError('UNSUPPORTED_FROM_CONSOLE', 'BAD_REQUEST', 'Transactional messages need a producer that can end them: send them with an SDK');
-      }
+      assertConsoleCanSend(topic);
       if (topic.messageType === 'FIFO' && !message.messageGroup) throw new AppError('MESSAGE_GROUP_REQUIRED', 'BAD_REQUEST', 'FIFO topics need a message group', 'messageGroup');
       if (topic.messageType === 'DELAY' && !message.deliverAt) throw new AppError('DELIVERY_TIME_REQUIRED', 'BAD_REQUEST', 'DELAY topics need a delivery time', 'deliverAt');
       const r = await ctx.admin.sendMessage({ ...message, topic: name, messageType: topic.messageType });

@@ -1,11 +1,11 @@
 /** Export and downloads over HTTP: the session and role checks, the NDJSON lines, and an export that reads only as fast as it is read. */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Broker } from '../broker/index.ts';
+import { logger, type Broker } from '../broker/index.ts';
 import { testInstance } from '../console-test-env.ts';
 import type { NdjsonMessage } from '../message-ndjson.ts';
 import { makeDeadLetters } from '../jobs/test-dead-letters.ts';
-import { EXPORT_PAGE_MESSAGES, exportDeadLetters, exportMessages } from './export.ts';
+import { EXPORT_PAGE_MESSAGES, EXPORT_PAGE_SCAN_BYTES, exportDeadLetters, exportMessages, pagedStream, type ExportPage } from './export.ts';
 import { downloadBody, downloadJson } from './message-files.ts';
 import { ndjsonOfResponse, startRouteTestEnv, type RouteTestEnv } from './route-test-env.ts';
 
@@ -107,6 +107,25 @@ describe('export', () => {
     }
   });
 
+  it('a selection of large messages is cut into pages by their bodies, looked up one by one', async () => {
+    broker.createTopic({ name: 'large', messageType: 'NORMAL', queueNums: 1 });
+    const size = 3 << 20;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await broker.put({ topic: 'large', body: Buffer.alloc(size, 97 + i) })).messageId);
+    const find = vi.spyOn(broker, 'describeMessage');
+    try {
+      const chunks = (await chunksOf((await exportOf(`ids=${ids.join(',')}`)).body!)).map((c) => c.split('\n').filter(Boolean));
+      // 8 MiB per page: three 3 MiB bodies reach it, the fourth is the next page.
+      const perPage = Math.ceil(EXPORT_PAGE_SCAN_BYTES / size);
+      expect(chunks.map((c) => c.length)).toEqual([perPage, ids.length - perPage]);
+      expect(find).toHaveBeenCalledTimes(ids.length);
+      const lines = chunks.flat().map((l) => JSON.parse(l) as NdjsonMessage);
+      expect(lines.map((l) => l.messageId)).toEqual(ids);
+    } finally {
+      find.mockRestore();
+    }
+  });
+
   it('stops reading the engine when the client goes away mid-export', async () => {
     const browse = vi.spyOn(broker, 'browseByTime');
     try {
@@ -119,6 +138,46 @@ describe('export', () => {
       expect(browse.mock.calls.length).toBe(after);
     } finally {
       browse.mockRestore();
+    }
+  });
+});
+
+/** Everything a stream gives, chunk by chunk, as text. */
+async function chunksOf(stream: ReadableStream<Uint8Array>): Promise<string[]> {
+  const reader = stream.getReader();
+  const out: string[] = [];
+  for (let r = await reader.read(); !r.done; r = await reader.read()) out.push(Buffer.from(r.value).toString());
+  return out;
+}
+
+/** A page source giving `pages` in turn. */
+function pagesOf(...pages: (ExportPage | Error)[]): () => Promise<ExportPage> {
+  return async () => {
+    const p = pages.shift()!;
+    if (p instanceof Error) throw p;
+    return p;
+  };
+}
+
+describe('the export stream', () => {
+  const log = { instanceId: I, export: 'topic' } as const;
+
+  it('reads on over pages without a match, sending a blank line once the keepalive time has passed without one', async () => {
+    const empty = { text: '', done: false };
+    expect(await chunksOf(pagedStream(pagesOf(empty, empty, { text: 'a\n', done: true }), log, 0))).toEqual(['\n', '\n', 'a\n']);
+    expect(await chunksOf(pagedStream(pagesOf(empty, empty, { text: 'a\n', done: true }), log))).toEqual(['a\n']);
+  });
+
+  it('a page that fails ends the download with an error (never a clean end) and logs export.failed once', async () => {
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    try {
+      const reader = pagedStream(pagesOf({ text: 'a\n', done: false }, new Error('disk gone')), log).getReader();
+      expect((await reader.read()).done).toBe(false);
+      await expect(reader.read()).rejects.toThrow(/failed to answer/);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(error.mock.calls[0]![0]).toEqual({ event: 'export.failed', instanceId: I, export: 'topic', code: 'INTERNAL_SERVER_ERROR', err: 'disk gone' });
+    } finally {
+      error.mockRestore();
     }
   });
 });

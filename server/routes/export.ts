@@ -6,12 +6,12 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
-import { MAX_GROUP_LENGTH, MAX_MESSAGE_ID_BYTES, MAX_TOPIC_LENGTH, unwrapName, type BrowseCursor } from '../broker/index.ts';
+import { logger, MAX_GROUP_LENGTH, MAX_MESSAGE_ID_BYTES, MAX_TOPIC_LENGTH, unwrapName, type BrowseCursor } from '../broker/index.ts';
 import type { BrokerAdmin } from '../broker-admin.ts';
 import { ndjsonLine, NDJSON_TYPE } from '../message-ndjson.ts';
-import { messageMatchSchema } from '../schemas.ts';
+import { MAX_EXPORT_IDS, messageMatchSchema } from '../schemas.ts';
 import { AppError } from '../trpc.ts';
-import { answer, attachment, authorize, queryOf, type HttpDeps } from './http.ts';
+import { answer, attachment, authorize, failureOf, queryOf, type HttpDeps } from './http.ts';
 import { ndjsonOf, ndjsonOfDeadLetter } from './message-json.ts';
 
 /** Messages per page read from the engine: a few MiB of JSON at typical sizes, one chunk written to the client. */
@@ -21,8 +21,11 @@ export const EXPORT_PAGE_MESSAGES = 500;
  * a long range never holds the event loop longer than that between two pages.
  */
 export const EXPORT_PAGE_SCAN_BYTES = 8 * 1024 * 1024;
-/** Ids one selection export names at most: a URL stays well under the 16 KiB most proxies accept. */
-export const MAX_EXPORT_IDS = 200;
+/**
+ * A filtered export that finds nothing for this long still sends a blank line (which an import skips), so
+ * proxies and browsers that drop a silent connection keep this one while the scan goes on.
+ */
+export const EXPORT_KEEPALIVE_MS = 15_000;
 
 /** One page of an export: its lines, and whether it was the last. */
 export interface ExportPage {
@@ -31,22 +34,47 @@ export interface ExportPage {
 }
 
 const encoder = new TextEncoder();
+const KEEPALIVE = encoder.encode('\n');
+
+/** What an export's log lines say about it (never its filters: a body search may hold what it looks for). */
+export interface ExportLog {
+  instanceId: string;
+  export: 'topic' | 'selection' | 'dead-letters';
+}
 
 /**
  * A byte stream of pages, each read only when the consumer wants more (one page queued ahead at most), with a
  * turn of the event loop before each read so a long export interleaves with everything else the server does.
- * Pages with no line (a filter that matched nothing in one scan budget) are read on until one has lines.
+ * Pages with no line (a filter that matched nothing in one scan budget) are read on until one has lines, with
+ * a blank line sent after `keepaliveMs` without one. A page that fails ends the stream with an error (the
+ * download breaks off rather than looking complete), logged once as `export.failed`.
  */
-export function pagedStream(nextPage: () => Promise<ExportPage>): ReadableStream<Uint8Array> {
+export function pagedStream(nextPage: () => Promise<ExportPage>, log: ExportLog, keepaliveMs = EXPORT_KEEPALIVE_MS): ReadableStream<Uint8Array> {
+  let lastSent = Date.now();
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         for (;;) {
           await nextTurn();
-          const page = await nextPage();
-          if (page.text) controller.enqueue(encoder.encode(page.text));
+          let page: ExportPage;
+          try {
+            page = await nextPage();
+          } catch (e) {
+            const f = failureOf(e);
+            logger.error({ event: 'export.failed', ...log, code: f.code, err: e instanceof Error ? e.message : String(e) }, 'export stopped by a failure');
+            return controller.error(new Error(f.message));
+          }
+          if (page.text) {
+            controller.enqueue(encoder.encode(page.text));
+            lastSent = Date.now();
+          }
           if (page.done) return controller.close();
           if (page.text) return;
+          if (Date.now() - lastSent >= keepaliveMs) {
+            controller.enqueue(KEEPALIVE);
+            lastSent = Date.now();
+            return;
+          }
         }
       },
     },
@@ -118,14 +146,22 @@ function cursorPages<T>(read: (cursor: BrowseCursor | undefined) => Promise<{ it
   };
 }
 
-/** The pages of a selection: the named messages found (of `topic`, when given), in the order named. */
+/**
+ * The pages of a selection: the named messages found (of `topic`, when given), in the order named, looked up
+ * one after the other; a page ends once its bodies reach EXPORT_PAGE_SCAN_BYTES, as a time export's does, so
+ * a selection of large messages is not held in memory at once.
+ */
 function selectionPages(admin: BrokerAdmin, ids: readonly string[], topic: string | undefined): () => Promise<ExportPage> {
   let next = 0;
   return async () => {
-    const batch = ids.slice(next, next + EXPORT_PAGE_MESSAGES);
-    next += batch.length;
-    const found = await Promise.all(batch.map((id) => admin.findMessage(id)));
-    const lines = found.flatMap((f) => (f && (topic === undefined || f.topic === topic) ? [ndjsonLine(ndjsonOf(f.message, f.topic))] : []));
+    const lines: string[] = [];
+    let bytes = 0;
+    while (next < ids.length && bytes < EXPORT_PAGE_SCAN_BYTES) {
+      const found = await admin.findMessage(ids[next++]!);
+      if (!found || (topic !== undefined && found.topic !== topic)) continue;
+      bytes += found.message.body.length;
+      lines.push(ndjsonLine(ndjsonOf(found.message, found.topic)));
+    }
     return { text: lines.join(''), done: next >= ids.length };
   };
 }
@@ -136,7 +172,7 @@ export function exportMessages(req: Request, deps: HttpDeps, instanceId: string)
     const { admin } = await authorize(req, deps, instanceId, 'viewer');
     const { ids, topic, ...range } = queryOf(req, ExportQuery);
     if (topic !== undefined) await admin.getTopic(topic);
-    if (ids) return ndjsonResponse(pagedStream(selectionPages(admin, ids, topic)), `selection-${fileStamp()}.ndjson`);
+    if (ids) return ndjsonResponse(pagedStream(selectionPages(admin, ids, topic), { instanceId, export: 'selection' }), `selection-${fileStamp()}.ndjson`);
     if (topic === undefined) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'Give a topic (and a time range) or ids');
     const endMs = range.end ?? Date.now();
     const pages = cursorPages(
@@ -146,7 +182,7 @@ export function exportMessages(req: Request, deps: HttpDeps, instanceId: string)
       },
       (m) => ndjsonLine(ndjsonOf(m, topic)),
     );
-    return ndjsonResponse(pagedStream(pages), `${unwrapName(topic).name}-${fileStamp()}.ndjson`);
+    return ndjsonResponse(pagedStream(pages, { instanceId, export: 'topic' }), `${unwrapName(topic).name}-${fileStamp()}.ndjson`);
   });
 }
 
@@ -167,6 +203,6 @@ export function exportDeadLetters(req: Request, deps: HttpDeps, instanceId: stri
       },
       (d) => ndjsonLine(ndjsonOfDeadLetter(name, d)),
     );
-    return ndjsonResponse(pagedStream(pages), `dlq-${unwrapName(name).name}-${fileStamp()}.ndjson`);
+    return ndjsonResponse(pagedStream(pages, { instanceId, export: 'dead-letters' }), `dlq-${unwrapName(name).name}-${fileStamp()}.ndjson`);
   });
 }

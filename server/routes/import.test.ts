@@ -6,7 +6,7 @@ import { testInstance } from '../console-test-env.ts';
 import type { ImportEvent, NdjsonMessage } from '../message-ndjson.ts';
 import type { Role } from '../schemas.ts';
 import { exportMessages } from './export.ts';
-import { IMPORT_BATCH_MESSAGES, importMessages, MAX_REPORTED_LINES } from './import.ts';
+import { IMPORT_BATCH_MESSAGES, importClientId, importMessages, MAX_REPORTED_LINES } from './import.ts';
 import { ndjsonOfResponse, startRouteTestEnv, type RouteTestEnv } from './route-test-env.ts';
 
 const I = 'imp';
@@ -90,6 +90,16 @@ describe('import', () => {
       { type: 'progress', lines: n, imported: n },
     ]);
     expect(stored(to)).toHaveLength(n);
+  });
+
+  it("an imported message's trace names the console import and the operator as its producer", async () => {
+    const to = newTopic();
+    const events = await ndjsonOfResponse<ImportEvent>(await importInto(to, line(1)));
+    expect(events.at(-1)).toMatchObject({ type: 'done', imported: 1 });
+    const [m] = stored(to);
+    const produced = (await broker.traceOf(m!.messageId)).find((e) => e.step === 'PRODUCED');
+    expect(produced).toMatchObject({ clientId: importClientId('route-operator'), status: 'OK' });
+    expect(importClientId('route-operator')).toBe('console import by route-operator');
   });
 
   it('a bad line is reported with its number; its batch and everything after it are not stored, and every later bad line is still named', async () => {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { logger, MAX_TOPIC_LENGTH, validatePutMessage, type BrokerLimits, type PutMessage, type Topic } from '../broker/index.ts';
 import type { BrokerAdmin } from '../broker-admin.ts';
 import { maxLineChars, NDJSON_TYPE, parseNdjsonLine, readLines, topicProblem, LineTooLongError, type ImportEvent, type ImportMessage } from '../message-ndjson.ts';
+import { assertConsoleCanSend } from '../console-send.ts';
 import { AppError, type InnerContext } from '../trpc.ts';
 import { auditRoute, authorizeOn, failureOf, json, queryOf, requestContext, type HttpDeps, type RouteFailure } from './http.ts';
 
@@ -27,10 +28,24 @@ const EVENT_QUEUE = 64;
 
 const ImportQuery = z.object({ topic: z.string().min(1).max(MAX_TOPIC_LENGTH) });
 
-/** A validated line as the engine's put: the import's topic, the line's fields, the body as bytes. */
-function putOf(topic: string, m: ImportMessage): PutMessage {
+/** The producer an import's messages name in their trace (PRODUCED): the console, for the operator importing. */
+export function importClientId(username: string): string {
+  return `console import by ${username}`;
+}
+
+/** Where an import stores, and as which producer. */
+interface ImportTarget {
+  admin: BrokerAdmin;
+  topic: Topic;
+  limits: BrokerLimits;
+  clientId: string;
+}
+
+/** A validated line as the engine's put: the import's topic, the line's fields, the body as bytes, the producer. */
+function putOf(topic: string, m: ImportMessage, clientId: string): PutMessage {
   return {
     topic,
+    producer: { clientId, receivedAt: Date.now() },
     body: 'text' in m.body ? m.body.text : Buffer.from(m.body.base64, 'base64'),
     keys: m.keys,
     properties: m.properties,
@@ -45,12 +60,12 @@ function putOf(topic: string, m: ImportMessage): PutMessage {
 }
 
 /** A line as the put it becomes, or why the topic or the engine's message rules refuse it. */
-function validateLine(text: string, topic: Topic, limits: BrokerLimits): { put: PutMessage; bytes: number } | { error: string } {
+function validateLine(text: string, { topic, limits, clientId }: ImportTarget): { put: PutMessage; bytes: number } | { error: string } {
   const parsed = parseNdjsonLine(text, { maxMessageSize: limits.maxMessageSize });
   if (!parsed.ok) return { error: parsed.error };
   const problem = topicProblem(parsed.message, topic.messageType);
   if (problem) return { error: problem };
-  const put = putOf(topic.name, parsed.message);
+  const put = putOf(topic.name, parsed.message, clientId);
   try {
     validatePutMessage(put, parsed.message.bodyBytes, limits);
   } catch (e) {
@@ -71,7 +86,8 @@ interface Outcome {
  * Reads, validates and stores the file, telling `emit` how it goes; resolves to what happened. A batch is a
  * run of consecutive lines (IMPORT_BATCH_MESSAGES, or fewer when their bodies reach IMPORT_BATCH_BYTES).
  */
-async function runImport(body: ReadableStream<Uint8Array>, admin: BrokerAdmin, topic: Topic, limits: BrokerLimits, emit: (e: ImportEvent, important: boolean) => void): Promise<Outcome> {
+async function runImport(body: ReadableStream<Uint8Array>, target: ImportTarget, emit: (e: ImportEvent, important: boolean) => void): Promise<Outcome> {
+  const { admin, limits } = target;
   const out: Outcome = { lines: 0, imported: 0, errors: 0 };
   let batch = { puts: [] as PutMessage[], lines: 0, bytes: 0, from: 0, bad: false };
   /** Set once a batch is refused or the store failed: nothing is stored from then on. */
@@ -105,7 +121,7 @@ async function runImport(body: ReadableStream<Uint8Array>, admin: BrokerAdmin, t
       if (batch.lines === 0) batch.from = line;
       batch.lines++;
       out.lines = line;
-      const v = validateLine(text, topic, limits);
+      const v = validateLine(text, target);
       if ('error' in v) invalid(line, v.error);
       else if (!stopped) {
         batch.puts.push(v.put);
@@ -170,28 +186,26 @@ function eventStream(): { stream: ReadableStream<Uint8Array>; emit: (e: ImportEv
 export async function importMessages(req: Request, deps: HttpDeps, instanceId: string): Promise<Response> {
   const ctx: InnerContext = await requestContext(req, deps);
   const topicParam = new URL(req.url).searchParams.get('topic') ?? '';
-  let started: { admin: BrokerAdmin; topic: Topic; limits: BrokerLimits; body: ReadableStream<Uint8Array> };
+  let started: { admin: BrokerAdmin; topic: Topic; limits: BrokerLimits; body: ReadableStream<Uint8Array>; clientId: string };
   try {
-    const { admin } = authorizeOn(ctx, instanceId, 'operator');
+    const { admin, user } = authorizeOn(ctx, instanceId, 'operator');
     const { topic: name } = queryOf(req, ImportQuery);
     const topic = await admin.getTopic(name);
-    if (topic.messageType === 'TRANSACTION') {
-      throw new AppError('UNSUPPORTED_FROM_CONSOLE', 'BAD_REQUEST', 'Transactional messages need a producer that can end them: send them with an SDK');
-    }
+    assertConsoleCanSend(topic);
     if (!req.body) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', `Send the file as the request body (${NDJSON_TYPE})`);
-    started = { admin, topic, limits: await admin.limits(), body: req.body };
+    started = { admin, topic, limits: await admin.limits(), body: req.body, clientId: importClientId(user.username) };
   } catch (e) {
     const failure = failureOf(e, 'import.failed');
     await auditRoute(ctx, auditOf(instanceId, topicParam, undefined, failure));
     return json({ code: failure.code, message: failure.message }, failure.status);
   }
-  const { admin, topic, limits, body } = started;
+  const { admin, topic, limits, body, clientId } = started;
   const events = eventStream();
   void (async () => {
     let outcome: Outcome | undefined;
     let failure: RouteFailure | undefined;
     try {
-      outcome = await runImport(body, admin, topic, limits, events.emit);
+      outcome = await runImport(body, { admin, topic, limits, clientId }, events.emit);
       events.emit({ type: 'done', imported: outcome.imported, lines: outcome.lines, complete: outcome.errors === 0 && !outcome.failure, errors: outcome.errors }, true);
     } catch (e) {
       failure = failureOf(e, 'import.failed');

@@ -1,17 +1,10 @@
 /** Stored messages as the console's file format (server/message-ndjson.ts): export lines and single-message downloads. */
-import { MESSAGE_TYPES, SystemProperty, TimerProperty, unwrapName, type MessageType, type StoredMessage } from '../broker/index.ts';
+import { MESSAGE_TYPES, SystemProperty, TimerProperty, unwrapName, userPropertiesOf, type MessageType, type StoredMessage } from '../broker/index.ts';
 import type { DeadLetter } from '../broker-admin.ts';
 import type { NdjsonMessage } from '../message-ndjson.ts';
 
 function isMessageType(v: string | undefined): v is MessageType {
   return (MESSAGE_TYPES as readonly (string | undefined)[]).includes(v);
-}
-
-/** The user's own properties: the engine's reserved `__` ones are its bookkeeping, not the message's. */
-function userProperties(m: StoredMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.properties)) if (!k.startsWith('__')) out[k] = v;
-  return out;
 }
 
 /** A stored message as one line of an export; `topic` is the stored name of the user's topic it belongs to. */
@@ -28,7 +21,7 @@ export function ndjsonOf(m: StoredMessage, topic: string): NdjsonMessage {
     namespace,
     tag: m.tag,
     keys: [...m.keys],
-    properties: userProperties(m),
+    properties: userPropertiesOf(m.properties),
     messageType: isMessageType(type) ? type : 'NORMAL',
     ...(group !== undefined ? { messageGroup: group } : {}),
     ...(deliverAt !== undefined && Number.isFinite(Number(deliverAt)) ? { deliverAt: Number(deliverAt) } : {}),

@@ -2,7 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { AppRouter } from '../../../server/routers/_app.ts';
 import { Badge } from '../badge.tsx';
 import { Bytes } from '../bytes.tsx';
@@ -82,6 +82,19 @@ export function MessageTable({ instanceId, label, rows, loading, error, empty, s
       {footer}
     </div>
   );
+}
+
+/** The rows chosen in a table (by their key: a message id, a dead letter's offset), kept while paging on. */
+export function useSelection<K = string>() {
+  const [selected, setSelected] = useState<ReadonlySet<K>>(new Set());
+  const toggle = (key: K, on: boolean) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(key);
+      else next.delete(key);
+      return next;
+    });
+  return { selected, toggle, set: setSelected, clear: () => setSelected(new Set()) };
 }
 
 /** Under a cursor-paged table: where the listing stands, and the way back and on. */

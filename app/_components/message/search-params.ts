@@ -118,9 +118,21 @@ export function bareTopic(stored: string, namespace: string): string {
   return namespace && stored.startsWith(`${namespace}%`) ? stored.slice(namespace.length + 1) : stored;
 }
 
-/** D's NDJSON export of a query (with its filters) or of chosen messages, as a download link. */
-export function exportHref(instanceId: string, what: { topic: string; beginMs: number; endMs: number; order: BrowseOrder; match: MessageMatchInput | undefined } | { ids: readonly string[] }): string {
+/**
+ * D's NDJSON export as a download link: of a query (with its filters), of chosen messages, or of a group's
+ * dead letters (with the filters, oldest first).
+ */
+export function exportHref(
+  instanceId: string,
+  what: { topic: string; beginMs: number; endMs: number; order: BrowseOrder; match: MessageMatchInput | undefined } | { ids: readonly string[] } | { deadLettersOf: string; match: MessageMatchInput | undefined },
+): string {
   const q = new URLSearchParams();
+  const base = `/api/instances/${encodeURIComponent(instanceId)}`;
+  if ('deadLettersOf' in what) {
+    q.set('order', 'oldest');
+    if (what.match) q.set('match', JSON.stringify(what.match));
+    return `${base}/groups/${encodeURIComponent(what.deadLettersOf)}/dead-letters/export?${q.toString()}`;
+  }
   if ('ids' in what) q.set('ids', what.ids.join(','));
   else {
     q.set('topic', what.topic);
@@ -129,7 +141,7 @@ export function exportHref(instanceId: string, what: { topic: string; beginMs: n
     q.set('order', what.order);
     if (what.match) q.set('match', JSON.stringify(what.match));
   }
-  return `/api/instances/${encodeURIComponent(instanceId)}/messages/export?${q.toString()}`;
+  return `${base}/messages/export?${q.toString()}`;
 }
 
 /** The detail page of a message. */

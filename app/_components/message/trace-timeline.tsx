@@ -98,8 +98,10 @@ function StepDetails({ e, instanceId }: { e: TraceStep; instanceId: string }) {
   const entries: [string, ReactNode][] = [
     ['step', e.step],
     ['at', <Time key="at" at={e.at} relative="beside" />],
+    // The client's clock: the step itself is placed no later than the store, whatever that clock says.
+    ...(e.bornAt !== undefined ? [['born (client clock)', <Time key="born" at={e.bornAt} />] satisfies [string, ReactNode]] : []),
     ...Object.entries(e)
-      .filter(([k, v]) => !['step', 'at', 'relatedMessageId', 'messageId'].includes(k) && v !== undefined && v !== null && v !== '')
+      .filter(([k, v]) => !['step', 'at', 'bornAt', 'relatedMessageId', 'messageId'].includes(k) && v !== undefined && v !== null && v !== '')
       .map(([k, v]): [string, ReactNode] => [k, String(v)]),
     ['message', <code key="id">{e.messageId}</code>],
   ];

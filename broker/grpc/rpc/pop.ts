@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { subscriptionFilter, type Group, type Subscription } from '../../../server/broker/index.ts';
+import { subscriptionFilter, type Group } from '../../../server/broker/index.ts';
 import { resolveName, type CallContext } from '../context.ts';
 import { toWireMessage } from '../messages.ts';
 import { combined, OK, ProtocolError, status, toStatus } from '../status.ts';
@@ -13,6 +13,7 @@ import {
   pollMs,
   queueOf,
   serverStream,
+  subscriptionOf,
   topicName,
   unary,
   type Handlers,
@@ -30,11 +31,6 @@ interface ReceiveRequest {
 }
 
 type ReceiveCall = grpc.ServerWritableStream<ReceiveRequest, object>;
-
-/** The consumer's filter as it sent it (the broker compiles it and remembers it for the group and topic). */
-function subscriptionOf(expr: FilterExpression | null): Subscription | undefined {
-  return expr ? { type: expr.type === 'SQL' ? 'SQL' : 'TAG', expression: expr.expression } : undefined;
-}
 
 /** A receive's answer on the stream: its status, the messages, then the delivery time. */
 function receiveFrames(st: Status, messages: object[]): object[] {

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { isBrokerError, subscriptionFilter, unwrapName, type Broker, type Group, type ReadFilter } from '../../../server/broker/index.ts';
+import { isBrokerError, subscriptionFilter, unwrapName, type Broker, type Group, type ReadFilter, type Subscription } from '../../../server/broker/index.ts';
 import type { ClientRegistry } from '../clients.ts';
 import { callContext, resolveName, type CallContext } from '../context.ts';
 import type { Renewals } from '../renewals.ts';
@@ -109,8 +109,13 @@ export function endpointsOf(opts: ServiceOptions, requested: Endpoints | null | 
 
 /** A subscription's filter (tag or SQL92), compiled once; a malformed one throws INVALID_FILTER. */
 export function filterOf(expr: FilterExpression | null | undefined): ReadFilter | undefined {
-  if (!expr) return undefined;
-  return subscriptionFilter(expr.type === 'SQL' ? 'SQL' : 'TAG', expr.expression);
+  const s = subscriptionOf(expr);
+  return s && subscriptionFilter(s.type, s.expression);
+}
+
+/** The consumer's filter as it sent it (the broker compiles it and remembers it for the group and topic). */
+export function subscriptionOf(expr: FilterExpression | null | undefined): Subscription | undefined {
+  return expr ? { type: expr.type === 'SQL' ? 'SQL' : 'TAG', expression: expr.expression } : undefined;
 }
 
 export function batchSize(requested: number): number {

@@ -3,6 +3,7 @@ import { SystemProperty } from '../properties.ts';
 import type { MessageStore, StoredMessage } from '../store/message-store.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
 import { originOf, withoutRetryMarks } from './retry-copy.ts';
+import { contextOf } from './trace-context.ts';
 
 /** How a message's last delivery failed before it was dead-lettered. */
 export type DeadLetterReason = 'NACK' | 'INVISIBLE_EXPIRED' | 'CLIENT_FORWARDED';
@@ -28,7 +29,7 @@ export async function moveToDeadLetter(
 ): Promise<void> {
   const dlq = parts.catalog.systemTopicFor('dlq', group);
   const origin = originOf(m);
-  parts.trace.record({ messageId: m.messageId, step: 'DEAD_LETTERED', group, topic: dlq.name, attempt: attempts, detail: failure.detail });
+  parts.trace.record({ messageId: m.messageId, step: 'DEAD_LETTERED', group, topic: dlq.name, attempt: attempts, detail: failure.detail, ...contextOf(m) });
   await parts.store.put([
     {
       topic: dlq.name,

@@ -34,6 +34,8 @@ export interface DeliveryFacts {
   next: number;
   /** The group's in-flight entry for the message on that queue. */
   inflight?: Inflight;
+  /** A broadcasting group: each known client's progress on that queue (every client keeps its own). */
+  clients?: readonly { next: number; inflight?: Inflight }[];
   /** Whether the group's subscription turns the message away. */
   rejected: boolean;
   filterExpression?: string;
@@ -74,15 +76,30 @@ export function deliveryOf(f: DeliveryFacts): GroupDelivery | undefined {
     if (resend.copy.queueOffset >= resend.cursor) return { ...head, state: 'RETRYING', nextAttemptAt: resend.copy.storeTimestamp };
     return { ...head, ...ackedAfter(f.events, resend.copy.storeTimestamp) };
   }
+  if (f.clients) return broadcastDelivery(head, f, f.clients);
   if (f.inflight) return { ...head, ...inflightState(f.inflight, f.now) };
   if (deadLetter) return { ...head, state: 'DEAD_LETTERED', attempt: deadLetter.reconsumeTimes, at: deadLetter.storeTimestamp };
   const filtered = f.rejected || f.events.some((e) => e.step === 'FILTERED');
-  if (f.queueOffset >= f.next && f.group.consumeType !== 'BROADCASTING') return { ...head, state: filtered ? 'FILTERED' : 'NOT_DELIVERED' };
+  if (f.queueOffset >= f.next) return { ...head, state: filtered ? 'FILTERED' : 'NOT_DELIVERED' };
   if (filtered) return { ...head, state: 'FILTERED' };
   const acked = ackedAfter(f.events, 0);
   if (acked.at !== undefined) return { ...head, ...acked };
-  // Broadcasting clients keep their own progress: without an ack in the trace none of them has consumed it.
-  if (f.group.consumeType === 'BROADCASTING') return { ...head, state: 'NOT_DELIVERED' };
   if (f.record && f.record.physicalOffset < f.group.startPhysicalOffset) return undefined;
   return { ...head, state: 'ACKED' };
+}
+
+/**
+ * A broadcasting group, whose clients each consume every message: IN_FLIGHT while any client has it in
+ * flight (else RETRYING while one waits for its retry), ACKED once every known client is past it, else
+ * NOT_DELIVERED (some client has not got to it, or no client is known yet).
+ */
+function broadcastDelivery(head: Pick<GroupDelivery, 'group' | 'filterExpression'>, f: DeliveryFacts, clients: NonNullable<DeliveryFacts['clients']>): GroupDelivery | undefined {
+  const states = clients.flatMap((c) => (c.inflight ? [inflightState(c.inflight, f.now)] : []));
+  const inflight = states.find((s) => s.state === 'IN_FLIGHT') ?? states[0];
+  if (inflight) return { ...head, ...inflight };
+  if (f.deadLetter) return { ...head, state: 'DEAD_LETTERED', attempt: f.deadLetter.reconsumeTimes, at: f.deadLetter.storeTimestamp };
+  if (f.rejected || f.events.some((e) => e.step === 'FILTERED')) return { ...head, state: 'FILTERED' };
+  if (clients.length === 0 || clients.some((c) => f.queueOffset >= c.next)) return { ...head, state: 'NOT_DELIVERED' };
+  if (f.record && f.record.physicalOffset < f.group.startPhysicalOffset) return undefined;
+  return { ...head, ...ackedAfter(f.events, 0) };
 }

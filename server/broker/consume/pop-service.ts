@@ -5,10 +5,11 @@ import { SystemProperty } from '../properties.ts';
 import type { MessageStore, ReadFilter, StoredMessage } from '../store/message-store.ts';
 import type { TraceInput } from '../trace/recorder.ts';
 import type { Failure } from './dead-letter.ts';
-import { popKey, splitPopKey, type Inflight, type PopStateStore, type QueuePopState } from './pop-state.ts';
+import { belongsTo, broadcastStateGroup, popKey, splitPopKey, type Inflight, type PopStateStore, type QueuePopState } from './pop-state.ts';
 import type { ReceiptHandles } from './receipt-handle.ts';
 import { asDelivered } from './retry-copy.ts';
-import { describeSubscription, type Subscription } from './subscriptions.ts';
+import { contextOf } from './trace-context.ts';
+import type { Subscription } from './subscriptions.ts';
 import type { VerificationOutcome } from './verifications.ts';
 import { Waiters } from './waiters.ts';
 
@@ -26,7 +27,9 @@ export interface PopHost {
   /** A consume verification's copy was handed to a client. */
   verificationDelivered(verificationId: string, clientId: string | undefined): void;
   /** A consume verification's copy was acked, nacked or forwarded (FAILED), or its invisible time ran out. */
-  settleVerification(verificationId: string, outcome: VerificationOutcome): void;
+  settleVerification(verificationId: string, outcome: VerificationOutcome, message?: StoredMessage): void;
+  /** Whether a consume verification still waits for its copy's delivery (one past its deadline is skipped). */
+  verificationPending(verificationId: string): boolean;
 }
 
 export interface ReceiveRequest {
@@ -52,14 +55,6 @@ export interface ReceivedMessage {
   /** 1 for the first delivery. */
   deliveryAttempt: number;
   invisibleUntil: number;
-}
-
-/** Joins a broadcasting group and a client id into the name its progress is kept under. */
-const BROADCAST_SEP = '\u0001';
-
-/** Whether progress kept under `stateGroup` belongs to `group` (itself, or one of its broadcast clients). */
-function belongsTo(stateGroup: string, group: string): boolean {
-  return stateGroup === group || stateGroup.startsWith(`${group}${BROADCAST_SEP}`);
 }
 
 /** The user topic of a lane's topic: itself, or the one a group retry topic holds copies for. */
@@ -135,15 +130,25 @@ export class PopService {
   }
 
   /**
-   * The filter, recording a FILTERED step for each message it turns away once read. Messages the tag hash in
-   * the consume queue already rules out are skipped unread, so they get no step (the group's delivery state
-   * still says FILTERED, from its subscription).
+   * The filter, recording a FILTERED step for each message it turns away once read, when nothing else says
+   * why: a receive with its subscription has had it remembered for the group and topic (the filter is
+   * compiled from it), and the group's delivery state derives FILTERED from that, so such a receive records
+   * nothing per filtered message. A bare filter (an embedded caller's) leaves only the trace to say it.
    */
   private tracedFilter(req: ReceiveRequest, filter: ReadFilter): ReadFilter {
-    const detail = req.subscription ? `filtered out by ${describeSubscription(req.subscription)}` : 'filtered out by the subscription';
+    if (req.subscription) return filter;
     const accept = (m: StoredMessage): boolean => {
       if (filter.accept(m)) return true;
-      this.host.trace({ messageId: m.messageId, step: 'FILTERED', group: req.group, topic: req.topic, queueId: m.queueId, offset: m.queueOffset, detail });
+      this.host.trace({
+        messageId: m.messageId,
+        step: 'FILTERED',
+        group: req.group,
+        topic: req.topic,
+        queueId: m.queueId,
+        offset: m.queueOffset,
+        detail: "filtered out by the receive's filter",
+        ...contextOf(m),
+      });
       return false;
     };
     return filter.tagHashes ? { tagHashes: filter.tagHashes, accept } : { accept };
@@ -164,7 +169,7 @@ export class PopService {
     const now = Date.now();
     // Broadcasting: every client has its own progress and starts at the end of the queues when first seen.
     const broadcast = group.consumeType === 'BROADCASTING' && !!req.clientId;
-    const stateGroup = broadcast ? `${req.group}${BROADCAST_SEP}${req.clientId}` : req.group;
+    const stateGroup = broadcast ? broadcastStateGroup(req.group, req.clientId!) : req.group;
     // Only a group that ever had a copy injected has a retry topic for the topic: a map lookup otherwise.
     const retryTopic = groupRetryTopicOf(req.group, req.topic);
     if (this.host.store.maxOffset(retryTopic, 0) > 0) {
@@ -231,7 +236,7 @@ export class PopService {
       if (verificationId !== undefined) {
         // A verification is one delivery: its invisible time running out is its outcome, not a retry.
         this.state.done(key, state, offset);
-        this.host.settleVerification(verificationId, 'TIMED_OUT');
+        this.host.settleVerification(verificationId, 'TIMED_OUT', message);
         continue;
       }
       if (f.attempt >= group.maxDeliveryAttempts) {
@@ -240,7 +245,8 @@ export class PopService {
         continue;
       }
       const next: Inflight = { attempt: f.attempt + 1, visibleAt: now + req.invisibleMs, seq: this.state.nextSeq(), firstFailureAt: f.firstFailureAt ?? f.visibleAt };
-      this.host.trace({ messageId: message.messageId, step: 'EXPIRED', group: req.group, attempt: f.attempt });
+      // A nacked delivery waited out its back-off: that is its retry, not an expiry.
+      if (f.nackedAt === undefined) this.host.trace({ messageId: message.messageId, step: 'EXPIRED', group: req.group, attempt: f.attempt, ...contextOf(message) });
       this.state.setInflight(key, state, offset, next);
       earliest = Math.min(earliest, next.visibleAt);
       out.push(this.received(req, lane, message, next));
@@ -256,6 +262,11 @@ export class PopService {
       const res = this.host.store.getMessages(lane.topic, lane.queueId, state.cursor, want, filter);
       if (res.nextOffset !== state.cursor) this.state.setCursor(key, state, res.nextOffset);
       for (const message of res.messages) {
+        // A verification past its deadline (TIMED_OUT) was settled undelivered: its copy is skipped.
+        if (lane.retry) {
+          const verificationId = verificationOf(lane, message);
+          if (verificationId !== undefined && !this.host.verificationPending(verificationId)) continue;
+        }
         const f = { attempt: 1, visibleAt: now + req.invisibleMs, seq: this.state.nextSeq() };
         this.state.setInflight(key, state, message.queueOffset, f);
         this.earliestVisible.set(key, Math.min(this.earliestVisible.get(key) ?? Number.POSITIVE_INFINITY, f.visibleAt));
@@ -279,6 +290,7 @@ export class PopService {
       offset: message.queueOffset,
       attempt: f.attempt,
       ...(req.clientId ? { clientId: req.clientId } : {}),
+      ...contextOf(stored),
     };
     if (lane.retry) {
       const verificationId = verificationOf(lane, stored);
@@ -334,9 +346,9 @@ export class PopService {
     const message = this.host.store.getByOffset(lane.topic, lane.queueId, offset);
     // A verification's ack is its outcome (VERIFIED), not the group's ack of the message.
     const verificationId = verificationOf(lane, message);
-    if (message && verificationId === undefined) this.host.trace({ messageId: message.messageId, step: 'ACKED', group, topic });
+    if (message && verificationId === undefined) this.host.trace({ messageId: message.messageId, step: 'ACKED', group, topic, ...contextOf(message) });
     this.finish(lane, state, offset);
-    if (verificationId !== undefined) this.host.settleVerification(verificationId, 'ACKED');
+    if (verificationId !== undefined) this.host.settleVerification(verificationId, 'ACKED', message);
   }
 
   /**
@@ -355,11 +367,11 @@ export class PopService {
       const verificationId = verificationOf(lane, message);
       if (verificationId !== undefined) {
         this.finish(lane, state, offset);
-        this.host.settleVerification(verificationId, 'FAILED');
+        this.host.settleVerification(verificationId, 'FAILED', message);
         // The handle a client expects back; it is already stale, as the delivery is over.
         return { receiptHandle: this.handles.encode({ group: lane.stateGroup, topic: lane.topic, queueId: lane.queueId, offset, seq: next.seq }), visibleAt: now };
       }
-      if (message) this.host.trace({ messageId: message.messageId, step: 'NACKED', group, attempt: f.attempt, detail: `retry in ${delay} ms` });
+      if (message) this.host.trace({ messageId: message.messageId, step: 'NACKED', group, attempt: f.attempt, detail: `retry in ${delay} ms`, ...contextOf(message) });
       next.firstFailureAt ??= now;
       next.nackedAt = now;
     }
@@ -395,22 +407,23 @@ export class PopService {
       await this.host.moveToDeadLetter(message, group, f.attempt, { reason: 'CLIENT_FORWARDED', detail: reason, firstAt: f.firstFailureAt ?? now, lastAt: now });
     }
     this.finish(lane, state, offset);
-    if (verificationId !== undefined) this.host.settleVerification(verificationId, 'FAILED');
+    if (verificationId !== undefined) this.host.settleVerification(verificationId, 'FAILED', message);
   }
 
   /**
-   * Settles a verification whose copy's invisible time ran out while no receive of the group came by to
-   * notice (its consumer went away): TIMED_OUT, as a receive would have found it.
+   * A verification's copy (at `offset` in the group's retry topic for `topic`): whether it is in flight, and
+   * if its invisible time ran out while no receive of the group came by to notice (its consumer went away),
+   * finishes it so it is never redelivered. Returns 'EXPIRED' for such a one, 'IN_FLIGHT' or 'NONE'.
    */
-  settleExpiredVerification(group: string, copy: StoredMessage, now = Date.now()): void {
-    const verificationId = copy.properties[SystemProperty.VERIFICATION_ID];
-    const key = popKey(group, copy.topic, copy.queueId);
+  expireVerificationCopy(group: string, topic: string, offset: number, now = Date.now()): 'EXPIRED' | 'IN_FLIGHT' | 'NONE' {
+    const key = popKey(group, groupRetryTopicOf(group, topic), 0);
     const state = this.state.get(key);
-    const f = state?.inflight.get(copy.queueOffset);
-    if (verificationId === undefined || !state || !f || f.visibleAt > now) return;
-    this.state.done(key, state, copy.queueOffset);
+    const f = state?.inflight.get(offset);
+    if (!state || !f) return 'NONE';
+    if (f.visibleAt > now) return 'IN_FLIGHT';
+    this.state.done(key, state, offset);
     this.state.commit();
-    this.host.settleVerification(verificationId, 'TIMED_OUT');
+    return 'EXPIRED';
   }
 
   /** Operator reset: the group restarts the queue at `offset`, forgetting its outstanding deliveries. */

@@ -60,6 +60,19 @@ export function popKey(group: string, topic: string, queueId: number): string {
   return `${group}\u0000${topic}\u0000${queueId}`;
 }
 
+/** Joins a broadcasting group and a client id into the name its progress is kept under. */
+const BROADCAST_SEP = '\u0001';
+
+/** The name a broadcasting client's progress is kept under. */
+export function broadcastStateGroup(group: string, clientId: string): string {
+  return `${group}${BROADCAST_SEP}${clientId}`;
+}
+
+/** Whether progress kept under `stateGroup` belongs to `group` (itself, or one of its broadcast clients). */
+export function belongsTo(stateGroup: string, group: string): boolean {
+  return stateGroup === group || stateGroup.startsWith(`${group}${BROADCAST_SEP}`);
+}
+
 export function splitPopKey(key: string): { group: string; topic: string; queueId: number } {
   const [group, topic, q] = key.split('\u0000') as [string, string, string];
   return { group, topic, queueId: Number(q) };
@@ -129,6 +142,15 @@ export class PopStateStore {
 
   get(key: string): QueuePopState | undefined {
     return this.queues.get(key);
+  }
+
+  /** The progress of every client of a broadcasting group on one queue (a scan: for the console, not the consume path). */
+  broadcastLanes(group: string, topic: string, queueId: number): QueuePopState[] {
+    const prefix = `${group}${BROADCAST_SEP}`;
+    const suffix = `\u0000${topic}\u0000${queueId}`;
+    const out: QueuePopState[] = [];
+    for (const [key, s] of this.queues) if (key.startsWith(prefix) && key.endsWith(suffix) && !key.slice(prefix.length, -suffix.length).includes('\u0000')) out.push(s);
+    return out;
   }
 
   /** Creates the state of a queue the group has never popped, starting at `cursor`. */

@@ -1,4 +1,4 @@
-import { groupRetryTopicOf, RETRY_PREFIX } from '../names.ts';
+import { DLQ_PREFIX, groupRetryTopicOf, isSystemTopic, RETRY_PREFIX } from '../names.ts';
 import { SystemProperty } from '../properties.ts';
 import type { MessageStore, StoreInput, StoredMessage } from '../store/message-store.ts';
 
@@ -78,7 +78,17 @@ export function asDelivered(copy: StoredMessage): StoredMessage {
 /** Records of one message id read back at most (the record, dead letters, resends, verifications). */
 export const MAX_COPIES = 64;
 
-/** The newest stored copy of a message that is not a retry-topic copy (those are one group's delivery internals). */
+/** A record in a user topic: not an internal topic's, a dead letter or a retry-topic copy. */
+export function isUserRecord(m: StoredMessage): boolean {
+  return !isSystemTopic(m.topic) && !m.topic.startsWith(DLQ_PREFIX) && !m.topic.startsWith(RETRY_PREFIX);
+}
+
+/**
+ * The stored copy of a message a user looks at: its record in the user topic; else the one the timer or a
+ * transaction holds (not in its topic yet); else, once retention took those, its newest dead letter. Never a
+ * retry-topic copy (those are one group's delivery internals).
+ */
 export function newestVisibleCopy(store: MessageStore, messageId: string): StoredMessage | undefined {
-  return store.lookupAllById(messageId, MAX_COPIES).find((m) => !m.topic.startsWith(RETRY_PREFIX));
+  const copies = store.lookupAllById(messageId, MAX_COPIES);
+  return copies.find(isUserRecord) ?? copies.find((m) => !m.topic.startsWith(DLQ_PREFIX) && !m.topic.startsWith(RETRY_PREFIX)) ?? copies.find((m) => !m.topic.startsWith(RETRY_PREFIX));
 }

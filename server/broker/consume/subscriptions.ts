@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { subscriptionFilter, type FilterType } from '../filter/subscription.ts';
-import { readJson, writeJsonAtomic } from '../json-file.ts';
+import { readJson } from '../json-file.ts';
+import { DeferredJson } from './deferred-json.ts';
 
 /** A consumer's filter for a topic, as it sent it (`TAG` `a || b`, or `SQL` over user properties). */
 export interface Subscription {
@@ -20,16 +21,18 @@ export function describeSubscription(s: Subscription): string {
 /**
  * The last subscription each group's consumers received a topic with (group → topic → subscription), kept in
  * `metadata/subscriptions.json`: which groups subscribe to a topic beyond those with offsets on it, and with
- * which filter. Written only when a group's expression for a topic changes, so receives cost a lookup.
+ * which filter. A receive costs a lookup; a changed expression marks the file dirty and it is written off the
+ * receive path (DeferredJson), and at close.
  */
 export class SubscriptionStore {
-  private readonly file: string;
   private readonly table: z.infer<typeof TableSchema>;
+  private readonly file: DeferredJson;
 
   constructor(metaDir: string) {
-    this.file = path.join(metaDir, 'subscriptions.json');
-    const parsed = TableSchema.safeParse(readJson(this.file) ?? {});
+    const file = path.join(metaDir, 'subscriptions.json');
+    const parsed = TableSchema.safeParse(readJson(file) ?? {});
     this.table = parsed.success ? parsed.data : {};
+    this.file = new DeferredJson(file, () => this.table);
   }
 
   get(group: string, topic: string): Subscription | undefined {
@@ -42,7 +45,7 @@ export class SubscriptionStore {
     if (known && known.type === s.type && known.expression === s.expression) return;
     subscriptionFilter(s.type, s.expression);
     (this.table[group] ??= {})[topic] = { type: s.type, expression: s.expression };
-    this.persist();
+    this.file.markDirty();
   }
 
   /** Groups remembered for a topic. */
@@ -53,10 +56,10 @@ export class SubscriptionStore {
   forget(match: { group?: string; topic?: string }): void {
     if (match.group !== undefined) delete this.table[match.group];
     if (match.topic !== undefined) for (const byTopic of Object.values(this.table)) delete byTopic[match.topic];
-    this.persist();
+    this.file.markDirty();
   }
 
-  private persist(): void {
-    writeJsonAtomic(this.file, this.table);
+  close(): void {
+    this.file.flush();
   }
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { readJson, writeJsonAtomic } from '../json-file.ts';
+import { readJson } from '../json-file.ts';
+import { DeferredJson } from './deferred-json.ts';
 
 export type VerificationOutcome = 'ACKED' | 'FAILED' | 'TIMED_OUT';
 export type VerificationState = 'PENDING' | VerificationOutcome;
@@ -17,6 +18,10 @@ const VerificationSchema = z.object({
   at: z.number().optional(),
   /** The consumer client the copy was handed to. */
   clientId: z.string().optional(),
+  /** The copy's offset in the group's retry topic for the topic, once stored. */
+  copyOffset: z.number().optional(),
+  /** When the copy was handed to a client. */
+  deliveredAt: z.number().optional(),
 });
 export type Verification = z.infer<typeof VerificationSchema>;
 
@@ -25,23 +30,25 @@ const MAX_VERIFICATIONS = 1000;
 
 /**
  * Consume verifications (one stored message delivered once more to one group) and their outcomes, in
- * `metadata/verifications.json`, rewritten atomically on each change: they are operator actions, rare.
+ * `metadata/verifications.json`: written at once when one is requested (an operator action), and off the
+ * consume path for deliveries and outcomes (DeferredJson), and at close.
  */
 export class VerificationStore {
-  private readonly file: string;
   private readonly byId = new Map<string, Verification>();
+  private readonly file: DeferredJson;
 
   constructor(metaDir: string) {
-    this.file = path.join(metaDir, 'verifications.json');
-    const parsed = z.array(VerificationSchema).safeParse(readJson(this.file) ?? []);
+    const file = path.join(metaDir, 'verifications.json');
+    const parsed = z.array(VerificationSchema).safeParse(readJson(file) ?? []);
     for (const v of parsed.success ? parsed.data : []) this.byId.set(v.id, v);
+    this.file = new DeferredJson(file, () => [...this.byId.values()]);
   }
 
   get(id: string): Verification | undefined {
     return this.byId.get(id);
   }
 
-  /** Adds a pending verification in memory; `persist` writes it once its copy is stored. */
+  /** Adds a pending verification in memory; `stored` writes it once its copy is stored. */
   add(v: Omit<Verification, 'state'>): void {
     this.byId.set(v.id, { ...v, state: 'PENDING' });
     for (const id of this.byId.keys()) {
@@ -54,11 +61,30 @@ export class VerificationStore {
     this.byId.delete(id);
   }
 
-  delivered(id: string, clientId: string | undefined): void {
+  /** Its copy is stored at `copyOffset`: written now, so a restart still knows the copy is one. */
+  stored(id: string, copyOffset: number): void {
     const v = this.byId.get(id);
-    if (!v || v.state !== 'PENDING' || clientId === undefined || v.clientId === clientId) return;
-    v.clientId = clientId;
-    this.persist();
+    if (!v) return;
+    v.copyOffset = copyOffset;
+    this.file.markDirty();
+    this.file.flush();
+  }
+
+  delivered(id: string, clientId: string | undefined, at = Date.now()): void {
+    const v = this.byId.get(id);
+    if (!v || v.state !== 'PENDING') return;
+    v.deliveredAt = at;
+    if (clientId !== undefined) v.clientId = clientId;
+    this.file.markDirty();
+  }
+
+  isPending(id: string): boolean {
+    return this.byId.get(id)?.state === 'PENDING';
+  }
+
+  /** Verifications still waiting for their outcome. */
+  pending(): Verification[] {
+    return [...this.byId.values()].filter((v) => v.state === 'PENDING');
   }
 
   /** Records the outcome and returns the verification; undefined when there is nothing to settle (unknown, or settled before). */
@@ -67,11 +93,11 @@ export class VerificationStore {
     if (!v || v.state !== 'PENDING') return undefined;
     v.state = outcome;
     v.at = at;
-    this.persist();
+    this.file.markDirty();
     return v;
   }
 
-  persist(): void {
-    writeJsonAtomic(this.file, [...this.byId.values()]);
+  close(): void {
+    this.file.flush();
   }
 }

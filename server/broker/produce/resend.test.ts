@@ -1,6 +1,6 @@
 /** An operator's resend: a new message with the original's content, linked both ways in the traces. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SystemProperty, type Broker } from '../index.ts';
+import { consumerPropertiesOf, SystemProperty, type Broker } from '../index.ts';
 import { closeTestBrokers, openTestBroker } from '../test-support.ts';
 
 const open = (): Promise<Broker> => openTestBroker({ txnFirstCheckMs: 3_600_000 });
@@ -23,6 +23,7 @@ describe('resend', () => {
       queueId: original.queueId, // same message group, same queue
     });
     expect(m.properties[SystemProperty.RESENT_FROM]).toBe(original.messageId);
+    expect(consumerPropertiesOf(m.properties)).toEqual({ region: 'eu', RESENT_FROM: original.messageId });
     expect((await b.traceOf(original.messageId)).map((e) => [e.step, e.relatedMessageId])).toEqual([
       ['PRODUCED', undefined],
       ['STORED', undefined],
@@ -33,6 +34,18 @@ describe('resend', () => {
       ['STORED', undefined],
       ['RESENT', original.messageId],
     ]);
+  });
+
+  it('keeps the producer’s trace context, and never copies RESENT_FROM as a user property', async () => {
+    const b = await open();
+    b.createTopic({ name: 't' });
+    const traceContext = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const original = await b.put({ topic: 't', body: 'x', traceContext });
+    const copy = await b.resend(original.messageId, { by: 'alice' });
+    expect(b.getMessageById(copy.messageId).properties[SystemProperty.TRACE_CONTEXT]).toBe(traceContext);
+    const again = b.getMessageById((await b.resend(copy.messageId, { by: 'alice' })).messageId);
+    expect(again.properties[SystemProperty.RESENT_FROM]).toBe(copy.messageId);
+    expect(again.properties.RESENT_FROM).toBeUndefined();
   });
 
   it('sends a dead letter back to its original topic, and refuses a topic of another type', async () => {

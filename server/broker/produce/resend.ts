@@ -1,15 +1,8 @@
 import { BrokerError } from '../errors.ts';
 import type { Topic } from '../model.ts';
-import { SystemProperty } from '../properties.ts';
+import { SystemProperty, userPropertiesOf } from '../properties.ts';
 import type { StoredMessage } from '../store/message-store.ts';
 import type { PutMessage } from './put-message.ts';
-
-/** The user's own properties of a stored message (the engine's `__` ones are its own and are not copied). */
-function userProperties(m: StoredMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.properties)) if (!k.startsWith('__')) out[k] = v;
-  return out;
-}
 
 /** The topic a stored copy belongs to for a user: a dead letter's origin, else its own. */
 export function homeTopicOf(m: StoredMessage): string {
@@ -17,9 +10,11 @@ export function homeTopicOf(m: StoredMessage): string {
 }
 
 /**
- * A stored message sent again by an operator: body, keys, tag, user properties and message group kept, to
- * its own topic or another of the same type. The copy gets a new id; RESENT_FROM names the original. It is
- * delivered now: a DELAY message is not scheduled again, a TRANSACTION one is committed by the operator.
+ * A stored message sent again by an operator: body, keys, tag, user properties, message group and the
+ * producer's trace context kept (the engine's other `__` properties are not copied), to its own topic or
+ * another of the same type. The copy gets a new id; `__RESENT_FROM` names the original (consumers see it as
+ * the user property RESENT_FROM). It is delivered now: a DELAY message is not scheduled again, a
+ * TRANSACTION one is committed by the operator.
  */
 export function resendOf(source: StoredMessage, sourceTopic: Topic, target: Topic): PutMessage {
   if (target.messageType !== sourceTopic.messageType) {
@@ -29,13 +24,15 @@ export function resendOf(source: StoredMessage, sourceTopic: Topic, target: Topi
     });
   }
   const group = source.properties[SystemProperty.MESSAGE_GROUP];
+  const traceContext = source.properties[SystemProperty.TRACE_CONTEXT];
   return {
     topic: target.name,
     body: source.body,
     keys: source.keys,
-    properties: userProperties(source),
+    properties: userPropertiesOf(source.properties),
     resentFrom: source.messageId,
     ...(source.tag ? { tag: source.tag } : {}),
     ...(group !== undefined ? { messageGroup: group } : {}),
+    ...(traceContext ? { traceContext } : {}),
   };
 }

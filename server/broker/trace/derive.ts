@@ -1,4 +1,4 @@
-import { DLQ_PREFIX, isSystemTopic, RETRY_PREFIX } from '../names.ts';
+import { isUserRecord } from '../consume/retry-copy.ts';
 import type { ProducerInfo } from '../produce/put-message.ts';
 import { SystemProperty } from '../properties.ts';
 import type { StoredMessage } from '../store/message-store.ts';
@@ -44,8 +44,7 @@ function parseProducer(value: string | undefined, bornTimestamp: number): { rece
  * internal topics (timer, half, trace), fired and committed copies, retry and dead-letter copies.
  */
 export function isProducedCopy(m: StoredMessage): boolean {
-  if (isSystemTopic(m.topic) || m.topic.startsWith(DLQ_PREFIX) || m.topic.startsWith(RETRY_PREFIX)) return false;
-  return m.properties[TimerProperty.ORIGIN] === undefined && m.properties[TxnProperty.TRANSACTION_ID] === undefined;
+  return isUserRecord(m) && m.properties[TimerProperty.ORIGIN] === undefined && m.properties[TxnProperty.TRANSACTION_ID] === undefined;
 }
 
 /** A producer's put as stored: in its topic, or held under the timer's or a transaction's internal topic. */
@@ -78,7 +77,10 @@ export function putRecordOf(m: StoredMessage): PutRecord | undefined {
 /** PRODUCED, then STORED / SCHEDULED / HALF, of one put. */
 export function putSteps(r: PutRecord): [TraceEvent, TraceEvent] {
   const p = parseProducer(r.properties[SystemProperty.PRODUCER], r.bornTimestamp);
-  const produced: TraceEvent = { messageId: r.messageId, step: 'PRODUCED', at: p.receivedAt ?? r.bornTimestamp, topic: r.topic, status: 'OK' };
+  // Without an arrival time the step sits at the client's born time, whose clock may run ahead of the
+  // broker's: never after the store, so a trace reads in order. `bornAt` keeps the client's time as sent.
+  const at = Math.min(p.receivedAt ?? r.bornTimestamp, r.storeTimestamp);
+  const produced: TraceEvent = { messageId: r.messageId, step: 'PRODUCED', at, bornAt: r.bornTimestamp, topic: r.topic, status: 'OK' };
   if (r.bornHost) produced.host = r.bornHost;
   if (p.clientId !== undefined) produced.clientId = p.clientId;
   if (p.sdk !== undefined) produced.sdk = p.sdk;

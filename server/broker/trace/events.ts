@@ -45,6 +45,8 @@ export interface TraceEvent {
   detail?: string;
   /** The other message of a pair (a resend names its original, the original its resend). */
   relatedMessageId?: string;
+  /** A PRODUCED step: the client's born time as it sent it (`at` is never after the store, whatever its clock). */
+  bornAt?: number;
   /** The producer's host (the born host). */
   host?: string;
   /** The client's SDK, language and version ("JAVA 5.0.7"). */

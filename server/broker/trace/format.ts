@@ -41,8 +41,9 @@ const FIELDS = [
   'latencyMs',
   'status',
   'outcome',
+  'bornAt',
 ] as const satisfies readonly (StringField | NumberField)[];
-const NUMBER_FIELDS: ReadonlySet<string> = new Set<NumberField>(['attempt', 'queueId', 'offset', 'latencyMs']);
+const NUMBER_FIELDS: ReadonlySet<string> = new Set<NumberField>(['attempt', 'queueId', 'offset', 'latencyMs', 'bornAt']);
 /** Compile-time check: every optional field of TraceEvent has a position. */
 const EVERY_FIELD: [Exclude<Optional, (typeof FIELDS)[number]>] extends [never] ? true : never = true;
 void EVERY_FIELD;

@@ -135,6 +135,36 @@ describe('trace recorder', () => {
     expect(await recorder.events('X')).toHaveLength(1);
   });
 
+  it('when a trace write fails, counts the events it lost and marks each affected trace on a later flush', async () => {
+    const { recorder, traceStore } = openRecorder();
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    const put = vi.spyOn(traceStore, 'put').mockRejectedValueOnce(new Error('disk full'));
+    const at = Date.now();
+    recorder.record({ messageId: 'W', step: 'DELIVERED', at: at + 1 });
+    recorder.record({ messageId: 'W', step: 'ACKED', at: at + 2 });
+    recorder.record({ messageId: 'Y', step: 'ACKED', at: at + 3 });
+    await recorder.flush();
+    expect(put).toHaveBeenCalledTimes(1);
+    expect(recorder.writeDroppedCount).toBe(3);
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ event: 'trace.write_failed', err: 'disk full', dropped: 3, messages: 2 }), 'trace events dropped');
+    expect(await recorder.events('W')).toEqual([{ messageId: 'W', step: 'TRACE_SHED', at: at + 1, detail: '2 trace events dropped: a trace write failed' }]);
+    expect(await recorder.events('Y')).toEqual([{ messageId: 'Y', step: 'TRACE_SHED', at: at + 3, detail: '1 trace event dropped: a trace write failed' }]);
+    expect(recorder.shedCount).toBe(0);
+  });
+
+  it('tries a shed marker again when the write that carried it fails', async () => {
+    const { recorder, traceStore } = openRecorder();
+    vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(traceStore, 'put').mockRejectedValueOnce(new Error('disk full'));
+    const at = Date.now();
+    for (let i = 0; i < 10_000; i++) recorder.record({ messageId: `F${i % 2}`, step: 'DELIVERED', at });
+    recorder.record({ messageId: 'X', step: 'NACKED', at: at + 1 });
+    await recorder.flush();
+    expect([recorder.shedCount, recorder.writeDroppedCount]).toEqual([1, 10_000]);
+    expect(await recorder.events('X')).toEqual([{ messageId: 'X', step: 'TRACE_SHED', at: at + 1, detail: '1 trace event dropped: the trace buffer was full' }]);
+    expect((await recorder.events('F0')).map((e) => e.detail)).toEqual(['5000 trace events dropped: a trace write failed']);
+  });
+
   it('emits no spans while no OpenTelemetry SDK is registered', () => {
     expect(openRecorder().recorder.emitsPutSpans).toBe(false);
   });
@@ -162,6 +192,7 @@ describe('trace in the broker', () => {
       messageId: sent.messageId,
       step: 'PRODUCED',
       at: receivedAt,
+      bornAt: receivedAt - 20,
       topic: 't',
       host: '10.1.1.1',
       clientId: 'c|1',
@@ -170,6 +201,43 @@ describe('trace in the broker', () => {
       status: 'OK',
     });
     expect(stored).toEqual({ messageId: sent.messageId, step: 'STORED', at: m.storeTimestamp, topic: 't', queueId: 0, offset: sent.queueOffset });
+  });
+
+  it('places PRODUCED no later than STORED when the client’s clock runs ahead, keeping its born time', async () => {
+    const b = await openTestBroker();
+    b.createTopic({ name: 't', queueNums: 1 });
+    b.createGroup({ name: 'g' });
+    const bornTimestamp = Date.now() + 60_000;
+    const sent = await b.put({ topic: 't', body: 'x', bornTimestamp });
+    const m = b.getMessageById(sent.messageId);
+    const [r] = await b.receive({ group: 'g', topic: 't', maxMessages: 1, invisibleMs: 10_000, waitMs: 0, clientId: 'c1' });
+    expect(r!.message.messageId).toBe(sent.messageId);
+    const trace = await b.traceOf(sent.messageId);
+    expect(trace.map((e) => e.step)).toEqual(['PRODUCED', 'STORED', 'DELIVERED']);
+    expect(trace[0]).toMatchObject({ at: m.storeTimestamp, bornAt: bornTimestamp });
+  });
+
+  it('names an OpenTelemetry trace id only for a producer’s trace context while no spans are emitted', async () => {
+    const b = await openTestBroker();
+    b.createTopic({ name: 't' });
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const traced = await b.put({ topic: 't', body: 'x', traceContext: `00-${traceId}-b7ad6b7169203331-01` });
+    const untraced = await b.put({ topic: 't', body: 'y' });
+    expect(b.otelTraceId(traced.messageId)).toBe(traceId);
+    // Its id-derived trace would exist nowhere: nothing exports spans.
+    expect(b.otelTraceId(untraced.messageId)).toBeUndefined();
+  });
+
+  it('refuses a trace retention longer than the message retention', () => {
+    expect(() => resolveOptions({ dataDir: 'unused', retentionHours: 24, traceRetentionHours: 48 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('a trace outliving its message could only be found by id') }),
+    );
+    expect(resolveOptions({ dataDir: 'unused', retentionHours: 24 }).traceRetentionHours).toBe(24);
+  });
+
+  it('shows lost trace events in the broker counters', async () => {
+    const b = await openTestBroker();
+    expect(b.counters).toMatchObject({ traceShed: 0, traceWriteDropped: 0 });
   });
 
   it('records a failed send under the id the client gave, with its status', async () => {

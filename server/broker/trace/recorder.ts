@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { logger } from '../logger.ts';
+import type { ConsumeType } from '../model.ts';
 import type { ResolvedOptions } from '../options.ts';
 import { createMessageId } from '../store/message-id.ts';
 import { MessageStore } from '../store/message-store.ts';
 import { putRecordOf, putSteps, type PutRecord } from './derive.ts';
 import type { TraceEvent, TraceInput } from './events.ts';
 import { decodeChunk, encodeChunks } from './format.ts';
-import { TraceSpans, traceContextOf, type MessageFacts } from './spans.ts';
+import { TraceSpans, type MessageFacts } from './spans.ts';
 
 export type { TraceEvent, TraceInput, TraceStep } from './events.ts';
 
@@ -17,7 +18,7 @@ export const TRACE_TOPIC = 'rmq_sys_trace';
 const FLUSH_MS = 100;
 /** Events buffered between flushes at most (~100k events/s); past it events are shed, counted, logged and marked. */
 const MAX_BUFFER = 10_000;
-/** Messages whose shed events are remembered for a TRACE_SHED marker until the next flush; past it only counted. */
+/** Messages whose lost events are remembered for a TRACE_SHED marker until the next flush; past it only counted. */
 const MAX_SHED_MESSAGES = 10_000;
 /** A message's steps read back at most, the newest (a message retried 1000 times is a runaway already). */
 const MAX_EVENTS_PER_MESSAGE = 1000;
@@ -55,6 +56,16 @@ export interface TraceRecorderParts {
   /** The message store, where the derived steps are read off the records themselves. */
   store: MessageStore;
   retentionMs: number;
+  /** A consumer group's consume type, for the consumer-side spans; undefined when the group is unknown. */
+  consumeTypeOf?: (group: string) => ConsumeType | undefined;
+}
+
+/** Events of one message lost since the last flush: shed while the buffer was full, in a failed write. */
+interface Lost {
+  shed: number;
+  writeFailed: number;
+  /** When the first was lost (the marker's time). */
+  at: number;
 }
 
 /**
@@ -68,17 +79,19 @@ export class TraceRecorder {
   private readonly timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private readonly spans: TraceSpans | undefined;
-  /** Messages with events shed since the last flush: how many, and when the first was shed. */
-  private shed = new Map<string, { count: number; at: number }>();
+  /** Messages with events lost since the last flush, for their TRACE_SHED markers. */
+  private lost = new Map<string, Lost>();
   /** Events shed because the buffer was full, since open. */
   shedCount = 0;
+  /** Events lost because their trace-store write failed, since open. */
+  writeDroppedCount = 0;
   private shedSinceLog = 0;
 
   constructor(private readonly parts: TraceRecorderParts) {
     if (!parts.traceStore) return;
-    this.spans = TraceSpans.create((id) => {
-      const m = parts.store.lookupById(id);
-      return m && traceContextOf(m.properties);
+    this.spans = TraceSpans.create({
+      propertiesOf: (id) => parts.store.lookupById(id)?.properties,
+      consumeTypeOf: parts.consumeTypeOf ?? (() => undefined),
     });
     this.timer = setInterval(() => void this.flush(), FLUSH_MS).unref();
   }
@@ -105,23 +118,26 @@ export class TraceRecorder {
     }
     this.shedCount++;
     this.shedSinceLog++;
-    const shed = this.shed.get(e.messageId);
-    if (shed) shed.count++;
-    else if (this.shed.size < MAX_SHED_MESSAGES) this.shed.set(e.messageId, { count: 1, at: e.at });
+    this.markLost(e, 'shed');
+  }
+
+  private markLost(e: TraceEvent, why: 'shed' | 'writeFailed'): void {
+    const lost = this.lost.get(e.messageId);
+    if (lost) lost[why]++;
+    else if (this.lost.size < MAX_SHED_MESSAGES) this.lost.set(e.messageId, { shed: 0, writeFailed: 0, at: e.at, [why]: 1 });
   }
 
   /** The spans of a put's derived steps (nothing is recorded: the trace reads them off the record). */
   put(record: PutRecord, message: MessageFacts): void {
     if (!this.spans) return;
     const [produced, stored] = putSteps(record);
-    const traceContext = traceContextOf(record.properties);
-    this.spans.emit(produced, traceContext, message, stored.at);
-    this.spans.emit(stored, traceContext, message);
+    this.spans.emit(produced, undefined, message, stored.at);
+    this.spans.emit(stored, undefined, message);
   }
 
   flush(): Promise<void> {
     if (this.shedSinceLog > 0) {
-      logger.warn({ event: 'trace.shed', dropped: this.shedSinceLog, messages: this.shed.size, limit: MAX_BUFFER }, 'trace buffer full: events dropped');
+      logger.warn({ event: 'trace.shed', dropped: this.shedSinceLog, messages: this.lost.size, limit: MAX_BUFFER }, 'trace buffer full: events dropped');
       this.shedSinceLog = 0;
     }
     this.flushing ??= this.write().finally(() => (this.flushing = undefined));
@@ -136,8 +152,9 @@ export class TraceRecorder {
 
   private async write(): Promise<void> {
     const store = this.parts.traceStore;
-    // The shed markers go out with the next batch, past the buffer's limit: they are what says events are missing.
-    const events = this.buffer.concat(this.shedMarkers());
+    // The markers go out with the next batch, past the buffer's limit: they are what says events are missing.
+    const [markers, marked] = this.lostMarkers();
+    const events = this.buffer.concat(markers);
     if (!store || events.length === 0) return;
     this.buffer = [];
     const now = Date.now();
@@ -159,20 +176,30 @@ export class TraceRecorder {
         })),
       );
     } catch (err) {
-      logger.warn({ event: 'trace.write_failed', err: (err as Error).message, dropped: events.length }, 'trace events dropped');
+      // The batch's events are gone: the markers that were in it are tried again, and the messages of the
+      // rest get one on a later flush (the markers first, within the same bound).
+      for (const [id, m] of marked) {
+        const lost = this.lost.get(id);
+        if (lost) {
+          lost.shed += m.shed;
+          lost.writeFailed += m.writeFailed;
+          lost.at = Math.min(lost.at, m.at);
+        } else if (this.lost.size < MAX_SHED_MESSAGES) this.lost.set(id, m);
+      }
+      const dropped = events.length - markers.length;
+      this.writeDroppedCount += dropped;
+      for (let i = 0; i < dropped; i++) this.markLost(events[i]!, 'writeFailed');
+      logger.warn({ event: 'trace.write_failed', err: (err as Error).message, dropped, messages: this.lost.size }, 'trace events dropped');
     }
   }
 
-  private shedMarkers(): TraceEvent[] {
-    if (this.shed.size === 0) return [];
-    const markers = [...this.shed].map(([messageId, s]): TraceEvent => ({
-      messageId,
-      step: 'TRACE_SHED',
-      at: s.at,
-      detail: `${s.count} trace event${s.count === 1 ? '' : 's'} dropped: the trace buffer was full`,
-    }));
-    this.shed = new Map();
-    return markers;
+  /** The TRACE_SHED markers of the messages with lost events, and what they stand for (put back if their write fails). */
+  private lostMarkers(): [TraceEvent[], Map<string, Lost>] {
+    const marked = this.lost;
+    if (marked.size === 0) return [[], marked];
+    this.lost = new Map();
+    const markers = [...marked].map(([messageId, l]): TraceEvent => ({ messageId, step: 'TRACE_SHED', at: l.at, detail: lostDetail(l) }));
+    return [markers, marked];
   }
 
   /**
@@ -220,4 +247,16 @@ export class TraceRecorder {
     await this.drain();
     await this.parts.traceStore?.close();
   }
+}
+
+function eventCount(n: number): string {
+  return `${n} trace event${n === 1 ? '' : 's'}`;
+}
+
+/** "3 trace events dropped: the trace buffer was full; 1 trace event dropped: a trace write failed". */
+function lostDetail(l: Lost): string {
+  const parts: string[] = [];
+  if (l.shed > 0) parts.push(`${eventCount(l.shed)} dropped: the trace buffer was full`);
+  if (l.writeFailed > 0) parts.push(`${eventCount(l.writeFailed)} dropped: a trace write failed`);
+  return parts.join('; ');
 }

@@ -44,8 +44,9 @@ describe('trace spans (OpenTelemetry)', () => {
     b.ack('shop%billing', 'shop%orders', r!.receiptHandle);
     const spans = await waitUntil(() => (spansOf(sent.messageId).length >= 4 ? spansOf(sent.messageId) : undefined), { what: 'the message’s four spans' });
 
+    // The broker's side of the send: the PRODUCER span is the client's.
     expect(spans.map((s) => [s.name, s.kind])).toEqual([
-      ['send orders', SpanKind.PRODUCER],
+      ['send orders', SpanKind.SERVER],
       ['store orders', SpanKind.INTERNAL],
       ['receive orders', SpanKind.CONSUMER],
       ['ack orders', SpanKind.CONSUMER],
@@ -77,8 +78,15 @@ describe('trace spans (OpenTelemetry)', () => {
       'messaging.consumer.group.name': 'billing',
       'messaging.client.id': 'consumer-1',
       'meridian.delivery.attempt': 1,
+      'messaging.rocketmq.consumption_model': 'clustering',
     });
-    expect(ack!.attributes).toMatchObject({ 'messaging.operation.name': 'ack', 'messaging.operation.type': 'settle', 'messaging.consumer.group.name': 'billing' });
+    expect(ack!.attributes).toMatchObject({
+      'messaging.operation.name': 'ack',
+      'messaging.operation.type': 'settle',
+      'messaging.consumer.group.name': 'billing',
+      'messaging.rocketmq.consumption_model': 'clustering',
+    });
+    expect(send!.attributes['messaging.rocketmq.consumption_model']).toBeUndefined();
     expect(b.otelTraceId(sent.messageId)).toBe(TRACE_ID);
   });
 
@@ -102,6 +110,38 @@ describe('trace spans (OpenTelemetry)', () => {
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(spans.every((s) => s.spanContext().traceId === traceId && s.links.length === 0)).toBe(true);
     expect(b.otelTraceId('NO-SUCH-MESSAGE')).toBeUndefined();
+  });
+
+  it('names the consumption model of a broadcasting group', async () => {
+    const b = await openTestBroker();
+    b.createTopic({ name: 't', queueNums: 1 });
+    b.createGroup({ name: 'everyone', consumeType: 'BROADCASTING' });
+    // A broadcasting client starts at the end of the queues when first seen.
+    await b.receive({ group: 'everyone', topic: 't', maxMessages: 1, invisibleMs: 10_000, waitMs: 0, clientId: 'c1' });
+    const sent = await b.put({ topic: 't', body: 'x' });
+    await b.receive({ group: 'everyone', topic: 't', maxMessages: 1, invisibleMs: 10_000, waitMs: 0, clientId: 'c1' });
+    const receive = await waitUntil(() => spansOf(sent.messageId).find((s) => s.name === 'receive t'), { what: 'the receive span' });
+    expect(receive.attributes['messaging.rocketmq.consumption_model']).toBe('broadcasting');
+  });
+
+  it('keeps a resent copy in the original’s trace, or links it to the original’s own trace', async () => {
+    const b = await openTestBroker();
+    b.createTopic({ name: 't' });
+    const traced = await b.put({ topic: 't', body: 'x', traceContext: TRACEPARENT });
+    const copy = await b.resend(traced.messageId, { by: 'alice' });
+    const copySpans = await waitUntil(() => (spansOf(copy.messageId).length >= 3 ? spansOf(copy.messageId) : undefined), { what: 'the copy’s spans' });
+    expect(copySpans.every((s) => s.spanContext().traceId === TRACE_ID && s.links.some((l) => l.context.spanId === PRODUCER_SPAN))).toBe(true);
+    expect(b.otelTraceId(copy.messageId)).toBe(TRACE_ID);
+
+    const plain = await b.put({ topic: 't', body: 'y' });
+    const plainCopy = await b.resend(plain.messageId, { by: 'alice' });
+    const originalTrace = b.otelTraceId(plain.messageId)!;
+    const spans = await waitUntil(() => (spansOf(plainCopy.messageId).length >= 3 ? spansOf(plainCopy.messageId) : undefined), { what: 'the plain copy’s spans' });
+    for (const s of spans) {
+      expect(s.spanContext().traceId).toBe(b.otelTraceId(plainCopy.messageId));
+      expect(s.links.map((l) => l.context.traceId)).toEqual([originalTrace]);
+    }
+    expect(b.otelTraceId(plainCopy.messageId)).not.toBe(originalTrace);
   });
 
   it('marks a failed send as an error span with the error code', async () => {

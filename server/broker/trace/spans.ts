@@ -7,10 +7,12 @@ import {
   trace,
   TraceFlags,
   type Attributes,
+  type Link,
   type SpanContext,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import type { ConsumeType } from '../model.ts';
 import { unwrapName } from '../names.ts';
 import { SystemProperty } from '../properties.ts';
 import type { TraceEvent, TraceStep } from './events.ts';
@@ -19,8 +21,10 @@ import type { TraceEvent, TraceStep } from './events.ts';
  * Every trace step as an OpenTelemetry span through `@opentelemetry/api`, with the messaging semantic
  * conventions for RocketMQ. A step's span is a child of the producer's trace context carried in the message
  * (and links to it), so consumer-side steps continue the caller's trace; a message sent without one gets a
- * trace id derived from its message id, so all its spans still share one trace. Without a registered SDK
- * nothing here runs (see TraceSpans.create).
+ * trace id derived from its message id, so all its spans still share one trace. The send step is the
+ * broker's side of the client's send (SERVER): the PRODUCER span is the client's own. An operator's resend
+ * keeps the original's trace context; a copy of a message that had none links to the original's trace.
+ * Without a registered SDK nothing here runs (see TraceSpans.create).
  */
 
 const SCOPE = 'meridian-broker';
@@ -34,8 +38,9 @@ interface Operation {
 }
 
 const OPERATIONS: Record<TraceStep, Operation | undefined> = {
-  PRODUCED: { name: 'send', type: 'send', kind: SpanKind.PRODUCER },
-  PRODUCE_FAILED: { name: 'send', type: 'send', kind: SpanKind.PRODUCER },
+  // The broker handling a client's send, not a second producer span beside the client's.
+  PRODUCED: { name: 'send', type: 'send', kind: SpanKind.SERVER },
+  PRODUCE_FAILED: { name: 'send', type: 'send', kind: SpanKind.SERVER },
   STORED: { name: 'store', kind: SpanKind.INTERNAL },
   SCHEDULED: { name: 'schedule', kind: SpanKind.INTERNAL },
   FIRED: { name: 'fire', kind: SpanKind.INTERNAL },
@@ -98,27 +103,41 @@ function registeredTracer(): Tracer | undefined {
   return provider.getDelegateTracer ? provider.getDelegateTracer(SCOPE) : provider.getTracer(SCOPE);
 }
 
+/** What spans look up in the broker. */
+export interface SpanLookups {
+  /** A stored message's properties (its trace context, what it was resent from). */
+  propertiesOf(messageId: string): Readonly<Record<string, string>> | undefined;
+  consumeTypeOf(group: string): ConsumeType | undefined;
+}
+
 export class TraceSpans {
   private constructor(
     private readonly tracer: Tracer,
-    /** The trace context of a stored message, for steps whose caller did not pass it. */
-    private readonly storedContextOf: (messageId: string) => string | undefined,
+    private readonly lookups: SpanLookups,
   ) {}
 
   /**
    * Spans for a broker, or undefined when no OpenTelemetry SDK is registered: checked once, so with none
    * the trace path costs one undefined check per step, no attribute is built.
    */
-  static create(storedContextOf: (messageId: string) => string | undefined): TraceSpans | undefined {
+  static create(lookups: SpanLookups): TraceSpans | undefined {
     const tracer = registeredTracer();
-    return tracer ? new TraceSpans(tracer, storedContextOf) : undefined;
+    return tracer ? new TraceSpans(tracer, lookups) : undefined;
   }
 
-  /** Emits the span of one step: from `at` to `endAt` (a send: to its store), else an instant. */
+  /**
+   * Emits the span of one step: from `at` to `endAt` (a send: to its store), else an instant. The parent is
+   * `traceContext` when given, else the message's own (from `message` or the stored record).
+   */
   emit(e: TraceEvent, traceContext?: string, message?: MessageFacts, endAt?: number): void {
     const op = OPERATIONS[e.step];
     if (!op) return;
-    const parent = parentContextOf(e.messageId, traceContext ?? this.storedContextOf(e.messageId));
+    const properties = traceContext === undefined ? (message?.properties ?? this.lookups.propertiesOf(e.messageId)) : undefined;
+    const parent = parentContextOf(e.messageId, traceContext ?? (properties && traceContextOf(properties)));
+    const links: Link[] = parent.fromProducer ? [{ context: parent.context }] : [];
+    // A resend of a message sent without a trace context: the copy's trace is its own, linked to the original's.
+    const resentFrom = properties?.[SystemProperty.RESENT_FROM];
+    if (resentFrom !== undefined && !parent.fromProducer) links.push({ context: parentContextOf(resentFrom, undefined).context });
     const topic = e.topic === undefined ? undefined : unwrapName(e.topic);
     const attributes: Attributes = {
       'messaging.system': 'rocketmq',
@@ -130,7 +149,11 @@ export class TraceSpans {
     if (op.type) attributes['messaging.operation.type'] = op.type;
     if (topic) attributes['messaging.destination.name'] = topic.name;
     if (e.queueId !== undefined && e.queueId >= 0) attributes['messaging.destination.partition.id'] = String(e.queueId);
-    if (e.group !== undefined) attributes['messaging.consumer.group.name'] = unwrapName(e.group).name;
+    if (e.group !== undefined) {
+      attributes['messaging.consumer.group.name'] = unwrapName(e.group).name;
+      const consumeType = op.kind === SpanKind.CONSUMER ? this.lookups.consumeTypeOf(e.group) : undefined;
+      if (consumeType) attributes['messaging.rocketmq.consumption_model'] = consumeType.toLowerCase();
+    }
     if (e.clientId) attributes['messaging.client.id'] = e.clientId;
     if (e.host) attributes['client.address'] = e.host;
     if (e.status !== undefined && e.status !== 'OK') attributes['error.type'] = e.status;
@@ -143,7 +166,7 @@ export class TraceSpans {
     if (message) addMessageFacts(attributes, message);
     const span = this.tracer.startSpan(
       topic ? `${op.name} ${topic.name}` : op.name,
-      { kind: op.kind, startTime: e.at, attributes, links: parent.fromProducer ? [{ context: parent.context }] : [] },
+      { kind: op.kind, startTime: e.at, attributes, links },
       trace.setSpanContext(ROOT_CONTEXT, parent.context),
     );
     if (attributes['error.type'] !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: e.detail ?? e.status ?? '' });

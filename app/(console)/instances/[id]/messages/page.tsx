@@ -7,7 +7,7 @@ import { Suspense, useEffect, useState } from 'react';
 import { formatBytes } from '../../../../_components/bytes.tsx';
 import { EmptyState } from '../../../../_components/empty-state.tsx';
 import { useInstance } from '../../../../_components/instance-scope.tsx';
-import { CursorPager, MessageTable, smallButtonClass } from '../../../../_components/message/message-table.tsx';
+import { CursorPager, MessageTable, smallButtonClass, useSelection } from '../../../../_components/message/message-table.tsx';
 import { IdSearchForm, KeySearchForm, TimeSearchForm } from '../../../../_components/message/search-forms.tsx';
 import { bareTopic, exportHref, matchOf, messageHref, parseSearch, rangeOf, searchQuery, type MessageSearch, type SearchMode } from '../../../../_components/message/search-params.ts';
 import { VolumeChart } from '../../../../_components/message/volume-chart.tsx';
@@ -16,13 +16,12 @@ import { Time } from '../../../../_components/time.tsx';
 import { useTRPC } from '../../../../_components/trpc.tsx';
 import { Card, Skeleton } from '../../../../_components/ui.tsx';
 import type { AppRouter } from '../../../../../server/routers/_app.ts';
+import { MAX_EXPORT_IDS } from '../../../../../server/schemas.ts';
 
 type BrowseCursor = NonNullable<inferRouterInputs<AppRouter>['message']['browse']['cursor']>;
 
 /** Rows per results page: a screenful. */
 const PAGE_SIZE = 20;
-/** Ids one selection export names at most (the export route's limit: the ids travel in its URL). */
-const MAX_EXPORT_SELECTION = 200;
 
 /** From the most precise way in to the broadest. */
 const TABS: { mode: SearchMode; label: string }[] = [
@@ -32,25 +31,13 @@ const TABS: { mode: SearchMode; label: string }[] = [
 ];
 
 /** The rows chosen for an export, kept while paging through one search. */
-function useSelection() {
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const toggle = (id: string, on: boolean) =>
-    setSelected((prev) => {
-      const next = new Set(prev);
-      if (on) next.add(id);
-      else next.delete(id);
-      return next;
-    });
-  return { selected, toggle, clear: () => setSelected(new Set()) };
-}
-
 function ExportLinks({ all, selected, onClear }: { all?: string; selected: { href: string; count: number }; onClear(): void }) {
   return (
     <span className="flex items-center gap-2">
-      {selected.count > MAX_EXPORT_SELECTION && <span className="text-xs text-amber-700 dark:text-amber-300">Select at most {MAX_EXPORT_SELECTION} to export them</span>}
+      {selected.count > MAX_EXPORT_IDS && <span className="text-xs text-amber-700 dark:text-amber-300">Select at most {MAX_EXPORT_IDS} to export them</span>}
       {selected.count > 0 && (
         <>
-          {selected.count <= MAX_EXPORT_SELECTION && (
+          {selected.count <= MAX_EXPORT_IDS && (
             <a href={selected.href} download className={smallButtonClass}>
               Export selected ({selected.count})
             </a>

@@ -35,6 +35,18 @@ export default function InstanceSettingsPage() {
         <Fact label="Created"><Time at={new Date(i.createdAt).getTime()} /></Fact>
         <Fact label="Updated"><Time at={new Date(i.updatedAt).getTime()} relative="beside" /></Fact>
       </Facts>
+      <Card title="Trace">
+        <Facts plain>
+          <Fact label="Trace retention">{i.traceRetentionHours} h (messages {i.retentionHours} h)</Fact>
+          <Fact label="Events shed (trace buffer full)">
+            <span data-testid="trace-shed">{i.summary ? i.summary.traceShed.toLocaleString() : '—'}</span>
+          </Fact>
+          <Fact label="Events lost (trace write failed)">
+            <span data-testid="trace-write-dropped">{i.summary ? i.summary.traceWriteDropped.toLocaleString() : '—'}</span>
+          </Fact>
+        </Facts>
+        <p className="mt-3 text-xs text-slate-500 dark:text-slate-400">Since the instance started. Each message that lost trace events shows a “trace shed” step in its trace.</p>
+      </Card>
       <Card title="Specification">
         {isAdmin ? (
           <InstanceForm

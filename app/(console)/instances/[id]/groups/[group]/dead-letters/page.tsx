@@ -13,8 +13,8 @@ import { DeadLetterFilters } from '../../../../../../_components/group/dead-lett
 import { useInstance } from '../../../../../../_components/instance-scope.tsx';
 import { JobProgress } from '../../../../../../_components/job-progress.tsx';
 import { KeyValues } from '../../../../../../_components/key-values.tsx';
-import { CursorPager, smallButtonClass } from '../../../../../../_components/message/message-table.tsx';
-import { EMPTY_FILTERS, matchOf, messageHref, type FilterValues } from '../../../../../../_components/message/search-params.ts';
+import { CursorPager, smallButtonClass, useSelection } from '../../../../../../_components/message/message-table.tsx';
+import { EMPTY_FILTERS, exportHref, matchOf, messageHref, type FilterValues } from '../../../../../../_components/message/search-params.ts';
 import { NavLink } from '../../../../../../_components/nav-link.tsx';
 import { PageHeader } from '../../../../../../_components/page-header.tsx';
 import { ResourceView, useRouteName } from '../../../../../../_components/resource-page.tsx';
@@ -23,7 +23,6 @@ import { Time } from '../../../../../../_components/time.tsx';
 import { useToast } from '../../../../../../_components/toast.tsx';
 import { useTRPC } from '../../../../../../_components/trpc.tsx';
 import { buttonClass, Card, dangerLinkClass, linkButtonClass, linkClass, secondaryButtonClass } from '../../../../../../_components/ui.tsx';
-import type { MessageMatchInput } from '../../../../../../../server/schemas.ts';
 import type { AppRouter } from '../../../../../../../server/routers/_app.ts';
 
 type Letter = inferRouterOutputs<AppRouter>['deadLetter']['list']['rows'][number];
@@ -40,13 +39,6 @@ const REASON: Record<Letter['reason'], { label: string; tone: Tone }> = {
   CLIENT_FORWARDED: { label: 'forwarded by the client', tone: 'slate' },
 };
 
-/** The DLQ export of what the page shows (the filters), as a download link. */
-function exportHref(instanceId: string, group: string, match: MessageMatchInput | undefined): string {
-  const q = new URLSearchParams({ order: 'oldest' });
-  if (match) q.set('match', JSON.stringify(match));
-  return `/api/instances/${encodeURIComponent(instanceId)}/groups/${encodeURIComponent(group)}/dead-letters/export?${q.toString()}`;
-}
-
 function LetterDetail({ r }: { r: Letter }) {
   return (
     <KeyValues
@@ -56,6 +48,7 @@ function LetterDetail({ r }: { r: Letter }) {
         ['stored in the DLQ', <Time key="t" at={r.storeTimestamp} />],
         ['body', <Bytes key="b" value={r.bodyBytes} />],
         ['dead-letter copy id', r.messageId],
+        ['offset in the DLQ', r.offset.toLocaleString()],
       ]}
     />
   );
@@ -71,21 +64,6 @@ function recentJobOf(job: { id: string; state: string; finishedAt: number | null
   return live || (job.finishedAt !== null && Date.now() - job.finishedAt < RECENT_JOB_MS) ? job.id : undefined;
 }
 
-function useSelection() {
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  return {
-    selected,
-    toggle: (id: string, on: boolean) =>
-      setSelected((prev) => {
-        const next = new Set(prev);
-        if (on) next.add(id);
-        else next.delete(id);
-        return next;
-      }),
-    set: setSelected,
-  };
-}
-
 function DeadLetters({ group, count }: { group: string; count: number }) {
   const instance = useInstance();
   const trpc = useTRPC();
@@ -97,7 +75,8 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
   const match = matchOf(filters);
   const [cursors, setCursors] = useState<(Cursor | undefined)[]>([undefined]);
   const cursor = cursors.at(-1);
-  const { selected, toggle, set: setSelected } = useSelection();
+  // Letters are selected by their DLQ offset: one message dead-lettered twice is two rows.
+  const { selected, toggle, set: setSelected } = useSelection<number>();
   const [jobId, setJobId] = useState<string | undefined>();
   const base = { instanceId: instance.id, group };
   const page = useQuery({
@@ -144,7 +123,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
   };
   const columns: Column<Letter>[] = [
     ...(canOperate
-      ? [{ key: 'select', header: '', render: (r: Letter) => <input type="checkbox" aria-label={`Select ${r.originMessageId}`} checked={selected.has(r.messageId)} onChange={(e) => toggle(r.messageId, e.target.checked)} className="h-4 w-4 accent-indigo-600" /> }]
+      ? [{ key: 'select', header: '', render: (r: Letter) => <input type="checkbox" aria-label={`Select ${r.originMessageId}`} checked={selected.has(r.offset)} onChange={(e) => toggle(r.offset, e.target.checked)} className="h-4 w-4 accent-indigo-600" /> }]
       : []),
     {
       key: 'message',
@@ -202,7 +181,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
             header: 'Actions',
             render: (r: Letter) => (
               <span className="flex items-center gap-3">
-                <button type="button" aria-label={`Resend ${r.originMessageId}`} disabled={resendOne.isPending} onClick={() => resendOne.mutate({ ...base, messageId: r.messageId })} className={linkButtonClass}>
+                <button type="button" aria-label={`Resend ${r.originMessageId}`} disabled={resendOne.isPending} onClick={() => resendOne.mutate({ ...base, offset: r.offset })} className={linkButtonClass}>
                   Resend
                 </button>
                 <ConfirmAction
@@ -213,7 +192,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
                   body={<>Dead letter of message <code className="font-mono text-xs">{r.originMessageId}</code> leaves the DLQ for good; it can no longer be resent.</>}
                   confirmLabel="Purge"
                   typeToConfirm={PURGE_WORD}
-                  onConfirm={() => purge.mutateAsync({ ...base, target: { messageIds: [r.messageId] } })}
+                  onConfirm={() => purge.mutateAsync({ ...base, target: { offsets: [r.offset] } })}
                 />
               </span>
             ),
@@ -241,7 +220,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
           <>
             {canOperate && selected.size > 0 && (
               <>
-                <button type="button" disabled={resendMany.isPending} onClick={() => resendMany.mutate({ ...base, target: { messageIds: [...selected] } }, { onError })} className={smallButtonClass}>
+                <button type="button" disabled={resendMany.isPending} onClick={() => resendMany.mutate({ ...base, target: { offsets: [...selected] } }, { onError })} className={smallButtonClass}>
                   Resend selected ({selected.size})
                 </button>
                 <ConfirmAction
@@ -251,16 +230,16 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
                   body="The selected dead letters leave the DLQ for good; they can no longer be resent."
                   confirmLabel="Purge"
                   typeToConfirm={PURGE_WORD}
-                  onConfirm={() => purge.mutateAsync({ ...base, target: { messageIds: [...selected] } })}
+                  onConfirm={() => purge.mutateAsync({ ...base, target: { offsets: [...selected] } })}
                 />
               </>
             )}
             {canOperate && shown > 0 && (
-              <button type="button" onClick={() => setSelected(new Set(data?.rows.map((r) => r.messageId)))} className={smallButtonClass}>
+              <button type="button" onClick={() => setSelected(new Set(data?.rows.map((r) => r.offset)))} className={smallButtonClass}>
                 Select page
               </button>
             )}
-            <a href={exportHref(instance.id, group, match)} download className={smallButtonClass}>
+            <a href={exportHref(instance.id, { deadLettersOf: group, match })} download className={smallButtonClass}>
               Export NDJSON
             </a>
             {canOperate && (
@@ -287,7 +266,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
           label="Dead letters"
           columns={columns}
           rows={data?.rows}
-          rowKey={(r) => r.messageId}
+          rowKey={(r) => String(r.offset)}
           loading={!data && !page.error}
           error={page.error}
           detail={(r) => <LetterDetail r={r} />}

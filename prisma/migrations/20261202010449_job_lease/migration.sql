@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Job" ADD COLUMN "leaseUntil" DATETIME;
+ALTER TABLE "Job" ADD COLUMN "owner" TEXT;
