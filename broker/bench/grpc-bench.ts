@@ -3,24 +3,24 @@ import path from 'node:path';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { startBrokerProcess } from './broker-process.ts';
 import { RawProducer } from './raw-client.ts';
-import { latencySummaryUs, mbPerSec, rate } from './stats.ts';
+import { latencySummaryUs, mbPerSec, processCpuUs, rate } from './stats.ts';
 
 type Line = Record<string, unknown>;
-const BODY = Buffer.alloc(1024, 98);
+export const BODY = Buffer.alloc(1024, 98);
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 /** One topic per phase, so each consumer group sees only its own phase's messages. */
 const TOPIC = 'bench-send';
 const E2E_TOPIC = 'bench-e2e';
 const DRAIN_TOPIC = 'bench-drain';
 
-async function producer(endpoints: string, topic = TOPIC): Promise<Producer> {
+export async function producer(endpoints: string, topic = TOPIC): Promise<Producer> {
   const p = new Producer({ endpoints, namespace: '', topics: [topic], logger: quiet });
   await p.startup();
   return p;
 }
 
 /** Each sender sends in a closed loop (next send after the previous answer) until `total` sends are done. */
-async function closedLoop<S>(senders: readonly S[], total: number, send: (s: S) => Promise<unknown>) {
+export async function closedLoop<S>(senders: readonly S[], total: number, send: (s: S) => Promise<unknown>) {
   const samples: number[] = [];
   let issued = 0;
   const started = performance.now();
@@ -38,11 +38,23 @@ async function closedLoop<S>(senders: readonly S[], total: number, send: (s: S) 
   return { producers: senders.length, messages: total, msgPerSec: rate(total, ms), mbPerSec: mbPerSec(total * BODY.length, ms), ...latencySummaryUs(samples) };
 }
 
-async function sendRate(endpoints: string, flush: string, concurrency: number, total: number): Promise<Line> {
+/**
+ * The official SDK's send rate with `concurrency` senders, and what each message cost in CPU: the broker
+ * process's (from /proc) and this client process's, over the timed loop only.
+ */
+async function sendRate(endpoints: string, brokerPid: number, flush: string, concurrency: number, total: number): Promise<Line[]> {
   const producers = await Promise.all(Array.from({ length: concurrency }, () => producer(endpoints)));
+  const server0 = processCpuUs(brokerPid);
+  const client0 = process.cpuUsage();
   const figures = await closedLoop(producers, total, (p) => p.send({ topic: TOPIC, body: BODY }));
+  const client = process.cpuUsage(client0);
+  const serverUs = processCpuUs(brokerPid) - server0;
   await Promise.all(producers.map((p) => p.shutdown()));
-  return { bench: 'grpc.send', flush, ...figures };
+  const perMsg = (us: number) => Math.round((us / total) * 10) / 10;
+  return [
+    { bench: 'grpc.send', flush, ...figures },
+    { bench: 'grpc.server-cpu', flush, producers: concurrency, messages: total, usPerMsg: perMsg(serverUs), clientUsPerMsg: perMsg(client.user + client.system) },
+  ];
 }
 
 /** Sends at a steady rate and measures send latency and send→receive latency with a SimpleConsumer. */
@@ -149,8 +161,10 @@ export async function runGrpcBench(opts: { dir: string; quick: boolean }, emit: 
     try {
       emit(await rawSteady(endpoints, flush, 1000, q ? 3 : 15));
       emit(await rawSend(endpoints, flush, 16, q ? 10_000 : 60_000));
-      emit(await sendRate(endpoints, flush, 1, q ? 2000 : 10_000));
-      emit(await sendRate(endpoints, flush, 16, q ? 5000 : 40_000));
+      const pid = broker.child.pid!;
+      for (const [senders, total] of [[1, q ? 2000 : 10_000], [16, q ? 5000 : 40_000], [64, q ? 6400 : 40_000]] as const) {
+        for (const l of await sendRate(endpoints, pid, flush, senders, total)) emit(l);
+      }
       for (const l of await steady(endpoints, flush, 1000, q ? 3 : 15)) emit(l);
       if (flush === 'async') emit(await consumeRate(endpoints, flush, q ? 5000 : 30_000));
     } finally {

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { recordResults } from './record.ts';
 import { runGrpcBench } from './grpc-bench.ts';
+import { runSdkCeilingBench } from './sdk-ceiling.ts';
 import { runStoreBench } from './store-bench.ts';
 import { runTraceBench } from './trace-bench.ts';
 import { runTypesBench } from './types-bench.ts';
@@ -14,6 +15,7 @@ const SUITES: Record<string, (opts: { dir: string; quick: boolean }, emit: (l: R
   grpc: runGrpcBench,
   types: runTypesBench,
   trace: runTraceBench,
+  'sdk-ceiling': runSdkCeilingBench,
 };
 
 const { values, positionals } = parseArgs({

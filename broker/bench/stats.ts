@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /** Percentile (nearest rank) of a sample, in the sample's unit. */
 export function percentile(sorted: Float64Array | number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -18,4 +20,10 @@ export function rate(count: number, ms: number): number {
 
 export function mbPerSec(bytes: number, ms: number): number {
   return Math.round((bytes / 1024 / 1024 / (ms / 1000)) * 10) / 10;
+}
+
+/** CPU time (user + system) a process has used so far, in µs, from Linux's /proc/<pid>/stat. */
+export function processCpuUs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
