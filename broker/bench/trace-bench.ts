@@ -13,6 +13,7 @@ import { contextFromRequest } from '../../server/http-context.ts';
 import { appRouter } from '../../server/routers/_app.ts';
 import { exportMessages } from '../../server/routes/export.ts';
 import { startRouteTestEnv, type RouteTestEnv } from '../../server/routes/route-test-env.ts';
+import { drainBacklog } from './drain.ts';
 import { mbPerSec, percentile, rate } from './stats.ts';
 
 type Line = Record<string, unknown>;
@@ -58,18 +59,7 @@ async function consumeRate(dir: string, trace: boolean, total: number): Promise<
   const broker = await freshBroker(dir, trace);
   broker.createGroup({ name: 'bench-group' });
   for (let i = 0; i < total; i += 512) await broker.putBatch(Array.from({ length: Math.min(512, total - i) }, () => ({ topic: 'bench', body: BODY })));
-  let acked = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (acked < total) {
-        const got = await broker.receive({ group: 'bench-group', topic: 'bench', maxMessages: 32, invisibleMs: 60_000, waitMs: 100 });
-        for (const r of got) broker.ack('bench-group', 'bench', r.receiptHandle);
-        acked += got.length;
-      }
-    }),
-  );
-  const ms = performance.now() - started;
+  const { ms } = await drainBacklog(broker, { group: 'bench-group', topic: 'bench', total, consumers: 8 });
   await broker.close();
   return rate(total, ms);
 }

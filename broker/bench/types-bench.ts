@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Broker, compileSql } from '../../server/broker/index.ts';
+import { drainBacklog } from './drain.ts';
 import { latencySummaryUs, percentile, rate } from './stats.ts';
 
 type Line = Record<string, unknown>;
@@ -56,19 +57,7 @@ async function fifoVsNormal(dir: string, count: number): Promise<Line[]> {
     for (let i = 0; i < count; i += 1000) {
       await broker.putBatch(Array.from({ length: Math.min(1000, count - i) }, (_, k) => ({ topic: 't', body: BODY, ...(fifo ? { messageGroup: `group-${(i + k) % 1000}`, messageType: 'FIFO' as const } : {}) })));
     }
-    let consumed = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (consumed < count) {
-          const got = await broker.receive({ group: 'g', topic: 't', maxMessages: 32, invisibleMs: 60_000, waitMs: 100 });
-          for (const r of got) broker.ack('g', 't', r.receiptHandle);
-          consumed += got.length;
-          if (got.length === 0 && performance.now() - t0 > 60_000) break;
-        }
-      }),
-    );
-    const ms = performance.now() - t0;
+    const { consumed, ms } = await drainBacklog(broker, { group: 'g', topic: 't', total: count, consumers: 4, giveUpMs: 60_000 });
     out.push({ bench: 'types.consume', type: fifo ? 'FIFO' : 'NORMAL', consumers: 4, messageGroups: fifo ? 1000 : 0, messages: consumed, msgPerSec: rate(consumed, ms) });
     await broker.close();
   }
