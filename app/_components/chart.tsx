@@ -34,7 +34,20 @@ echarts.registerTheme('meridian-dark', themeOf(true));
  * The one chart: ECharts (SVG), themed for light and dark, resized with its box, with an empty state in
  * place of a chart of nothing. Animation is off under automation so screenshots are stable.
  */
-export function Chart({ option, label, height = 220, empty }: { option: ChartOption; label: string; height?: number; empty?: ReactNode }) {
+export function Chart({
+  option,
+  label,
+  height = 220,
+  empty,
+  onChart,
+}: {
+  option: ChartOption;
+  label: string;
+  height?: number;
+  empty?: ReactNode;
+  /** Wires interactions (events, brush) on the live instance each time its option is set; returns their cleanup. */
+  onChart?: (chart: echarts.ECharts) => (() => void) | undefined;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const dark = useDark();
@@ -52,8 +65,11 @@ export function Chart({ option, label, height = 220, empty }: { option: ChartOpt
     };
   }, [dark, hasChart]);
   useEffect(() => {
-    chart.current?.setOption({ animation: !navigator.webdriver, ...option }, true);
-  }, [option, dark, hasChart]);
+    const instance = chart.current;
+    if (!instance) return;
+    instance.setOption({ animation: !navigator.webdriver, ...option }, true);
+    return onChart?.(instance);
+  }, [option, dark, hasChart, onChart]);
   if (empty) return <>{empty}</>;
   return <div ref={box} role="img" aria-label={label} data-testid="chart" style={{ height }} className="w-full" />;
 }

@@ -4,11 +4,10 @@ import { useQuery } from '@tanstack/react-query';
 import type { BarSeriesOption } from 'echarts/charts';
 import { BrushComponent, ToolboxComponent, type BrushComponentOption, type GridComponentOption, type ToolboxComponentOption, type TooltipComponentOption } from 'echarts/components';
 import * as echarts from 'echarts/core';
-import { useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Chart } from '../chart.tsx';
 import { EmptyState } from '../empty-state.tsx';
 import { ErrorBanner } from '../errors.tsx';
-import { useDark } from '../theme.tsx';
 import { formatShortTime, formatTime } from '../time.tsx';
 import { useTRPC } from '../trpc.tsx';
 import { Skeleton } from '../ui.tsx';
@@ -50,8 +49,6 @@ function optionOf(buckets: { startMs: number; count: number }[], widthMs: number
  */
 export function VolumeChart({ instanceId, topic, beginMs, endMs, onRange }: { instanceId: string; topic: string; beginMs: number; endMs: number; onRange(beginMs: number, endMs: number): void }) {
   const trpc = useTRPC();
-  const dark = useDark();
-  const box = useRef<HTMLDivElement>(null);
   const volume = useQuery({ ...trpc.message.volume.queryOptions({ instanceId, topic, beginMs, endMs: Math.max(endMs, beginMs + 1), buckets: VOLUME_BUCKETS }) });
   const data = volume.data;
   const option = useMemo(() => (data ? optionOf(data.buckets, data.widthMs) : undefined), [data]);
@@ -61,28 +58,29 @@ export function VolumeChart({ instanceId, topic, beginMs, endMs, onRange }: { in
     pick.current = onRange;
   }, [onRange]);
 
-  // The shared Chart owns the ECharts instance (it re-creates it when the theme changes); this effect runs
-  // after Chart's own, so the instance is there: it arms the brush for a plain mouse drag and listens for its end.
-  useEffect(() => {
-    const el = box.current?.querySelector<HTMLElement>('[data-testid=chart]');
-    const chart = el ? echarts.getInstanceByDom(el) : undefined;
-    if (!chart || !data) return;
-    chart.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'lineX', brushMode: 'single' } });
-    const onEnd = (e: unknown) => {
-      const range = (e as { areas?: { coordRange?: [number, number] }[] }).areas?.[0]?.coordRange;
-      if (!range) return;
-      const first = data.buckets[Math.max(0, Math.min(range[0], range[1]))];
-      const last = data.buckets[Math.min(data.buckets.length - 1, Math.max(range[0], range[1]))];
-      if (first && last) pick.current(first.startMs, Math.min(endMs, last.startMs + data.widthMs - 1));
-    };
-    chart.on('brushEnd', onEnd);
-    return () => {
-      chart.off('brushEnd', onEnd);
-    };
-  }, [option, dark, data, endMs]);
+  // Arms the brush for a plain mouse drag and listens for its end, on whichever instance the shared Chart
+  // has (it re-creates it when the theme changes).
+  const onChart = useCallback(
+    (chart: echarts.ECharts) => {
+      if (!data) return undefined;
+      chart.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'lineX', brushMode: 'single' } });
+      const onEnd = (e: unknown) => {
+        const range = (e as { areas?: { coordRange?: [number, number] }[] }).areas?.[0]?.coordRange;
+        if (!range) return;
+        const first = data.buckets[Math.max(0, Math.min(range[0], range[1]))];
+        const last = data.buckets[Math.min(data.buckets.length - 1, Math.max(range[0], range[1]))];
+        if (first && last) pick.current(first.startMs, Math.min(endMs, last.startMs + data.widthMs - 1));
+      };
+      chart.on('brushEnd', onEnd);
+      return () => {
+        chart.off('brushEnd', onEnd);
+      };
+    },
+    [data, endMs],
+  );
 
   return (
-    <div ref={box} data-testid="volume">
+    <div data-testid="volume">
       <div className="mb-1 flex items-center justify-between gap-2 text-xs text-slate-500 dark:text-slate-400">
         <span>
           {data ? <><b className="text-slate-700 dark:text-slate-200" data-testid="volume-total">{total.toLocaleString()}</b> messages stored in this range</> : 'Counting…'}
@@ -94,7 +92,7 @@ export function VolumeChart({ instanceId, topic, beginMs, endMs, onRange }: { in
       ) : !option ? (
         <Skeleton lines={2} />
       ) : (
-        <Chart option={option} label="Messages stored per time bucket" height={160} empty={total === 0 ? <EmptyState title="No message was stored in this range." hint="Pick a wider range or another topic." /> : undefined} />
+        <Chart option={option} label="Messages stored per time bucket" height={160} onChart={onChart} empty={total === 0 ? <EmptyState title="No message was stored in this range." hint="Pick a wider range or another topic." /> : undefined} />
       )}
     </div>
   );
