@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { subscriptionFilter, type Group } from '../../../server/broker/index.ts';
+import type { Group } from '../../../server/broker/index.ts';
 import { resolveName, type CallContext } from '../context.ts';
 import { toWireMessage } from '../messages.ts';
 import { combined, OK, ProtocolError, status, toStatus } from '../status.ts';
@@ -8,6 +8,7 @@ import {
   batchSize,
   echoResource,
   endpointsOf,
+  filterOf,
   groupOf,
   MAX_INVISIBLE_MS,
   pollMs,
@@ -61,7 +62,7 @@ export function popHandlers(opts: ServiceOptions): Handlers {
     const topic = topicName(ctx, req.message_queue?.topic);
     broker.readableTopic(topic);
     const subscription = subscriptionOf(req.filter_expression);
-    const filter = subscription && subscriptionFilter(subscription.type, subscription.expression);
+    const filter = filterOf(req.filter_expression);
     const invisibleMs = invisibleMsOf(req);
     const received = await broker.receive({
       group: g.name,
