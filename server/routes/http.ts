@@ -25,11 +25,6 @@ export interface RouteCaller {
   instance: InstanceSpec;
 }
 
-/** The caller of a request as tRPC sees it: the session cookie's user (or null) and their address. */
-export function requestContext(req: Request, deps: HttpDeps): Promise<InnerContext> {
-  return contextFromRequest(req, deps);
-}
-
 /** The caller with at least role `min`, on the running instance `instanceId`; throws the error tRPC would. */
 export function authorizeOn(ctx: InnerContext, instanceId: string, min: Role): RouteCaller {
   const user = authorizeRole(ctx.user, min);
@@ -38,7 +33,7 @@ export function authorizeOn(ctx: InnerContext, instanceId: string, min: Role): R
 
 /** The signed-in caller of a request with at least role `min`, on the running instance `instanceId`. */
 export async function authorize(req: Request, deps: HttpDeps, instanceId: string, min: Role): Promise<RouteCaller> {
-  return authorizeOn(await requestContext(req, deps), instanceId, min);
+  return authorizeOn(await contextFromRequest(req, deps), instanceId, min);
 }
 
 /** A failure as the API reports it: the HTTP class, the stable code the console shows, the sentence. */

@@ -11,8 +11,9 @@ import { logger, MAX_TOPIC_LENGTH, validatePutMessage, type BrokerLimits, type P
 import type { BrokerAdmin } from '../broker-admin.ts';
 import { maxLineChars, NDJSON_TYPE, parseNdjsonLine, readLines, topicProblem, LineTooLongError, type ImportEvent, type ImportMessage } from '../message-ndjson.ts';
 import { assertConsoleCanSend } from '../console-send.ts';
+import { contextFromRequest } from '../http-context.ts';
 import { AppError, type InnerContext } from '../trpc.ts';
-import { auditRoute, authorizeOn, failureOf, json, queryOf, requestContext, type HttpDeps, type RouteFailure } from './http.ts';
+import { auditRoute, authorizeOn, failureOf, json, queryOf, type HttpDeps, type RouteFailure } from './http.ts';
 
 /**
  * Messages per stored batch: one group commit each. 256 keeps a batch's validation and put well under a
@@ -184,7 +185,7 @@ function eventStream(): { stream: ReadableStream<Uint8Array>; emit: (e: ImportEv
 
 /** Whatever happens after the check, the import ends with a `done` event and one audit event. */
 export async function importMessages(req: Request, deps: HttpDeps, instanceId: string): Promise<Response> {
-  const ctx: InnerContext = await requestContext(req, deps);
+  const ctx: InnerContext = await contextFromRequest(req, deps);
   const topicParam = new URL(req.url).searchParams.get('topic') ?? '';
   let started: { admin: BrokerAdmin; topic: Topic; limits: BrokerLimits; body: ReadableStream<Uint8Array>; clientId: string };
   try {
