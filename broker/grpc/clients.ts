@@ -30,10 +30,16 @@ export interface ClientInfo {
   lastHeartbeat: number;
 }
 
+type TelemetryStream = grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
+
 interface Entry {
   info: ClientInfo;
   settings: Settings;
-  streams: Set<grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>>;
+  /** What the broker answered to those settings. */
+  answer: TelemetryCommand;
+  streams: Set<TelemetryStream>;
+  /** Set at the first heartbeat, which SDKs send only once their start-up is over. */
+  started: boolean;
 }
 
 /** Clients not heard from (heartbeat every 10 s, settings every 5 min) for this long are dropped. */
@@ -55,12 +61,13 @@ function kindOf(clientType: string | undefined): ClientKind {
 export class ClientRegistry {
   private readonly clients = new Map<string, Entry>();
 
-  /** Stores a client's settings (sent on its telemetry stream); returns whether it is new. */
+  /** Stores a client's settings (sent on its telemetry stream) and the broker's answer to them. */
   upsertSettings(
     clientId: string,
     settings: Settings,
+    answer: TelemetryCommand,
     base: Omit<ClientInfo, 'clientId' | 'kind' | 'connectedAt' | 'lastHeartbeat'>,
-    stream?: grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>,
+    stream?: TelemetryStream,
   ): ClientInfo {
     const now = Date.now();
     const existing = this.clients.get(clientId);
@@ -71,7 +78,7 @@ export class ClientRegistry {
       connectedAt: existing?.info.connectedAt ?? now,
       lastHeartbeat: now,
     };
-    const entry: Entry = { info, settings, streams: existing?.streams ?? new Set() };
+    const entry: Entry = { info, settings, answer, streams: existing?.streams ?? new Set(), started: existing?.started ?? false };
     if (stream) entry.streams.add(stream);
     this.clients.set(clientId, entry);
     return info;
@@ -85,10 +92,26 @@ export class ClientRegistry {
     const e = this.clients.get(clientId);
     if (!e) return false;
     e.info.lastHeartbeat = Date.now();
+    if (!e.started) {
+      this.echoSettings(clientId);
+      e.started = true;
+    }
     return true;
   }
 
-  detachStream(stream: grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>): void {
+  /**
+   * Sends the settings answer again to a client still starting up. The official Node.js SDK looks up the
+   * routes of its topics one by one after opening its telemetry stream, and only then starts listening for
+   * the answer; an answer that arrives during a later lookup is dropped and its start-up waits forever. So
+   * the answer follows each route lookup until the first heartbeat (a harmless repeat for other SDKs).
+   */
+  echoSettings(clientId: string): void {
+    const e = this.clients.get(clientId);
+    if (!e || e.started) return;
+    for (const s of e.streams) if (!s.writableEnded && !s.destroyed) s.write(e.answer);
+  }
+
+  detachStream(stream: TelemetryStream): void {
     for (const e of this.clients.values()) e.streams.delete(stream);
   }
 
@@ -113,8 +136,8 @@ export class ClientRegistry {
   }
 
   /** Open telemetry streams of producers publishing to a topic (for transaction check-backs). */
-  producerStreams(topic: string): grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>[] {
-    const out: grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>[] = [];
+  producerStreams(topic: string): TelemetryStream[] {
+    const out: TelemetryStream[] = [];
     for (const e of this.clients.values()) {
       if (e.info.kind === 'PRODUCER' && e.info.topics.includes(topic)) out.push(...e.streams);
     }

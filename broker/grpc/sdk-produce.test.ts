@@ -43,6 +43,17 @@ describe('SDK producer', () => {
     expect(fx.broker.queryByKey('orders', 'customer-9').map((m) => m.messageId)).toEqual([receipt.messageId]);
   });
 
+  it('a producer and a consumer declaring many topics start up and work (their settings answer is not lost between route lookups)', async () => {
+    const topics = ['t1', 't2', 't3', 't4', 't5'];
+    for (const name of topics) fx.broker.createTopic({ name, queueNums: 1 });
+    fx.broker.createGroup({ name: 'g-many' });
+    const producer = await fx.producer({ topics });
+    const consumer = await fx.simpleConsumer('g-many', 't1', { subscriptions: new Map(topics.map((t) => [t, '*'])) });
+    for (const topic of topics) await producer.send({ topic, body: Buffer.from(topic) });
+    const got = await receiveAtLeast(consumer, topics.length);
+    expect(got.map((m) => m.body.toString()).sort()).toEqual(topics);
+  });
+
   it('gives every message its own id and the offset of the queue it was stored in', async () => {
     fx.broker.createTopic({ name: 'events', queueNums: 2 });
     const producer = await fx.producer({ topics: ['events'] });

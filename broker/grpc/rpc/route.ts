@@ -14,6 +14,8 @@ export function routeHandlers(opts: ServiceOptions): Handlers {
   const { broker, clients } = opts;
   return {
     QueryRoute: unary<{ topic: Resource | null; endpoints: Endpoints | null }>('QueryRoute', 'topic', (req, ctx) => {
+      // After this answer is on its way (see ClientRegistry.echoSettings).
+      if (ctx.clientId) setImmediate(() => clients.echoSettings(ctx.clientId));
       const name = topicName(ctx, req.topic);
       const endpoints = endpointsOf(opts, req.endpoints);
       const res = echoResource(req.topic);
@@ -73,8 +75,9 @@ function onSettings(opts: ServiceOptions, ctx: CallContext, s: Settings, stream:
   const limits = { maxBodySize: opts.broker.limits.maxMessageSize, longPollingMs: opts.longPollingMs, receiveBatchSize: MAX_BATCH };
   if (s.pub_sub === 'publishing' && s.publishing) {
     const topics = s.publishing.topics.map((t) => topicName(ctx, t));
-    opts.clients.upsertSettings(ctx.clientId, s, clientInfo(ctx, s, topics, []), stream);
-    return { status: OK, settings: producerSettings(s, limits) } as TelemetryCommand;
+    const answer = { status: OK, settings: producerSettings(s, limits) } as TelemetryCommand;
+    opts.clients.upsertSettings(ctx.clientId, s, answer, clientInfo(ctx, s, topics, []), stream);
+    return answer;
   }
   if (s.pub_sub === 'subscription' && s.subscription) {
     const subs = subscriptionsOf(ctx, s);
@@ -89,8 +92,9 @@ function onSettings(opts: ServiceOptions, ctx: CallContext, s: Settings, stream:
     }
     const info = clientInfo(ctx, s, subs.map((x) => x.topic), subs);
     info.group = g?.name ?? resolveName(ctx, s.subscription.group, 'group');
-    opts.clients.upsertSettings(ctx.clientId, s, info, stream);
-    return { status: OK, settings: consumerSettings(s, g, limits) } as TelemetryCommand;
+    const answer = { status: OK, settings: consumerSettings(s, g, limits) } as TelemetryCommand;
+    opts.clients.upsertSettings(ctx.clientId, s, answer, info, stream);
+    return answer;
   }
   throw new ProtocolError('BAD_REQUEST', 'Settings must carry publishing or subscription');
 }
@@ -117,5 +121,5 @@ function clientInfo(ctx: CallContext, s: Settings, topics: string[], subscriptio
     host: s.user_agent?.hostname || ctx.host,
     address: ctx.peer,
     platform: s.user_agent?.platform ?? '',
-  } as Parameters<ClientRegistry['upsertSettings']>[2];
+  } as Parameters<ClientRegistry['upsertSettings']>[3];
 }
