@@ -1,4 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
+import type { Call } from './h2/server.ts';
 import type { Settings, TelemetryCommand } from './wire.ts';
 
 export type ClientKind = 'PRODUCER' | 'PUSH_CONSUMER' | 'SIMPLE_CONSUMER' | 'PULL_CONSUMER' | 'OTHER';
@@ -30,7 +30,7 @@ export interface ClientInfo {
   lastHeartbeat: number;
 }
 
-type TelemetryStream = grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
+type TelemetryStream = Call<TelemetryCommand>;
 
 interface Entry {
   info: ClientInfo;
@@ -108,7 +108,7 @@ export class ClientRegistry {
   echoSettings(clientId: string): void {
     const e = this.clients.get(clientId);
     if (!e || e.started) return;
-    for (const s of e.streams) if (!s.writableEnded && !s.destroyed) s.write(e.answer);
+    for (const s of e.streams) s.write(e.answer);
   }
 
   detachStream(stream: TelemetryStream): void {

@@ -1,5 +1,5 @@
-import type * as grpc from '@grpc/grpc-js';
 import { isSystemTopic, MAX_GROUP_LENGTH, MAX_TOPIC_LENGTH, wrapName } from '../../server/broker/index.ts';
+import type { CallMeta } from './h2/server.ts';
 import { ProtocolError } from './status.ts';
 import type { Resource } from './wire.ts';
 
@@ -17,27 +17,21 @@ export interface CallContext {
   peer: string;
 }
 
-function header(md: grpc.Metadata, name: string): string {
-  const v = md.get(name)[0];
-  return typeof v === 'string' ? v : v ? v.toString() : '';
-}
-
 /** Address "1.2.3.4:5678" / "[::1]:5678" → host. */
 function hostOf(addr: string): string {
   const m = /^\[(.*)\]:\d+$/.exec(addr) ?? /^(.*):\d+$/.exec(addr);
   return m?.[1] ?? addr;
 }
 
-export function callContext(call: { metadata: grpc.Metadata; getPeer(): string }): CallContext {
-  // grpc-js names peers "ipv4:1.2.3.4:5678" / "ipv6:[::1]:5678".
-  const peer = call.getPeer().replace(/^ipv[46]:/, '');
+export function callContext(call: CallMeta): CallContext {
+  const md = call.metadata;
   return {
-    clientId: header(call.metadata, 'x-mq-client-id'),
-    namespace: header(call.metadata, 'x-mq-namespace'),
-    language: header(call.metadata, 'x-mq-language'),
-    version: header(call.metadata, 'x-mq-client-version'),
-    host: hostOf(peer),
-    peer,
+    clientId: md.get('x-mq-client-id'),
+    namespace: md.get('x-mq-namespace'),
+    language: md.get('x-mq-language'),
+    version: md.get('x-mq-client-version'),
+    host: hostOf(call.peer),
+    peer: call.peer,
   };
 }
 

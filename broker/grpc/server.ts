@@ -1,7 +1,7 @@
-import * as grpc from '@grpc/grpc-js';
 import os from 'node:os';
 import { logger, type Broker } from '../../server/broker/index.ts';
 import { ClientRegistry } from './clients.ts';
+import { Http2GrpcServer, type MethodDefinition } from './h2/server.ts';
 import { Renewals } from './renewals.ts';
 import { toWireMessage } from './messages.ts';
 import { messagingService } from './proto.ts';
@@ -39,7 +39,7 @@ export class GrpcEndpoint {
   private readonly shutdown = new AbortController();
   private renewals: Renewals | undefined;
   private constructor(
-    private readonly server: grpc.Server,
+    private readonly server: Http2GrpcServer,
     private readonly broker: Broker,
     readonly port: number,
     readonly host: string,
@@ -49,10 +49,8 @@ export class GrpcEndpoint {
     const host = opts.host ?? '0.0.0.0';
     // An oversized message then gets MESSAGE_BODY_TOO_LARGE rather than a transport error that makes SDKs
     // write the endpoint off.
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': Math.max(MAX_FRAME_BYTES, opts.broker.limits.maxMessageSize * 2) });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
+    const server = new Http2GrpcServer({ maxReceiveMessageLength: Math.max(MAX_FRAME_BYTES, opts.broker.limits.maxMessageSize * 2) });
+    const port = await server.listen(host, opts.port);
     const endpoint = new GrpcEndpoint(server, opts.broker, port, host);
     const pushInvisibleMs = opts.pushInvisibleMs ?? DEFAULT_PUSH_INVISIBLE_MS;
     endpoint.renewals = new Renewals(opts.broker, endpoint.clients, pushInvisibleMs);
@@ -61,7 +59,7 @@ export class GrpcEndpoint {
       addresses: [{ host: host === '0.0.0.0' ? advertisedHost() : host, port }],
     };
     server.addService(
-      messagingService().service,
+      messagingService().service as unknown as Record<string, MethodDefinition>,
       createHandlers({
         broker: opts.broker,
         clients: endpoint.clients,
@@ -96,16 +94,7 @@ export class GrpcEndpoint {
     this.broker.setLiveConsumerCheck(undefined);
     this.renewals?.close();
     this.clients.closeAll();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await this.server.close(graceMs);
     logger.info({ event: 'grpc.stop', port: this.port }, 'gRPC endpoint stopped');
   }
 }

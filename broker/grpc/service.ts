@@ -1,4 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
+import type { Handlers } from './h2/server.ts';
 import { popHandlers } from './rpc/pop.ts';
 import { produceHandlers } from './rpc/produce.ts';
 import { queueModelHandlers } from './rpc/queue-model.ts';
@@ -9,7 +9,7 @@ import { transactionHandlers } from './rpc/transaction.ts';
 export type { ServiceOptions } from './rpc/shared.ts';
 
 /** The apache.rocketmq.v2.MessagingService handlers over one engine, one module per RPC family. */
-export function createHandlers(opts: ServiceOptions): grpc.UntypedServiceImplementation {
+export function createHandlers(opts: ServiceOptions): Handlers {
   return {
     ...routeHandlers(opts),
     ...produceHandlers(opts),

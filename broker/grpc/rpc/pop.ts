@@ -1,4 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
+import type { Call } from '../h2/server.ts';
 import type { Group } from '../../../server/broker/index.ts';
 import { resolveName, type CallContext } from '../context.ts';
 import { toWireMessage } from '../messages.ts';
@@ -31,7 +31,7 @@ interface ReceiveRequest {
   long_polling_timeout?: { seconds: number; nanos: number } | null;
 }
 
-type ReceiveCall = grpc.ServerWritableStream<ReceiveRequest, object>;
+type ReceiveCall = Call<ReceiveRequest>;
 
 /** A receive's answer on the stream: its status, the messages, then the delivery time. */
 function receiveFrames(st: Status, messages: object[]): object[] {

@@ -1,4 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
+import type { Call } from '../h2/server.ts';
 import type { CallContext } from '../context.ts';
 import { toWireMessage } from '../messages.ts';
 import { OK, ProtocolError, status, toStatus } from '../status.ts';
@@ -17,7 +17,7 @@ interface PullRequest extends QueueRef {
   long_polling_timeout: { seconds: number; nanos: number } | null;
 }
 
-type PullCall = grpc.ServerWritableStream<PullRequest, object>;
+type PullCall = Call<PullRequest>;
 
 /** The queue model: QueryOffset, GetOffset, UpdateOffset, PullMessage (by queue and offset). */
 export function queueModelHandlers(opts: ServiceOptions): Handlers {

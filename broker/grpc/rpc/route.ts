@@ -1,13 +1,13 @@
-import type * as grpc from '@grpc/grpc-js';
 import { isBrokerError, logger, MESSAGE_TYPES, subscriptionFilter, type Group } from '../../../server/broker/index.ts';
 import type { ClientRegistry, ClientSubscription } from '../clients.ts';
+import type { Call } from '../h2/server.ts';
 import { callContext, resolveName, type CallContext } from '../context.ts';
 import { consumerSettings, producerSettings } from '../settings.ts';
 import { OK, ProtocolError, toStatus } from '../status.ts';
 import type { Endpoints, Resource, Settings, TelemetryCommand } from '../wire.ts';
 import { echoResource, endpointsOf, groupOf, MAX_BATCH, queueOf, topicName, unary, type Handlers, type ServiceOptions } from './shared.ts';
 
-type TelemetryStream = grpc.ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
+type TelemetryStream = Call<TelemetryCommand>;
 
 /** Routing, client sessions and settings: QueryRoute, Heartbeat, Telemetry, NotifyClientTermination. */
 export function routeHandlers(opts: ServiceOptions): Handlers {
@@ -45,26 +45,27 @@ export function routeHandlers(opts: ServiceOptions): Handlers {
       throw new ProtocolError('NOT_IMPLEMENTED', 'Lite topics are not supported');
     }),
 
-    Telemetry: (stream: TelemetryStream): void => {
-      const ctx = callContext(stream);
-      stream.on('data', (cmd: TelemetryCommand) => {
-        try {
-          if (cmd.command === 'settings' && cmd.settings) stream.write(onSettings(opts, ctx, cmd.settings, stream));
-          // thread stack traces and verify results need no answer.
-        } catch (e) {
-          stream.write({ status: toStatus(e, { rpc: 'Telemetry' }) });
-        }
-      });
-      const done = (): void => {
-        clients.detachStream(stream);
-        if (!stream.writableEnded) stream.end();
-      };
-      stream.on('end', done);
-      stream.on('error', (e: Error) => {
-        logger.debug({ rpc: 'Telemetry', clientId: ctx.clientId, err: e.message }, 'telemetry stream error');
-        done();
-      });
-      stream.on('cancelled', done);
+    Telemetry: {
+      duplex: (stream: TelemetryStream): void => {
+        const ctx = callContext(stream);
+        stream.on('data', (cmd: TelemetryCommand) => {
+          try {
+            if (cmd.command === 'settings' && cmd.settings) stream.write(onSettings(opts, ctx, cmd.settings, stream));
+            // thread stack traces and verify results need no answer.
+          } catch (e) {
+            stream.write({ status: toStatus(e, { rpc: 'Telemetry' }) });
+          }
+        });
+        const done = (): void => {
+          clients.detachStream(stream);
+          stream.end();
+        };
+        stream.on('end', done);
+        stream.on('cancelled', () => {
+          logger.debug({ rpc: 'Telemetry', clientId: ctx.clientId }, 'telemetry stream cancelled');
+          done();
+        });
+      },
     },
   };
 }

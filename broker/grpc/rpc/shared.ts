@@ -1,7 +1,7 @@
-import type * as grpc from '@grpc/grpc-js';
 import { isBrokerError, subscriptionFilter, unwrapName, type Broker, type Group, type ReadFilter, type Subscription } from '../../../server/broker/index.ts';
 import type { ClientRegistry } from '../clients.ts';
 import { callContext, resolveName, type CallContext } from '../context.ts';
+import type { Call, CallMeta } from '../h2/server.ts';
 import type { Renewals } from '../renewals.ts';
 import { toStatus } from '../status.ts';
 import type { Endpoints, FilterExpression, Resource } from '../wire.ts';
@@ -30,20 +30,18 @@ export const MAX_INVISIBLE_MS = 12 * 3600 * 1000;
 /** Leave this much of the client's deadline to deliver the answer of a long poll. */
 const DEADLINE_MARGIN_MS = 500;
 
-export type Unary<Req> = grpc.ServerUnaryCall<Req, object>;
-type Callback = grpc.sendUnaryData<object>;
-export type Handlers = grpc.UntypedServiceImplementation;
+export type { Handlers } from '../h2/server.ts';
 
 /** Runs a unary handler; any failure becomes `{status}` with the protocol's code, never a crash. */
 export function unary<Req>(rpc: string, kind: 'topic' | 'group' | undefined, fn: (req: Req, ctx: CallContext) => object | Promise<object>) {
-  return (call: Unary<Req>, cb: Callback): void => {
-    const ctx = callContext(call);
-    Promise.resolve()
-      .then(() => fn(call.request, ctx))
-      .then(
-        (res) => cb(null, res),
-        (e: unknown) => cb(null, { status: toStatus(e, { rpc, kind }) }),
-      );
+  return {
+    unary: async (call: Call<Req>): Promise<object> => {
+      try {
+        return await fn(call.request, callContext(call));
+      } catch (e) {
+        return { status: toStatus(e, { rpc, kind }) };
+      }
+    },
   };
 }
 
@@ -54,19 +52,21 @@ export function unary<Req>(rpc: string, kind: 'topic' | 'group' | undefined, fn:
  */
 export function serverStream<Req>(
   opts: ServiceOptions,
-  run: (call: grpc.ServerWritableStream<Req, object>, ctx: CallContext, signal: AbortSignal) => Promise<object[]>,
+  run: (call: Call<Req>, ctx: CallContext, signal: AbortSignal) => Promise<object[]>,
   onError: (e: unknown) => object[],
 ) {
-  return (call: grpc.ServerWritableStream<Req, object>): void => {
-    const ctx = callContext(call);
-    const abort = new AbortController();
-    call.on('cancelled', () => abort.abort());
-    const write = (frames: object[]): void => {
-      if (call.cancelled) return;
-      for (const f of frames) call.write(f);
-      call.end();
-    };
-    run(call, ctx, AbortSignal.any([abort.signal, opts.shutdown])).then(write, (e: unknown) => write(onError(e)));
+  return {
+    serverStream: (call: Call<Req>): void => {
+      const ctx = callContext(call);
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      const write = (frames: object[]): void => {
+        if (call.cancelled) return;
+        for (const f of frames) call.write(f);
+        call.end();
+      };
+      run(call, ctx, AbortSignal.any([abort.signal, opts.shutdown])).then(write, (e: unknown) => write(onError(e)));
+    },
   };
 }
 
@@ -123,9 +123,8 @@ export function batchSize(requested: number): number {
 }
 
 /** Time a long poll may take: the requested or default, within the broker's cap and the client's deadline. */
-export function pollMs(opts: ServiceOptions, call: { getDeadline(): grpc.Deadline }, requested: number | undefined): number {
-  const deadline = call.getDeadline();
-  const left = deadline instanceof Date ? deadline.getTime() - Date.now() : typeof deadline === 'number' && Number.isFinite(deadline) ? deadline - Date.now() : Infinity;
+export function pollMs(opts: ServiceOptions, call: CallMeta, requested: number | undefined): number {
+  const left = call.deadline - Date.now();
   return Math.max(0, Math.min(requested ?? opts.longPollingMs, opts.longPollingMs, left - DEADLINE_MARGIN_MS));
 }
 
