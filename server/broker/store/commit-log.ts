@@ -3,8 +3,8 @@ import path from 'node:path';
 import { BrokerError, invariant } from '../errors.ts';
 import { BLANK_SIZE, encodeBlank, probeRecord } from './record.ts';
 
-/** Writes record `i` of a batch into `buf` at `at`, now that its physical offset is known. */
-export type EncodeAt = (i: number, buf: Buffer, at: number, physicalOffset: number) => void;
+/** Writes record `i` of a batch into `buf` (whose DataView is `view`) at `at`, now that its physical offset is known. */
+export type EncodeAt = (i: number, buf: Buffer, at: number, physicalOffset: number, view: DataView) => void;
 
 interface Segment {
   start: number;
@@ -16,6 +16,12 @@ const SEGMENT_NAME = /^\d{20}$/;
 const MAX_READ_FDS = 256;
 /** Recovery scans the log in 4 MiB reads: large enough for sequential speed, small enough to bound memory. */
 const RECOVERY_CHUNK = 4 * 1024 * 1024;
+/**
+ * Batches are laid out in one reused buffer up to this size (larger ones get their own): no allocation and
+ * no garbage per batch (64 records of 1 KiB were a fresh 74 KB buffer per group commit). The write is
+ * synchronous, so the buffer is free again when append returns.
+ */
+const MAX_REUSED_BATCH_BYTES = 4 * 1024 * 1024;
 
 function segmentName(start: number): string {
   return String(start).padStart(20, '0');
@@ -46,6 +52,8 @@ export class CommitLog {
   private readonly dirtyFds = new Set<number>();
   /** Write fds of segments that filled up: closed after their next sync. */
   private retiredFds: number[] = [];
+  private batchBuf: Buffer = Buffer.allocUnsafe(0);
+  private batchView: DataView = new DataView(this.batchBuf.buffer, 0, 0);
 
   constructor(
     private readonly dir: string,
@@ -175,16 +183,16 @@ export class CommitLog {
         invariant(!rolling || room - bytes >= BLANK_SIZE, `segment at ${this.writeStart} has ${room - bytes} bytes left, less than a blank record`, 'CORRUPT_DATA');
         const total = bytes + (rolling ? BLANK_SIZE : 0);
         if (total > 0) {
-          const buf = Buffer.allocUnsafe(total);
+          const [buf, view] = this.batchBuffer(total);
           let at = 0;
           for (let k = i; k < j; k++) {
             const phys = this.writeStart + localStart + at;
-            encode(k, buf, at, phys);
+            encode(k, buf, at, phys, view);
             offsets.push(phys);
             at += sizes[k]!;
           }
           if (rolling) encodeBlank(buf, at, room - bytes);
-          this.writeFully(buf, localStart);
+          this.writeFully(buf.subarray(0, total), localStart);
         }
         if (rolling) {
           if (j === i && localStart === 0) {
@@ -210,6 +218,19 @@ export class CommitLog {
       this.rollback(savedFd, savedStart, savedPos, created);
       throw e instanceof BrokerError ? e : writeFailure(e);
     }
+  }
+
+  private batchBuffer(bytes: number): [Buffer, DataView] {
+    if (bytes > MAX_REUSED_BATCH_BYTES) {
+      const buf = Buffer.allocUnsafe(bytes);
+      return [buf, new DataView(buf.buffer, buf.byteOffset, bytes)];
+    }
+    if (bytes > this.batchBuf.length) {
+      // Buffer.allocUnsafeSlow: its own ArrayBuffer, not a slice of Node's shared pool.
+      this.batchBuf = Buffer.allocUnsafeSlow(Math.min(MAX_REUSED_BATCH_BYTES, Math.max(bytes, 2 * this.batchBuf.length, 64 * 1024)));
+      this.batchView = new DataView(this.batchBuf.buffer, 0, this.batchBuf.length);
+    }
+    return [this.batchBuf, this.batchView];
   }
 
   private writeFully(buf: Buffer, local: number): void {

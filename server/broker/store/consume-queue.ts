@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { invariant } from '../errors.ts';
-import { readU64, writeU64 } from './bytes.ts';
+import { readU64, setU64 } from './bytes.ts';
 
 /** Entry: commit-log offset u64 | size u32 | tag hash u64 (RocketMQ's 20-byte layout). */
 export const CQ_ENTRY = 20;
@@ -30,8 +30,11 @@ export class ConsumeQueue {
   private min = 0;
   /** Number of entries on disk (as logical offsets: everything below is in files). */
   private flushed = 0;
-  private pending = Buffer.allocUnsafe(CQ_ENTRY * 64);
+  private pending: Buffer = Buffer.allocUnsafe(CQ_ENTRY * 64);
   private pendingCount = 0;
+  private pendingView: DataView = new DataView(this.pending.buffer, this.pending.byteOffset, this.pending.byteLength);
+  /** The next offset `reserve` hands out, once past maxOffset. */
+  private reserved = 0;
   private readFd = -1;
   private readFdStart = -1;
   private writeFd = -1;
@@ -42,7 +45,7 @@ export class ConsumeQueue {
   private readonly sealedBytes = new Map<number, number>();
 
   constructor(
-    private readonly dir: string,
+    readonly dir: string,
     private readonly entriesPerFile: number,
   ) {}
 
@@ -52,6 +55,20 @@ export class ConsumeQueue {
 
   get maxOffset(): number {
     return this.flushed + this.pendingCount;
+  }
+
+  /**
+   * Hands out the next logical offset to a write that is not dispatched yet (offsets are laid out before
+   * the group commit's write; a batch may hold several messages of this queue).
+   */
+  reserve(): number {
+    if (this.reserved < this.maxOffset) this.reserved = this.maxOffset;
+    return this.reserved++;
+  }
+
+  /** A failed write gives back the offsets it reserved from `offset` on. */
+  unreserve(offset: number): void {
+    this.reserved = Math.min(this.reserved, offset);
   }
 
   /** Loads the files and drops entries pointing at or past `physicalLimit` (they are re-dispatched). */
@@ -86,14 +103,20 @@ export class ConsumeQueue {
     if ((this.pendingCount + 1) * CQ_ENTRY > this.pending.length) {
       const bigger = Buffer.allocUnsafe(this.pending.length * 2);
       this.pending.copy(bigger, 0, 0, this.pendingCount * CQ_ENTRY);
-      this.pending = bigger;
+      this.setPending(bigger);
     }
     const at = this.pendingCount * CQ_ENTRY;
-    writeU64(this.pending, physicalOffset, at);
-    this.pending.writeUInt32LE(size, at + 8);
-    writeU64(this.pending, tagHash, at + 12);
+    const v = this.pendingView;
+    setU64(v, physicalOffset, at);
+    v.setUint32(at + 8, size, true);
+    setU64(v, tagHash, at + 12);
     this.pendingCount++;
     return this.maxOffset - 1;
+  }
+
+  private setPending(buf: Buffer): void {
+    this.pending = buf;
+    this.pendingView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get dirty(): boolean {
@@ -117,7 +140,7 @@ export class ConsumeQueue {
       this.flushed += n;
       written += n;
     }
-    if (this.pending.length > CQ_ENTRY * 4096) this.pending = Buffer.allocUnsafe(CQ_ENTRY * 64);
+    if (this.pending.length > CQ_ENTRY * 4096) this.setPending(Buffer.allocUnsafe(CQ_ENTRY * 64));
     this.pendingCount = 0;
     for (const fd of touched) this.lent.set(fd, (this.lent.get(fd) ?? 0) + 1);
     return touched;
@@ -248,6 +271,8 @@ export class ConsumeQueue {
 
   /** Deletes the queue's files (topic deleted). */
   destroy(): void {
+    // The files go: nothing buffered is worth a write and an fdatasync on the event loop first.
+    this.pendingCount = 0;
     this.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }

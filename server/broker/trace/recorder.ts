@@ -30,7 +30,7 @@ const MAX_COPIES_PER_MESSAGE = 64;
  */
 const TRACE_SEGMENT_BYTES = 64 * 1024 * 1024;
 /**
- * The trace store's checkpoint (a few fsyncs, on the event loop) every 10 s rather than every second:
+ * The trace store's checkpoint (a few fsyncs, in the libuv pool) every 10 s rather than every second:
  * recovery then replays up to 10 s of small chunk records, and the put path shares the disk with 9 fewer
  * fsync rounds a second.
  */
