@@ -255,6 +255,7 @@ describe('flags', () => {
       '--long-polling-ms',
       '--help',
       'MERIDIAN_LOG_LEVEL',
+      'SIGUSR2',
     ]) {
       expect(stdout).toContain(flag);
     }
@@ -386,6 +387,29 @@ describe('running broker', () => {
     expect((await queryRoute(c2, 'another-one')).status.code).toBe('TOPIC_NOT_FOUND');
     expect((await sendOne(c2, 'another-one', messageId(), 'x')).status.code).toBe('TOPIC_NOT_FOUND');
     expect(await stop(again)).toEqual({ code: 0, signal: null });
+  });
+  it('logs one broker.stats line per SIGUSR2, each about the interval since the previous one', async () => {
+    const dataDir = path.join(tempDir(), 'data');
+    const b = await start(['--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1']);
+    const stats = () => b.logs().filter((l) => l.event === 'broker.stats');
+    b.proc.kill('SIGUSR2');
+    await waitUntil(() => stats().length === 1, { what: 'the first broker.stats line' });
+    b.proc.kill('SIGUSR2');
+    await waitUntil(() => stats().length === 2, { what: 'the second broker.stats line' });
+    for (const line of stats()) {
+      expect(line).toMatchObject({
+        eventLoopDelayMs: { p50: expect.any(Number), p99: expect.any(Number), max: expect.any(Number), samples: expect.any(Number) },
+        gc: { count: expect.any(Number), totalMs: expect.any(Number), maxMs: expect.any(Number) },
+        cpuUs: { user: expect.any(Number), system: expect.any(Number) },
+        memoryMb: { rss: expect.any(Number), heapUsed: expect.any(Number) },
+      });
+    }
+    // The second interval starts at the first signal: it is the time between the two lines, not the time
+    // since the start (which would be the first interval plus that).
+    const [first, second] = stats() as [LogLine, LogLine];
+    const between = Date.parse(String(second.time)) - Date.parse(String(first.time));
+    expect(second.intervalMs as number).toBeLessThan((first.intervalMs as number) + between);
+    expect(await stop(b)).toEqual({ code: 0, signal: null });
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * `npm run broker -- [flags]`: a standalone broker (engine + RocketMQ v2 gRPC endpoint) without the console.
  */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Broker, BrokerError, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUES, DEFAULT_RETENTION_HOURS, logger } from '../server/broker/index.ts';
 import { startOtel } from '../server/otel.ts';
@@ -36,7 +37,10 @@ Options:
 
 Environment: MERIDIAN_LOG_LEVEL (trace|debug|info|warn|error|silent, default info).
 OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: export trace spans over OTLP/HTTP.
-Stops gracefully on SIGTERM / SIGINT: in-flight requests finish, files are flushed and closed.`;
+Stops gracefully on SIGTERM / SIGINT: in-flight requests finish, files are flushed and closed.
+SIGUSR2 logs one "broker.stats" line at info level (event-loop delay p50/p99/max in ms, GC pauses, CPU and
+memory since the previous SIGUSR2 or the start) and starts a new interval: send it before and after a load to
+measure that load. Event-loop delay and GC are measured from the first SIGUSR2 on.`;
 
 function fail(message: string): never {
   logger.error({ event: 'broker.start_failed' }, message);
@@ -104,6 +108,8 @@ async function main(): Promise<void> {
     await broker.close();
     fail(e instanceof BrokerError ? `${e.code}: ${e.message}` : `Cannot start on ${values.host}:${port}: ${(e as Error).message}`);
   }
+  // Before the start line: a SIGUSR2 sent by whoever waits for that line must not meet the default action (exit).
+  logStatsOnSignal();
   logger.info(
     { event: 'broker.start', port: endpoint.port, dataDir: values['data-dir'], flush, autoCreate: values['auto-create'], recovery: broker.recovery },
     `Meridian broker ready on port ${endpoint.port}`,
@@ -123,6 +129,58 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * Event-loop delay sampling interval. Each sample is a timer wake-up; 10 ms (Node's default) costs an idle
+ * broker about 4 ms of CPU per second (measured: 11.6 vs 7.0 ms/s) while a 5 s load still gives 500 samples.
+ */
+const LOOP_RESOLUTION_MS = 10;
+
+/**
+ * On SIGUSR2: one `broker.stats` log line about the interval since the previous one (or the start), then a
+ * new interval. The event-loop and GC monitors start at the first signal, so a broker nobody asks pays nothing.
+ */
+function logStatsOnSignal(): void {
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  let gc = { count: 0, totalMs: 0, maxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  });
+  let monitoring = false;
+  let since = performance.now();
+  let cpu0 = process.cpuUsage();
+  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  // The histogram holds the whole time between two wake-ups; the delay is what exceeds the resolution.
+  const delayMs = (ns: number) => round(Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS));
+  process.on('SIGUSR2', () => {
+    const cpu = process.cpuUsage(cpu0);
+    const mem = process.memoryUsage();
+    logger.info(
+      {
+        event: 'broker.stats',
+        intervalMs: Math.round(performance.now() - since),
+        eventLoopDelayMs: { p50: delayMs(loop.percentile(50)), p99: delayMs(loop.percentile(99)), max: delayMs(loop.max), samples: loop.count },
+        gc: { count: gc.count, totalMs: round(gc.totalMs), maxMs: round(gc.maxMs) },
+        cpuUs: { user: cpu.user, system: cpu.system },
+        memoryMb: { rss: Math.round(mem.rss / 2 ** 20), heapUsed: Math.round(mem.heapUsed / 2 ** 20) },
+      },
+      'stats',
+    );
+    if (!monitoring) {
+      monitoring = true;
+      loop.enable();
+      gcObserver.observe({ entryTypes: ['gc'] });
+    }
+    loop.reset();
+    gc = { count: 0, totalMs: 0, maxMs: 0 };
+    since = performance.now();
+    cpu0 = process.cpuUsage();
+  });
 }
 
 function readBootstrapOrFail(file: string) {

@@ -2,6 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { messagingService } from '../grpc/proto.ts';
 
+/** Generous: on a loaded machine sends queue for seconds, which the figures should show instead of ending the run. */
+const SEND_DEADLINE_MS = 30_000;
+
 /**
  * A minimal RocketMQ v2 producer on plain grpc-js: one SendMessage per call, nothing else. It costs the
  * client far less CPU than the SDK, so the figures it gives are bounded by the broker rather than the client.
@@ -35,7 +38,7 @@ export class RawProducer {
       body,
     };
     return new Promise((resolve, reject) =>
-      this.client.SendMessage!({ messages: [message] }, this.metadata, { deadline: Date.now() + 3000 }, (err, res) => {
+      this.client.SendMessage!({ messages: [message] }, this.metadata, { deadline: Date.now() + SEND_DEADLINE_MS }, (err, res) => {
         if (err) reject(err);
         else if (res.status.code !== 'OK') reject(new Error(`${res.status.code}: ${res.status.message}`));
         else resolve();
