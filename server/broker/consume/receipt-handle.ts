@@ -27,10 +27,9 @@ export class ReceiptHandles {
 
   decode(handle: string): HandleFields {
     const raw = Buffer.from(handle, 'base64url');
-    const invalid = new BrokerError('INVALID_RECEIPT_HANDLE', 'The receipt handle is malformed or was not issued by this broker');
-    if (raw.length <= MAC_BYTES) throw invalid;
+    if (raw.length <= MAC_BYTES) throw invalidHandle();
     const payload = raw.subarray(0, raw.length - MAC_BYTES);
-    if (!timingSafeEqual(raw.subarray(raw.length - MAC_BYTES), this.mac(payload))) throw invalid;
+    if (!timingSafeEqual(raw.subarray(raw.length - MAC_BYTES), this.mac(payload))) throw invalidHandle();
     const [group, topic, queueId, offset, seq] = JSON.parse(payload.toString()) as [string, string, number, number, number];
     return { group, topic, queueId, offset, seq };
   }
@@ -38,4 +37,9 @@ export class ReceiptHandles {
   private mac(payload: Buffer): Buffer {
     return createHmac('sha256', this.secret).update(payload).digest().subarray(0, MAC_BYTES);
   }
+}
+
+/** Built only when a handle is refused: an error's stack trace is too dear to build for every valid ack. */
+function invalidHandle(): BrokerError {
+  return new BrokerError('INVALID_RECEIPT_HANDLE', 'The receipt handle is malformed or was not issued by this broker');
 }
