@@ -104,10 +104,13 @@ async function observe<T>(broker: BrokerProcess, run: () => Promise<T>): Promise
 
 /**
  * The official SDK's send rate with `concurrency` senders, and what each message cost in CPU: the broker
- * process's and this client process's, over the timed loop only.
+ * process's and this client process's, over the timed loop only. An untimed warm-up of the same sends comes
+ * first: a broker runs warm (JIT-compiled) in production, and a cold lone sender's first thousands of sends
+ * cost twice the CPU of later ones.
  */
 async function sendRate(endpoints: string, broker: BrokerProcess, flush: string, concurrency: number, total: number): Promise<Line[]> {
   const producers = await Promise.all(Array.from({ length: concurrency }, () => producer(endpoints)));
+  await closedLoop(producers, Math.max(WARM_UP_SENDS, total / 2), (p) => p.send({ topic: TOPIC, body: BODY }));
   const client0 = process.cpuUsage();
   const { result: figures, cpuUs: serverUs, loop } = await observe(broker, () => closedLoop(producers, total, (p) => p.send({ topic: TOPIC, body: BODY })));
   const client = process.cpuUsage(client0);
@@ -238,6 +241,9 @@ async function consumeRate(endpoints: string, flush: string, backlog: number): P
   await consumer.shutdown();
   return { bench: 'grpc.consume', flush, batch: 32, messages: got, msgPerSec: rate(got, ms), mbPerSec: mbPerSec(got * BODY.length, ms) };
 }
+
+/** Untimed sends before each measured SDK round (see sendRate). */
+const WARM_UP_SENDS = 3000;
 
 export async function runGrpcBench(opts: { dir: string; quick: boolean }, emit: (l: Line) => void): Promise<void> {
   const q = opts.quick;

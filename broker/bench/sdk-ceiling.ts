@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- sdk-ceiling`: the official SDK's Producer, 1 and 64 closed-loop senders of 1 KiB bodies,
  * against Meridian as users run it (a broker process, sync flush) and, in the same run, against a null server
- * (null-server.ts: answers the SDK correctly, stores nothing). The two alternate round by round (the order
+ * (stacks/lean-h2.ts: answers the SDK correctly, stores nothing; the cheapest of the gRPC stacks measured by
+ * stacks/compare.ts, so the ceiling is the SDK's and not a server's). The two alternate round by round (the order
  * swapping each round) and each line gives the medians. `ofNull` = Meridian's msg/s ÷ the null server's: how
  * close a Node SDK user gets to the ceiling the SDK itself sets on this machine (issue 12 asks ≥ 0.9).
  *
@@ -35,7 +36,7 @@ interface Round {
 }
 
 async function startNullServer(): Promise<Target & { stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'null-server.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'stacks', 'lean-h2.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   process.once('exit', () => child.kill('SIGKILL'));
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { port: number }).port));

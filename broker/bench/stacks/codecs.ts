@@ -4,7 +4,7 @@
  * proto-loader conversion to plain objects that grpc-js does today), the answers themselves, and the settings
  * echo the Node SDK needs to start a Producer with 3+ topics.
  *
- * The answers are the null server's (null-server.ts): one queue at this server's endpoint, every send OK with
+ * The answers are the null server's (grpcjs-today.ts): one queue at this server's endpoint, every send OK with
  * an increasing offset, nothing stored.
  */
 import fs from 'node:fs';
@@ -14,7 +14,7 @@ import { PROTO_ROOT } from '../../grpc/proto.ts';
 import { producerSettings } from '../../grpc/settings.ts';
 import type { Settings } from '../../grpc/wire.ts';
 
-/** Meridian's default limits, announced in the settings answer as the broker does (as null-server.ts). */
+/** Meridian's default limits, announced in the settings answer as the broker does (as grpcjs-today.ts). */
 const LIMITS = { maxBodySize: 4 * 1024 * 1024, longPollingMs: 20_000, receiveBatchSize: 32 };
 
 function loadRoot(): protobuf.Root {
@@ -81,7 +81,7 @@ export class NullAnswers {
 
 /**
  * The answer to a telemetry command, or null if it carries no settings: the client's settings echoed with
- * the broker's additions (producerSettings, as Meridian and null-server.ts answer). Once per client start, so
+ * the broker's additions (producerSettings, as Meridian and grpcjs-today.ts answer). Once per client start, so
  * it takes the slow, readable road through plain objects.
  */
 export function telemetryAnswer(cmd: Uint8Array): Uint8Array | null {

@@ -3,7 +3,7 @@
  * official SDK correctly, stores nothing) for the official Node SDK's Producer, at 1 and 64 closed-loop
  * senders of 1 KiB bodies, all in one sitting:
  *
- *   grpcjs-today  broker/bench/null-server.ts as it is (grpc-js + proto-loader objects)
+ *   grpcjs-today  grpc-js + proto-loader objects, as Meridian's server was (grpcjs-today.ts)
  *   grpcjs-tuned  grpc-js with protobufjs codecs on the wire bytes (grpcjs-tuned.ts)
  *   connect-node  @connectrpc/connect-node + protobuf-es v2 (connect-node.ts; packages from STACKS_DIR)
  *   lean-h2       bare node:http2 + protobufjs codecs (lean-h2.ts)
@@ -38,7 +38,7 @@ const TOPIC = 'bench-stacks';
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
 const SERVERS: Record<string, string> = {
-  'grpcjs-today': path.join(HERE, '..', 'null-server.ts'),
+  'grpcjs-today': path.join(HERE, 'grpcjs-today.ts'),
   'grpcjs-tuned': path.join(HERE, 'grpcjs-tuned.ts'),
   'connect-node': path.join(HERE, 'connect-node.ts'),
   'lean-h2': path.join(HERE, 'lean-h2.ts'),

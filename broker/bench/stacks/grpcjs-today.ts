@@ -1,12 +1,13 @@
 /**
- * The sdk-ceiling bench's null server, run as its own process (`node --import tsx null-server.ts`): the
- * least a gRPC server must answer for the official SDK's Producer to start and send (QueryRoute, Heartbeat,
+ * Candidate "grpcjs-today": the null server on grpc-js with proto-loader's object codecs, as Meridian's
+ * server was before issue 12. Run as its own process (`node --import tsx grpcjs-today.ts`): the least a gRPC
+ * server must answer for the official SDK's Producer to start and send (QueryRoute, Heartbeat,
  * Telemetry settings, NotifyClientTermination, SendMessage), storing nothing. Prints `{"port":…}` when ready.
  */
 import * as grpc from '@grpc/grpc-js';
-import { messagingService } from '../grpc/proto.ts';
-import { producerSettings } from '../grpc/settings.ts';
-import type { Endpoints, Resource, TelemetryCommand, WireMessage } from '../grpc/wire.ts';
+import { messagingService } from '../../grpc/proto.ts';
+import { producerSettings } from '../../grpc/settings.ts';
+import type { Endpoints, Resource, TelemetryCommand, WireMessage } from '../../grpc/wire.ts';
 
 const OK = { code: 'OK', message: 'OK' };
 /** Meridian's default body limit, announced in the settings answer as the broker does. */

@@ -1,5 +1,5 @@
 /**
- * Candidate "grpcjs-tuned": the same null server as null-server.ts on grpc-js, with what can be tuned without
+ * Candidate "grpcjs-tuned": the same null server as grpcjs-today.ts on grpc-js, with what can be tuned without
  * leaving grpc-js: a hand-written service definition whose (de)serializers hand the wire bytes straight to
  * protobufjs `Type.decode` / `Type.encode` (no proto-loader object conversion: enums stay numbers, no
  * defaults filled in), answers that never change encoded once, channelz off (it counts every call), no
