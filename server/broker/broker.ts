@@ -311,9 +311,8 @@ export class Broker {
 
   // ---- produce ----
 
-  async put(message: PutMessage): Promise<BrokerPutResult> {
-    const [result] = await this.putBatch([message]);
-    return result!;
+  put(message: PutMessage): Promise<BrokerPutResult> {
+    return this.producer.put(message);
   }
 
   /**
