@@ -1511,7 +1511,8 @@ describe('persistence', () => {
     const copy = path.join(tempDir(), 'copy');
     fs.cpSync(dir, copy, { recursive: true, filter: (src) => path.basename(src) !== 'LOCK' });
     const metaFiles = fs.readdirSync(path.join(copy, 'metadata'));
-    expect(metaFiles.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // Offsets are written in the background, so their temp file may be caught mid-write (harmless, as below).
+    expect(metaFiles.filter((f) => f.endsWith('.tmp') && f !== 'offsets.json.tmp')).toEqual([]);
     // A torn temp file from an interrupted write must not matter.
     fs.writeFileSync(path.join(copy, 'metadata', 'topics.json.tmp'), '[{"name":"half');
     fs.writeFileSync(path.join(copy, 'metadata', 'groups.json.tmp'), '');

@@ -196,7 +196,7 @@ export class Broker {
       await this.store.close();
       this.popState.close();
       this.deliveries.close();
-      this.offsetStore.close();
+      await this.offsetStore.close();
       this.releaseLock();
     })();
     return this.closing;
