@@ -8,6 +8,7 @@
  * an increasing offset, nothing stored.
  */
 import fs from 'node:fs';
+import type http2 from 'node:http2';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import { PROTO_ROOT } from '../../grpc/proto.ts';
@@ -125,5 +126,24 @@ export function announce(port: number, close: (done: () => void) => void): void 
   process.once('SIGTERM', () => {
     setTimeout(() => process.exit(0), 5000).unref();
     close(() => process.exit(0));
+  });
+}
+
+/** Serves an http2 null server on a free local port (told to `onPort`, announced); SIGTERM closes it gracefully. */
+export function serveHttp2(server: http2.Http2Server, onPort: (port: number) => void): void {
+  server.on('sessionError', () => undefined);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => {
+    sessions.add(s);
+    s.on('close', () => sessions.delete(s));
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    onPort(port);
+    announce(port, (done) => {
+      server.close(done);
+      for (const s of sessions) s.close();
+    });
   });
 }

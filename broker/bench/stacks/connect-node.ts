@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import http2 from 'node:http2';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { announce, SettingsEcho, telemetryAnswer } from './codecs.ts';
+import { serveHttp2, SettingsEcho, telemetryAnswer } from './codecs.ts';
 
 type Desc = { readonly kind: string };
 interface EnumDesc extends Desc {
@@ -142,17 +142,4 @@ const impl: Record<string, Handler> = {
 const server = http2.createServer(
   connectNodeAdapter({ routes: (router) => router.service(need(registry.getService(v2('MessagingService')), 'MessagingService'), impl), grpc: true, grpcWeb: false, connect: false }),
 );
-server.on('sessionError', () => undefined);
-const sessions = new Set<http2.ServerHttp2Session>();
-server.on('session', (s) => {
-  sessions.add(s);
-  s.on('close', () => sessions.delete(s));
-});
-server.listen(0, '127.0.0.1', () => {
-  const addr = server.address();
-  port = typeof addr === 'object' && addr ? addr.port : 0;
-  announce(port, (done) => {
-    server.close(done);
-    for (const s of sessions) s.close();
-  });
-});
+serveHttp2(server, (p) => (port = p));

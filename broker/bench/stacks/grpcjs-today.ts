@@ -3,6 +3,8 @@
  * server was before issue 12. Run as its own process (`node --import tsx grpcjs-today.ts`): the least a gRPC
  * server must answer for the official SDK's Producer to start and send (QueryRoute, Heartbeat,
  * Telemetry settings, NotifyClientTermination, SendMessage), storing nothing. Prints `{"port":…}` when ready.
+ * It answers each settings command once (as Meridian did), so a Producer declaring 3+ topics never starts
+ * against it (the Node SDK drops an early answer); compare.ts measures with one topic.
  */
 import * as grpc from '@grpc/grpc-js';
 import { messagingService } from '../../grpc/proto.ts';

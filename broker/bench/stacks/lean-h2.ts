@@ -7,7 +7,7 @@
  * Run as its own process; prints `{"port":…}` when ready.
  */
 import http2 from 'node:http2';
-import { announce, HEARTBEAT_OK, NullAnswers, SettingsEcho, telemetryAnswer, TERMINATION_OK } from './codecs.ts';
+import { serveHttp2, HEARTBEAT_OK, NullAnswers, SettingsEcho, telemetryAnswer, TERMINATION_OK } from './codecs.ts';
 
 let port = 0;
 const answers = new NullAnswers(() => port);
@@ -112,19 +112,4 @@ server.on('stream', (stream, headers) => {
       return unary(stream, () => null);
   }
 });
-server.on('sessionError', () => undefined);
-
-const sessions = new Set<http2.ServerHttp2Session>();
-server.on('session', (s) => {
-  sessions.add(s);
-  s.on('close', () => sessions.delete(s));
-});
-
-server.listen(0, '127.0.0.1', () => {
-  const addr = server.address();
-  port = typeof addr === 'object' && addr ? addr.port : 0;
-  announce(port, (done) => {
-    server.close(done);
-    for (const s of sessions) s.close();
-  });
-});
+serveHttp2(server, (p) => (port = p));

@@ -141,7 +141,7 @@ export class MessageStore {
       const r = decodeRecord(buf, at, false);
       // A record whose queue has moved on belongs to a topic deleted (and maybe re-created) since: skip it.
       if (r.queueOffset !== store.queue(r.topic, r.queueId).maxOffset) return;
-      store.dispatchOne(r.topic, r.queueId, r.queueOffset, phys, r.size, r.tag, r.keys, r.messageId, r.storeTimestamp);
+      store.dispatchTo(store.queue(r.topic, r.queueId), r.topic, r.queueOffset, phys, r.size, r.tag, r.keys, r.messageId, r.storeTimestamp);
       replayed++;
     });
     store.dispatched = store.commitLog.maxOffset;
@@ -347,20 +347,6 @@ export class MessageStore {
     this.dispatched = this.commitLog.maxOffset;
     this.index.cover(this.dispatched);
     for (const r of touched.values()) for (const l of this.listeners) l(r.topic, r.queueId);
-  }
-
-  private dispatchOne(
-    topic: string,
-    queueId: number,
-    queueOffset: number,
-    physicalOffset: number,
-    size: number,
-    tag: string,
-    keys: readonly string[],
-    messageId: string,
-    storeTimestamp: number,
-  ): void {
-    this.dispatchTo(this.queue(topic, queueId), topic, queueOffset, physicalOffset, size, tag, keys, messageId, storeTimestamp);
   }
 
   private dispatchTo(
