@@ -22,17 +22,16 @@
  * @bufbuild/buf` (STACKS_DIR defaults to /tmp/stacks); the descriptor set is built here with that buf.
  * Without them the stack is skipped.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Producer } from 'rocketmq-client-nodejs';
 import { PROTO_ROOT } from '../../grpc/proto.ts';
 import { startBrokerProcess } from '../broker-process.ts';
-import { BODY, closedLoop, producer } from '../grpc-bench.ts';
-import { percentile, processCpuUs } from '../stats.ts';
+import { BODY } from '../grpc-bench.ts';
+import { measureRound, medianOf, startServerProcess, type Round, type ServerProcess } from '../sdk-rounds.ts';
 
 const HERE = import.meta.dirname;
-const ROOT = path.join(HERE, '..', '..', '..');
 const STACKS_DIR = process.env.STACKS_DIR ?? '/tmp/stacks';
 const TOPIC = 'bench-stacks';
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -47,20 +46,7 @@ const SERVERS: Record<string, string> = {
 const BROKERS: Record<string, 'sync' | 'async'> = { 'meridian-async': 'async', 'meridian-sync': 'sync' };
 const VERIFY_TOPICS = ['verify-a', 'verify-b', 'verify-c'];
 
-interface Server {
-  stack: string;
-  endpoints: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-interface Round {
-  msgPerSec: number;
-  p50Us: number;
-  p99Us: number;
-  serverUsPerMsg: number;
-  clientUsPerMsg: number;
-}
+type Server = ServerProcess & { stack: string };
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -85,19 +71,7 @@ async function start(stack: string): Promise<Server> {
     const b = await startBrokerProcess({ dataDir: path.join('/tmp/bench', `stacks-${stack}`), flush, bootstrap: { topics } });
     return { stack, endpoints: `127.0.0.1:${b.port}`, pid: b.child.pid!, stop: b.stop };
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVERS[stack]!], { cwd: ROOT, env: { ...process.env, STACKS_DIR }, stdio: ['ignore', 'pipe', 'inherit'] });
-  process.once('exit', () => child.kill('SIGKILL'));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`${stack} exited with ${code}`)));
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return { stack, endpoints: `127.0.0.1:${port}`, pid: child.pid!, stop };
+  return { stack, ...(await startServerProcess(SERVERS[stack]!, { ...process.env, STACKS_DIR })) };
 }
 
 const within = <T>(ms: number, p: Promise<T>): Promise<T | 'timeout'> =>
@@ -117,20 +91,6 @@ async function verify(s: Server): Promise<Record<string, unknown>> {
   return { bench: 'grpc.stack.verify', stack: s.stack, topics: topics.length, started: started === 'ok', sent };
 }
 
-async function measure(s: Server, senders: number, total: number): Promise<Round> {
-  const producers = await Promise.all(Array.from({ length: senders }, () => producer(s.endpoints, TOPIC)));
-  await Promise.all(producers.map((p) => p.send({ topic: TOPIC, body: BODY })));
-  const server0 = processCpuUs(s.pid);
-  const client0 = process.cpuUsage();
-  const f = await closedLoop(producers, total, (p) => p.send({ topic: TOPIC, body: BODY }));
-  const client = process.cpuUsage(client0);
-  const serverUs = processCpuUs(s.pid) - server0;
-  await Promise.all(producers.map((p) => p.shutdown()));
-  const perMsg = (us: number) => Math.round((us / total) * 10) / 10;
-  return { msgPerSec: f.msgPerSec, p50Us: f.p50Us, p99Us: f.p99Us, serverUsPerMsg: perMsg(serverUs), clientUsPerMsg: perMsg(client.user + client.system) };
-}
-
-const median = (rounds: Round[], key: keyof Round) => percentile(rounds.map((r) => r[key]).sort((a, b) => a - b), 50);
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
@@ -146,7 +106,7 @@ async function main(): Promise<void> {
     for (const s of servers) console.log(JSON.stringify(await verify(s)));
     if (process.argv.includes('--verify')) return;
     // One untimed pass each, so no stack's first round runs cold (JIT).
-    for (const s of servers) await measure(s, 64, quick ? 1000 : 3000);
+    for (const s of servers) await measureRound(s, TOPIC, 64, quick ? 1000 : 3000);
     for (const [senders, total] of [
       [1, quick ? 1500 : 4000],
       [64, quick ? 6000 : 20_000],
@@ -155,7 +115,7 @@ async function main(): Promise<void> {
       for (let r = 0; r < rounds; r++) {
         for (let i = 0; i < servers.length; i++) {
           const s = servers[(i + r) % servers.length]!;
-          results.get(s)!.push(await measure(s, senders, total));
+          results.get(s)!.push(await measureRound(s, TOPIC, senders, total));
         }
       }
       for (const s of servers) {
@@ -165,11 +125,11 @@ async function main(): Promise<void> {
             bench: 'grpc.stack',
             stack: s.stack,
             producers: senders,
-            msgPerSec: median(rs, 'msgPerSec'),
-            serverUsPerMsg: median(rs, 'serverUsPerMsg'),
-            clientUsPerMsg: median(rs, 'clientUsPerMsg'),
-            p50Us: median(rs, 'p50Us'),
-            p99Us: median(rs, 'p99Us'),
+            msgPerSec: medianOf(rs, 'msgPerSec'),
+            serverUsPerMsg: medianOf(rs, 'serverUsPerMsg'),
+            clientUsPerMsg: medianOf(rs, 'clientUsPerMsg'),
+            p50Us: medianOf(rs, 'p50Us'),
+            p99Us: medianOf(rs, 'p99Us'),
             messages: total,
             rounds,
             samples: rs.map((x) => [x.msgPerSec, x.serverUsPerMsg, x.clientUsPerMsg]),
