@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConsumeResult, Producer, PushConsumer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { loopDelayMonitor, loopDelayMs } from '../loop-delay.ts';
 import { startBrokerProcess, type BrokerProcess } from './broker-process.ts';
 import { RawProducer } from './raw-client.ts';
 import { latencySummaryUs, mbPerSec, rate } from './stats.ts';
@@ -16,8 +16,6 @@ const TOPIC = 'bench-send';
 const E2E_TOPIC = 'bench-e2e';
 const DRAIN_TOPIC = 'bench-drain';
 const ROOT = path.join(import.meta.dirname, '..', '..');
-/** The event-loop delay sampling interval, as the broker's (broker/main.ts). */
-const LOOP_RESOLUTION_MS = 10;
 /** How long after the last send the e2e consumer waits for the rest before it reports what arrived. */
 const E2E_GRACE_MS = 30_000;
 
@@ -83,21 +81,20 @@ export async function openLoop(perSec: number, count: number, send: (startNs: bi
  * client's; in the e2e round the consumer's): which side of the connection a latency tail stalls on.
  */
 async function observe<T>(broker: BrokerProcess, run: () => Promise<T>): Promise<{ result: T; cpuUs: number; loop: Line }> {
-  const client = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  const client = loopDelayMonitor();
   await broker.stats();
   client.enable();
   const result = await run();
   client.disable();
   const s = await broker.stats();
-  // The histogram holds the time between two wake-ups; the delay is what exceeds the resolution.
-  const delayMs = (ns: number) => Math.round(Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS) * 1000) / 1000;
+  const clientLoop = loopDelayMs(client);
   const loop = {
     brokerLoopP50Ms: s.eventLoopDelayMs.p50,
     brokerLoopP99Ms: s.eventLoopDelayMs.p99,
     brokerLoopMaxMs: s.eventLoopDelayMs.max,
     brokerGcMaxMs: s.gc.maxMs,
-    clientLoopP99Ms: delayMs(client.percentile(99)),
-    clientLoopMaxMs: delayMs(client.max),
+    clientLoopP99Ms: clientLoop.p99,
+    clientLoopMaxMs: clientLoop.max,
   };
   return { result, cpuUs: s.cpuUs.user + s.cpuUs.system, loop };
 }
