@@ -54,6 +54,15 @@ test('messages a group gives up on are counted, listed with why, resent in the b
   await page.getByRole('button', { name: 'Clear' }).click();
   await expect(table.getByRole('row')).toHaveCount(LETTERS + 1);
 
+  // When they were dead-lettered: a range that starts after them lists none, and the export and "all matching" take the same range.
+  await page.getByLabel('From', { exact: true }).fill('2999-01-01T00:00');
+  await page.getByRole('button', { name: 'Filter', exact: true }).click();
+  await expect(page.getByText('No dead letter matches the filters.')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Export NDJSON' })).toHaveAttribute('href', new RegExp(`[?&]begin=${new Date('2999-01-01T00:00').getTime()}(&|$)`));
+  await expect(page.getByRole('button', { name: 'Resend all matching' })).toBeVisible();
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await expect(table.getByRole('row')).toHaveCount(LETTERS + 1);
+
   // Everything back to the group: a background job whose bar reaches the end.
   await page.getByRole('button', { name: 'Resend all' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Resend' }).click();

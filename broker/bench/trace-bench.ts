@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- trace`: what tracing costs the put and consume paths (trace on vs off, alternated), and
- * how the console's investigation answers at scale: query by id, key and one page of topic + time through the
- * console's HTTP API (tRPC handler with a real session), a filtered body search page by page, and an NDJSON
+ * how the console's investigation answers at scale (every message delivered and acked, so traces are read too):
+ * query by id, key and one page of topic + time through the console's HTTP API (tRPC handler with a real session), a filtered body search page by page, and an NDJSON
  * export of everything (MB/s, with the process's RSS sampled throughout).
  */
 import fs from 'node:fs';
@@ -120,10 +120,27 @@ async function p99Of(n: number, call: (i: number) => Promise<unknown>): Promise<
   return { p50Ms: round(percentile(samples, 50)), p99Ms: round(percentile(samples, 99)) };
 }
 
+/** The ids of a page's messages, as the results table asks for their last trace steps. */
+function idsOf(page: unknown): string[] {
+  return (page as { rows: { messageId: string }[] }).rows.map((m) => m.messageId);
+}
+
+/**
+ * Each query as the console's page makes it: a key or time search is the search plus `message.lastSteps` for
+ * the ids it returned (the results table's trace column), read from a trace store holding every delivery
+ * and ack of the stored messages.
+ */
 async function queries(emit: Emit, routes: RouteTestEnv, stored: number, ids: string[], beginMs: number, endMs: number, n: number): Promise<void> {
   const base = { instanceId: INSTANCE };
+  const withSteps = async (page: unknown) => trpcQuery(routes, 'message.lastSteps', { ...base, messageIds: idsOf(page) });
   emit({ bench: 'trace.query', by: 'id', stored, queries: n, ...(await p99Of(n, (i) => trpcQuery(routes, 'message.get', { ...base, messageId: ids[(i * 7919) % ids.length] }))) });
-  emit({ bench: 'trace.query', by: 'key', stored, queries: n, ...(await p99Of(n, (i) => trpcQuery(routes, 'message.byKey', { ...base, topic: TOPIC, key: `order-${(i * 7919) % stored}` }))) });
+  emit({
+    bench: 'trace.query',
+    by: 'key',
+    stored,
+    queries: n,
+    ...(await p99Of(n, async (i) => withSteps(await trpcQuery(routes, 'message.byKey', { ...base, topic: TOPIC, key: `order-${(i * 7919) % stored}` })))),
+  });
   const span = endMs - beginMs;
   emit({
     bench: 'trace.query',
@@ -131,9 +148,9 @@ async function queries(emit: Emit, routes: RouteTestEnv, stored: number, ids: st
     stored,
     queries: n,
     pageSize: 20,
-    ...(await p99Of(n, (i) => {
+    ...(await p99Of(n, async (i) => {
       const from = beginMs + Math.floor((((i * 7919) % 1000) / 1000) * span);
-      return trpcQuery(routes, 'message.browse', { ...base, topic: TOPIC, beginMs: from, endMs: Math.min(endMs, from + 2000), order: 'newest', pageSize: 20 });
+      return withSteps(await trpcQuery(routes, 'message.browse', { ...base, topic: TOPIC, beginMs: from, endMs: Math.min(endMs, from + 2000), order: 'newest', pageSize: 20 }));
     })),
   });
 }
@@ -196,9 +213,14 @@ export async function runTraceBench(opts: { dir: string; quick: boolean }, emit:
   try {
     await routes.env.runtime.start(testInstance(INSTANCE, { retentionHours: 24 * 365 }));
     const broker = routes.env.runtime.get(INSTANCE)!.broker!;
+    // Created first: a group starts at the end of the log, so it consumes what is stored after it.
+    broker.createGroup({ name: 'bench-readers' });
     const started = performance.now();
     const { ids, beginMs, endMs } = await fill(broker, stored);
     emit({ bench: 'trace.fill', stored, msgPerSec: rate(stored, performance.now() - started) });
+    // Every message delivered to a group and acked: the queries below read traces of three steps or more.
+    const drained = await drainBacklog(broker, { group: 'bench-readers', topic: TOPIC, total: stored, consumers: 8 });
+    emit({ bench: 'trace.drain', consumed: drained.consumed, traceEvents: drained.consumed * 2, msgPerSec: rate(drained.consumed, drained.ms) });
     await queries(emit, routes, stored, ids, beginMs, endMs, opts.quick ? 200 : 1000);
     await bodySearch(emit, routes, stored, beginMs, endMs);
     await exportAll(emit, routes, stored, endMs);

@@ -1,9 +1,10 @@
 /** The trace's first steps as a send through the gRPC endpoint leaves them: who sent it, how long it took, and refusals. */
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
+import { ConsumeResult, FilterExpression, type MessageView } from 'rocketmq-client-nodejs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { messagingService } from './proto.ts';
-import { Fixture, receiveAtLeast } from './sdk-test-helpers.ts';
+import { Fixture, receiveAtLeast, waitUntil } from './sdk-test-helpers.ts';
 
 const SDK_VERSION = (createRequire(import.meta.url)('rocketmq-client-nodejs/package.json') as { version: string }).version;
 
@@ -87,6 +88,50 @@ describe('trace of a send through the gRPC endpoint', () => {
     expect(resent?.properties.get('RESENT_FROM')).toBe(original.messageId);
     expect(resent?.properties.get('region')).toBe('eu');
     expect(views.find((v) => v.messageId === original.messageId)?.properties.has('RESENT_FROM')).toBe(false);
+  });
+
+  it('shows FILTERED for a group whose tag subscription turned the message away, once the group has read past it', async () => {
+    // One queue: once the group has consumed a message sent after the filtered one, it has read past it.
+    fx.broker.createTopic({ name: 'orders', queueNums: 1 });
+    fx.broker.createGroup({ name: 'paid-only' });
+    const producer = await fx.producer({ topics: ['orders'] });
+    const consumed: string[] = [];
+    await fx.pushConsumer(
+      'paid-only',
+      'orders',
+      {
+        consume(mv: MessageView) {
+          consumed.push(mv.messageId);
+          return ConsumeResult.SUCCESS;
+        },
+      },
+      { subscriptions: new Map([['orders', new FilterExpression('paid')]]) },
+    );
+    const refunded = await producer.send({ topic: 'orders', tag: 'refunded', body: Buffer.from('r-1') });
+    const paid = await producer.send({ topic: 'orders', tag: 'paid', body: Buffer.from('p-1') });
+    await waitUntil(() => consumed.includes(paid.messageId), { what: 'the paid message to be consumed' });
+    expect(consumed).not.toContain(refunded.messageId);
+
+    const stored = fx.broker.getMessageById(refunded.messageId);
+    const events = await fx.broker.traceOf(refunded.messageId);
+    expect(events.map((e) => e.step)).toEqual(['PRODUCED', 'STORED', 'FILTERED']);
+    // At the store time (when it became the group's to filter), with the group and its expression.
+    expect(events[2]).toEqual({
+      messageId: refunded.messageId,
+      step: 'FILTERED',
+      at: stored.storeTimestamp,
+      topic: 'orders',
+      queueId: 0,
+      offset: refunded.offset,
+      group: 'paid-only',
+      detail: "filtered out by the group's subscription TAG:paid",
+    });
+    // The same fact as the message's delivery state for the group.
+    expect(await fx.broker.deliveryStates(refunded.messageId)).toEqual([{ group: 'paid-only', state: 'FILTERED', filterExpression: 'TAG:paid' }]);
+    // The matching message's trace has its delivery, and no FILTERED.
+    const paidSteps = (await fx.broker.traceOf(paid.messageId)).map((e) => e.step);
+    expect(paidSteps).toContain('DELIVERED');
+    expect(paidSteps).not.toContain('FILTERED');
   });
 
   it('records a refused send as PRODUCE_FAILED with the status code, under the id the client gave', async () => {

@@ -136,7 +136,8 @@ export class Broker {
         groupsWithOffsets: (topic) => this.offsetStore.groupsOf(topic),
         hasLiveConsumer: (group) => this.liveConsumerCheck?.(group) ?? true,
         trace,
-        traceOf: (id) => this.traceOf(id),
+        // Without the groups' derived FILTERED steps: the delivery states read those facts themselves.
+        traceOf: (id) => this.trace.events(id),
         topicOf: (id) => this.describeMessage(id)?.topic,
         browse: (topic, req, keep) => this.browse(topic, req, keep),
       },
@@ -425,9 +426,12 @@ export class Broker {
     return { message, topic: message.topic };
   }
 
-  /** Every step of a message's life within the trace retention, oldest first. */
+  /**
+   * Every step of a message's life within the trace retention, oldest first, with FILTERED for each group
+   * whose subscription turned it away, derived from the group's state as its delivery state is.
+   */
   traceOf(messageId: string): Promise<TraceEvent[]> {
-    return this.trace.events(messageId);
+    return this.trace.events(messageId, Date.now(), (records, recorded, now) => this.deliveries.states.filteredSteps(records, recorded, now));
   }
 
   /** Trace events shed since open because the trace buffer was full (each shed message's trace says so). */

@@ -36,7 +36,7 @@ export type { DeadLetter, DeadLetterPage, DeadLetterQuery, PurgeTarget, Verifica
 export type { Subscription } from './consume/subscriptions.ts';
 export type { VerificationOutcome, VerificationState } from './consume/verifications.ts';
 export type { GroupQueueLag, GroupStats, TopicStats } from './stats.ts';
-export { DEFAULT_BROWSE_SCAN_BYTES, MAX_BROWSE_PAGE, MAX_VOLUME_BUCKETS } from './store/time-browse.ts';
+export { DEFAULT_BROWSE_SCAN_BYTES, MAX_BROWSE_PAGE, MAX_BROWSE_SCAN_MESSAGES, MAX_VOLUME_BUCKETS } from './store/time-browse.ts';
 export type { BrowseCursor, BrowseOrder, BrowsePage, BrowseRequest, VolumeBucket } from './store/time-browse.ts';
 export type { MessageMatch } from './filter/message-match.ts';
 export type { FlushMode, GetResult, PutResult, QueueStats, ReadFilter, StoredMessage } from './store/message-store.ts';

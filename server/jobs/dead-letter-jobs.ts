@@ -20,8 +20,11 @@ const group = z.string().min(1).max(MAX_GROUP_LENGTH);
 /** A dead letter is named by its offset in the DLQ (queue 0 of %DLQ%<group>): one message may be dead-lettered twice. */
 export const deadLetterOffset = z.number().int().nonnegative();
 const offsets = z.array(deadLetterOffset).min(1).max(MAX_SELECTION);
-/** Everything matching the filter stored up to `endMs` (the job's start: letters arriving later are not part of it). */
-const FilterTarget = z.object({ match: messageMatchSchema.optional(), endMs: z.number().int().nonnegative() });
+/**
+ * Everything matching the filter stored in the DLQ from `beginMs` (absent: its start) up to `endMs` (at the
+ * latest the job's start: letters arriving later are not part of it), as the DLQ page lists them.
+ */
+const FilterTarget = z.object({ match: messageMatchSchema.optional(), beginMs: z.number().int().nonnegative().optional(), endMs: z.number().int().nonnegative() });
 
 export const DlqResendParams = z.object({ group, target: z.union([z.object({ offsets }), FilterTarget]) });
 export type DlqResendParams = z.infer<typeof DlqResendParams>;
@@ -38,7 +41,7 @@ async function filteredPage(ctx: JobContext<{ group: string; target: z.infer<typ
   const from = cursor && 'engine' in cursor ? cursor.engine : undefined;
   const { target } = ctx.params;
   const page = await ctx.admin.deadLetters(ctx.params.group, {
-    beginMs: 0,
+    beginMs: target.beginMs ?? 0,
     endMs: target.endMs,
     order: 'oldest',
     limit: DLQ_JOB_BATCH,

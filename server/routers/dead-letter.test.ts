@@ -141,6 +141,33 @@ describe('dead-letter queues in the console', () => {
     expect(await as('viewer').deadLetter.count({ instanceId: I, group })).toEqual({ count: 0 });
   });
 
+  it('a time range of when letters were dead-lettered limits the list, "resend all matching" and "purge matching" alike', async () => {
+    const { topic, group, ids: older } = await withDeadLetters(3);
+    const storedAt = async () => new Map((await as('viewer').deadLetter.list({ instanceId: I, group, pageSize: 100 })).rows.map((r) => [r.originMessageId, r.storeTimestamp]));
+    const lastOlder = Math.max(...(await storedAt()).values());
+    // The newer letters are dead-lettered strictly after the older ones, so one instant separates them.
+    await waitUntil(() => Date.now() > lastOlder, { what: 'the clock to pass the older letters' });
+    const newer = await makeDeadLetters(broker, topic, group, ['{"n":3}', '{"n":4}']);
+    const times = await storedAt();
+    const from = Math.min(...newer.map((id) => times.get(id)!));
+    expect(from).toBeGreaterThan(lastOlder);
+    const listed = async (range: { beginMs?: number; endMs?: number }) => (await as('viewer').deadLetter.list({ instanceId: I, group, pageSize: 100, ...range })).rows.map((r) => r.originMessageId).sort();
+
+    expect(await listed({ beginMs: from })).toEqual([...newer].sort());
+    expect(await listed({ endMs: from - 1 })).toEqual([...older].sort());
+    expect(await listed({ beginMs: Date.now() + 60_000 })).toEqual([]);
+    expect(await trpcError(as('viewer').deadLetter.list({ instanceId: I, group, beginMs: from, endMs: from - 1 }))).toMatchObject({ code: 'BAD_REQUEST' });
+
+    const resent = await jobDone((await as('operator').deadLetter.resendMany({ instanceId: I, group, target: { beginMs: from } })).jobId);
+    expect(resent).toMatchObject({ state: 'DONE', counts: { resent: 2, skipped: 0 } });
+    expect([...(await deliveredCounts(broker, topic, group)).keys()].sort()).toEqual([...newer].sort());
+
+    const purged = await jobDone((await as('operator').deadLetter.purgeMatching({ instanceId: I, group, endMs: from - 1, match: { tag: 'a' } })).jobId);
+    expect(purged).toMatchObject({ state: 'DONE', counts: { purged: 2 } }); // older 0 and 2 are tagged a; the newer ones have no tag
+    expect(await listed({})).toEqual([older[1]!, ...newer].sort());
+    expect(await trpcError(as('operator').deadLetter.purgeMatching({ instanceId: I, group }))).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('viewers may look but not resend or purge, and every action is audited', async () => {
     const { group, at } = await withDeadLetters(1);
     expect(await trpcError(as('viewer').deadLetter.resend({ instanceId: I, group, offset: at(0) }))).toEqual({ code: 'FORBIDDEN', appCode: 'FORBIDDEN' });

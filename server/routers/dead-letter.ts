@@ -3,7 +3,7 @@ import { MAX_GROUP_LENGTH, unwrapName } from '../broker/index.ts';
 import type { DeadLetter } from '../broker-admin.ts';
 import { deadLetterOffset, MAX_SELECTION } from '../jobs/dead-letter-jobs.ts';
 import { jobRunner } from '../jobs/runner.ts';
-import { browseCursorSchema, messageMatchSchema } from '../schemas.ts';
+import { browseCursorSchema, messageMatchSchema, type MessageMatchInput } from '../schemas.ts';
 import { audits, instanceProcedure, router } from '../trpc.ts';
 import { CONSOLE_SCAN_BYTES } from './message.ts';
 import { CursorPageSize } from './paging.ts';
@@ -13,6 +13,26 @@ const group = z.string().min(1).max(MAX_GROUP_LENGTH);
 const GroupRef = z.object({ group });
 /** Letters are named by their DLQ offset (`row.offset`): the same message may be dead-lettered twice. */
 const Selection = z.array(deadLetterOffset).min(1, 'Select at least one message').max(MAX_SELECTION, `At most ${MAX_SELECTION} at once`);
+const timestamp = z.number().int().nonnegative();
+/** When letters were stored in the DLQ (dead-lettered); an open bound is the DLQ's start, or now. */
+const StoredRange = { beginMs: timestamp.optional(), endMs: timestamp.optional() };
+const endNotBeforeBegin = (r: { beginMs?: number | undefined; endMs?: number | undefined }) => r.beginMs === undefined || r.endMs === undefined || r.beginMs <= r.endMs;
+const END_BEFORE_BEGIN = { path: ['endMs'], message: 'The end must not be before the start' };
+/** What "all matching" acts on: the list's filter and range. */
+const Filter = z.object({ match: messageMatchSchema.optional(), ...StoredRange }).refine(endNotBeforeBegin, END_BEFORE_BEGIN);
+
+/**
+ * A filter job's target: the letters the list shows for the same filter and range, stored until now at the
+ * latest (letters arriving while the job runs are not part of it).
+ */
+function filterTarget(f: { match?: MessageMatchInput | undefined; beginMs?: number | undefined; endMs?: number | undefined }) {
+  const now = Date.now();
+  return {
+    ...(f.match ? { match: f.match } : {}),
+    ...(f.beginMs !== undefined ? { beginMs: f.beginMs } : {}),
+    endMs: Math.max(f.beginMs ?? 0, Math.min(f.endMs ?? now, now)),
+  };
+}
 
 /** A row of the DLQ table: the letter's place in the DLQ, its origin and failure, the message's tag and keys, no body. */
 function row(d: DeadLetter) {
@@ -42,22 +62,26 @@ function row(d: DeadLetter) {
 const by = (username: string) => `operator ${username}`;
 
 export const deadLetterRouter = router({
-  /** A page of the group's dead letters, newest first by default, filtered like the Messages page. */
+  /**
+   * A page of the group's dead letters stored in the DLQ within [beginMs, endMs] (open bounds: its start, now),
+   * newest first by default, filtered like the Messages page.
+   */
   list: instanceProcedure('viewer')
     .input(
       GroupRef.extend({
-        beginMs: z.number().int().nonnegative().default(0),
-        endMs: z.number().int().nonnegative().optional(),
+        ...StoredRange,
         order: z.enum(['newest', 'oldest']).default('newest'),
         pageSize: CursorPageSize,
         cursor: browseCursorSchema.optional(),
         match: messageMatchSchema.optional(),
-      }),
+      }).refine(endNotBeforeBegin, END_BEFORE_BEGIN),
     )
     .query(async ({ ctx, input }) => {
+      const beginMs = input.beginMs ?? 0;
       const page = await ctx.admin.deadLetters(input.group, {
-        beginMs: input.beginMs,
-        endMs: input.endMs ?? Date.now(),
+        beginMs,
+        // A start in the future with no end lists nothing rather than failing as a range that ends first.
+        endMs: input.endMs ?? Math.max(beginMs, Date.now()),
         order: input.order,
         limit: input.pageSize,
         maxScanBytes: CONSOLE_SCAN_BYTES,
@@ -86,15 +110,15 @@ export const deadLetterRouter = router({
     .mutation(({ ctx, input }) => ctx.admin.resendDeadLetter(input.group, input.offset, { by: by(ctx.user.username) })),
 
   /**
-   * A selection, or every letter matching a filter (not resent yet) stored until now, back to the group: a
-   * background job (its progress in job.get), each letter resent at most once even across a restart.
+   * A selection, or every letter matching a filter and range (not resent yet) stored until now, back to the
+   * group: a background job (its progress in job.get), each letter resent at most once even across a restart.
    */
   resendMany: instanceProcedure('operator')
     .meta(audits('instanceId', 'group'))
-    .input(GroupRef.extend({ target: z.union([z.object({ offsets: Selection }), z.object({ match: messageMatchSchema.optional() })]) }))
+    .input(GroupRef.extend({ target: z.union([z.object({ offsets: Selection }), Filter]) }))
     .mutation(async ({ ctx, input }) => {
       await ctx.admin.getGroup(input.group);
-      const target = 'offsets' in input.target ? { offsets: input.target.offsets } : { ...input.target, endMs: Date.now() };
+      const target = 'offsets' in input.target ? { offsets: input.target.offsets } : filterTarget(input.target);
       const job = await jobRunner(ctx.db, ctx.runtime).start({ kind: 'DLQ_RESEND', instanceId: ctx.instance.id, params: { group: input.group, target }, createdBy: ctx.user.username });
       return { jobId: job.id };
     }),
@@ -105,13 +129,20 @@ export const deadLetterRouter = router({
     .input(GroupRef.extend({ target: z.union([z.object({ offsets: Selection }), z.object({ all: z.literal(true) })]) }))
     .mutation(async ({ ctx, input }) => ({ purged: await ctx.admin.purgeDeadLetters(input.group, input.target) })),
 
-  /** Purges every letter matching a filter (stored until now): a background job, as it scans the DLQ. */
+  /**
+   * Purges every letter matching a filter, a range or both (stored until now): a background job, as it scans
+   * the DLQ. With neither it would be the whole DLQ, which `purge` with `all` does at once.
+   */
   purgeMatching: instanceProcedure('operator')
     .meta(audits('instanceId', 'group'))
-    .input(GroupRef.extend({ match: messageMatchSchema }))
+    .input(
+      GroupRef.extend({ match: messageMatchSchema.optional(), ...StoredRange })
+        .refine(endNotBeforeBegin, END_BEFORE_BEGIN)
+        .refine((f) => f.match !== undefined || f.beginMs !== undefined || f.endMs !== undefined, { path: ['match'], message: 'Give a filter or a time range (purging the whole DLQ is purge all)' }),
+    )
     .mutation(async ({ ctx, input }) => {
       await ctx.admin.getGroup(input.group);
-      const params = { group: input.group, target: { match: input.match, endMs: Date.now() } };
+      const params = { group: input.group, target: filterTarget(input) };
       const job = await jobRunner(ctx.db, ctx.runtime).start({ kind: 'DLQ_PURGE', instanceId: ctx.instance.id, params, createdBy: ctx.user.username });
       return { jobId: job.id };
     }),

@@ -2,10 +2,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logger, type Broker } from '../broker/index.ts';
+import { waitUntil } from '../broker/test-support.ts';
 import { testInstance } from '../console-test-env.ts';
 import type { NdjsonMessage } from '../message-ndjson.ts';
 import { makeDeadLetters } from '../jobs/test-dead-letters.ts';
-import { EXPORT_PAGE_MESSAGES, EXPORT_PAGE_SCAN_BYTES, exportDeadLetters, exportMessages, pagedStream, type ExportPage } from './export.ts';
+import { EXPORT_PAGE_MESSAGES, EXPORT_PAGE_SCAN_BYTES, exportDeadLetters, exportMessages, keyPageMessages, pagedStream, type ExportPage } from './export.ts';
 import { downloadBody, downloadJson } from './message-files.ts';
 import { ndjsonOfResponse, startRouteTestEnv, type RouteTestEnv } from './route-test-env.ts';
 
@@ -142,6 +143,71 @@ describe('export', () => {
   });
 });
 
+describe('key export', () => {
+  const keyQuery = (key: string) => `topic=${encodeURIComponent('shop%orders')}&key=${encodeURIComponent(key)}`;
+
+  it('downloads every message with the key, newest first as the key search lists them, over more messages than one page', async () => {
+    const total = EXPORT_PAGE_MESSAGES + 100;
+    const sent: string[] = [];
+    for (let i = 0; i < total; i += 300) {
+      const batch = await broker.putBatch(Array.from({ length: 300 }, (_, j) => ({ topic: 'shop%orders', body: `keyed ${i + j}`, keys: ['shared-key', `own-${i + j}`] })));
+      sent.push(...batch.map((b) => b.messageId));
+    }
+    await broker.put({ topic: 'shop%orders', body: 'another key', keys: ['other-key'] });
+    const lookups = vi.spyOn(broker, 'queryByKey');
+    try {
+      const res = await exportOf(keyQuery('shared-key'));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="orders-key-shared-key-.*\.ndjson"/);
+      const lines = await ndjsonOfResponse<NdjsonMessage>(res);
+      expect(lines).toHaveLength(total);
+      expect(lines.map((l) => l.messageId)).toEqual([...sent].reverse());
+      expect(lines[0]).toMatchObject({ topic: 'orders', namespace: 'shop', keys: ['shared-key', `own-${total - 1}`] });
+      expect(Buffer.from(lines.at(-1)!.bodyBase64, 'base64').toString()).toBe('keyed 0');
+      // Paged with the index's `before` cursor: the first page sized for the instance's largest message (4 MiB),
+      // the next ones for the small bodies seen, each from where the last one ended.
+      const asked = lookups.mock.calls.map(([, , opts]) => opts);
+      expect(asked.map((o) => o?.limit)).toEqual([keyPageMessages(4 << 20), EXPORT_PAGE_MESSAGES, EXPORT_PAGE_MESSAGES]);
+      expect(asked[0]?.before).toBeUndefined();
+      expect(asked.slice(1).every((o) => typeof o?.before === 'number')).toBe(true);
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
+  it('reads the next page of the index only when the client has read the previous one', async () => {
+    const lookups = vi.spyOn(broker, 'queryByKey');
+    try {
+      const reader = (await exportOf(keyQuery('shared-key'))).body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      for (let i = 0; i < 50; i++) await nextTurn();
+      expect(lookups.mock.calls.length).toBeLessThanOrEqual(2);
+      await reader.cancel();
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
+  it('a key nobody sent downloads an empty file, and a page holds fewer of large messages', async () => {
+    expect(await ndjsonOfResponse(await exportOf(keyQuery('no-such-key')))).toEqual([]);
+    expect(keyPageMessages(4 << 20)).toBe(2);
+    expect(keyPageMessages(100)).toBe(EXPORT_PAGE_MESSAGES);
+  });
+
+  it('answers 401 without a session, and 400 for a key without its topic or with a time range', async () => {
+    const anonymous = await exportOf(keyQuery('shared-key'), null);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ code: 'UNAUTHENTICATED', message: 'Sign in to continue' });
+    const noTopic = await exportOf('key=shared-key');
+    expect(noTopic.status).toBe(400);
+    expect(((await noTopic.json()) as { message: string }).message).toMatch(/needs the topic/);
+    const ranged = await exportOf(`${keyQuery('shared-key')}&begin=0`);
+    expect(ranged.status).toBe(400);
+    expect(((await ranged.json()) as { message: string }).message).toMatch(/topic and a key only, not begin/);
+    expect((await exportOf(`topic=missing&key=shared-key`)).status).toBe(404);
+  });
+});
+
 /** Everything a stream gives, chunk by chunk, as text. */
 async function chunksOf(stream: ReadableStream<Uint8Array>): Promise<string[]> {
   const reader = stream.getReader();
@@ -192,6 +258,22 @@ describe('dead-letter export', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ topic: 'payments', tag: 'card', deadLetter: { group: 'settle', originMessageId: ids[0], attempts: 1, reason: 'CLIENT_FORWARDED' } });
     expect(Buffer.from(lines[0]!.bodyBase64, 'base64').toString()).toBe('p1');
+  });
+
+  it('takes the list\'s time range: only the letters dead-lettered within it, and 400 for an end before the start', async () => {
+    const before = await makeDeadLetters(broker, 'refunds', 'refund', ['r1']);
+    const dlqExport = async (query: string) => exportDeadLetters(await t.request(`/api/instances/${I}/groups/refund/dead-letters/export?${query}`, 'viewer'), t.deps, I, 'refund');
+    const [first] = await ndjsonOfResponse<NdjsonMessage>(await dlqExport(''));
+    const at = first!.storeTimestamp;
+    await waitUntil(() => Date.now() > at, { what: 'the clock to pass the first letter' });
+    const later = await makeDeadLetters(broker, 'refunds', 'refund', ['r2']);
+    const origins = async (query: string) => (await ndjsonOfResponse<NdjsonMessage>(await dlqExport(query))).map((l) => l.deadLetter!.originMessageId);
+    expect(await origins(`end=${at}`)).toEqual(before);
+    expect(await origins(`begin=${at + 1}`)).toEqual(later);
+    expect(await origins(`begin=${Date.now() + 60_000}`)).toEqual([]);
+    const backwards = await dlqExport(`begin=${at + 1}&end=${at}`);
+    expect(backwards.status).toBe(400);
+    expect(((await backwards.json()) as { message: string }).message).toBe('The end must not be before the start');
   });
 
   it('answers 404 for a group that does not exist', async () => {

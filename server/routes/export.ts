@@ -1,6 +1,6 @@
 /**
  * Exports as NDJSON downloads (docs/ndjson.md): a topic's messages by store time with the Messages page's
- * filters, a selection by id, or a group's dead letters. The body is a pull stream: the next page is read from
+ * filters, every message of a topic with one key, a selection by id, or a group's dead letters. The body is a pull stream: the next page is read from
  * the engine only when the client has taken the previous one, so an export of a million messages holds one
  * page in memory and lets the broker serve everything else between pages.
  */
@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { logger, MAX_GROUP_LENGTH, MAX_MESSAGE_ID_BYTES, MAX_TOPIC_LENGTH, unwrapName, type BrowseCursor } from '../broker/index.ts';
 import type { BrokerAdmin } from '../broker-admin.ts';
 import { ndjsonLine, NDJSON_TYPE } from '../message-ndjson.ts';
-import { MAX_EXPORT_IDS, messageMatchSchema } from '../schemas.ts';
+import { MAX_EXPORT_IDS, messageMatchSchema, searchKeySchema } from '../schemas.ts';
 import { AppError } from '../trpc.ts';
 import { answer, attachment, authorize, failureOf, queryOf, type HttpDeps } from './http.ts';
 import { ndjsonOf, ndjsonOfDeadLetter } from './message-json.ts';
@@ -39,7 +39,7 @@ const KEEPALIVE = encoder.encode('\n');
 /** What an export's log lines say about it (never its filters: a body search may hold what it looks for). */
 export interface ExportLog {
   instanceId: string;
-  export: 'topic' | 'selection' | 'dead-letters';
+  export: 'topic' | 'key' | 'selection' | 'dead-letters';
 }
 
 /**
@@ -106,6 +106,7 @@ const RangeQuery = z.object({
 
 const ExportQuery = RangeQuery.extend({
   topic: z.string().min(1).max(MAX_TOPIC_LENGTH).optional(),
+  key: searchKeySchema.optional(),
   ids: z
     .string()
     .transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean))
@@ -122,6 +123,16 @@ function fileStamp(): string {
 }
 
 type RangeQuery = z.infer<typeof RangeQuery>;
+
+/**
+ * The range's end: as given, else now (or the start, when that is later: nothing is stored in the future, and
+ * the list answers the same range with no rows rather than an error). Checked before the download starts, so a
+ * bad range answers 400 instead of breaking off a download.
+ */
+function endOf(q: RangeQuery): number {
+  if (q.end !== undefined && q.end < q.begin) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'The end must not be before the start');
+  return q.end ?? Math.max(q.begin, Date.now());
+}
 
 /** The engine's page request for a range export, resuming at `cursor`. */
 function pageRequest(q: RangeQuery, endMs: number, cursor: BrowseCursor | undefined) {
@@ -166,15 +177,69 @@ function selectionPages(admin: BrokerAdmin, ids: readonly string[], topic: strin
   };
 }
 
-/** GET /api/instances/<id>/messages/export: a topic + time query (with filters) or `ids=` as NDJSON (viewer). */
+/**
+ * Messages of a key page: as many as fit EXPORT_PAGE_SCAN_BYTES at `bodyBytes` each, 1 to EXPORT_PAGE_MESSAGES.
+ * The engine reads a key page's messages whole (there is no scan budget to stop it), so this is what bounds it.
+ */
+export function keyPageMessages(bodyBytes: number): number {
+  return Math.min(EXPORT_PAGE_MESSAGES, Math.max(1, Math.floor(EXPORT_PAGE_SCAN_BYTES / Math.max(1, bodyBytes))));
+}
+
+/**
+ * The pages of a key export: every message of `topic` with `key`, newest first, from the index (never a scan),
+ * paged as the key search pages, with `before` the last message's commit-log offset. The first page asks for
+ * as many as fit 8 MiB at the instance's largest message size, each next one for as many as fit at the
+ * largest body seen so far: keys of small messages go 500 a page, keys of large ones a few. A page holds more
+ * only when a key's later messages are much larger than its earlier ones (at most EXPORT_PAGE_MESSAGES of them).
+ */
+function keyPages(admin: BrokerAdmin, topic: string, key: string, maxMessageSize: number): () => Promise<ExportPage> {
+  let before: number | undefined;
+  let largest: number | undefined;
+  return async () => {
+    const limit = keyPageMessages(largest ?? maxMessageSize);
+    const found = await admin.messagesByKey(topic, key, { limit, ...(before !== undefined ? { before } : {}) });
+    const last = found.at(-1);
+    if (last && before !== undefined && last.physicalOffset >= before) {
+      // A cursor that does not move back would page the same messages forever.
+      throw new AppError('INTERNAL_SERVER_ERROR', 'INTERNAL_SERVER_ERROR', `The key index paged from ${before} to ${last.physicalOffset}, not backwards`);
+    }
+    for (const m of found) largest = Math.max(largest ?? 0, m.body.length);
+    if (last) before = last.physicalOffset;
+    // Fewer than asked: the index has no more (the key search's last page ends the same way).
+    return { text: found.map((m) => ndjsonLine(ndjsonOf(m, topic))).join(''), done: found.length < limit };
+  };
+}
+
+/** The range and filter parameters, which a key export does not take (it is the key search: the index, newest first). */
+const RANGE_PARAMS = ['begin', 'end', 'order', 'match'] as const;
+
+/** A key as a file name's part: letters, digits, `.`, `_` and `-`, the rest as `_`, at most 64 characters. */
+function fileSafe(s: string): string {
+  return s.replace(/[^\p{L}\p{N}._-]/gu, '_').slice(0, 64);
+}
+
+/**
+ * GET /api/instances/<id>/messages/export: a topic + time query (with filters), a topic + `key=` (every message
+ * with that key), or `ids=` as NDJSON (viewer).
+ */
 export function exportMessages(req: Request, deps: HttpDeps, instanceId: string): Promise<Response> {
   return answer(async () => {
-    const { admin } = await authorize(req, deps, instanceId, 'viewer');
-    const { ids, topic, ...range } = queryOf(req, ExportQuery);
+    const { admin, instance } = await authorize(req, deps, instanceId, 'viewer');
+    const { ids, topic, key, ...range } = queryOf(req, ExportQuery);
+    if (key !== undefined) {
+      if (ids) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'Give a key or ids, not both');
+      if (topic === undefined) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'A key export needs the topic the key is searched in');
+      const params = new URL(req.url).searchParams;
+      const extra = RANGE_PARAMS.filter((p) => params.has(p));
+      if (extra.length > 0) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', `A key export takes a topic and a key only, not ${extra.join(', ')}`);
+      await admin.getTopic(topic);
+      const pages = keyPages(admin, topic, key, instance.maxMessageSize);
+      return ndjsonResponse(pagedStream(pages, { instanceId, export: 'key' }), `${unwrapName(topic).name}-key-${fileSafe(key)}-${fileStamp()}.ndjson`);
+    }
     if (topic !== undefined) await admin.getTopic(topic);
     if (ids) return ndjsonResponse(pagedStream(selectionPages(admin, ids, topic), { instanceId, export: 'selection' }), `selection-${fileStamp()}.ndjson`);
-    if (topic === undefined) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'Give a topic (and a time range) or ids');
-    const endMs = range.end ?? Date.now();
+    if (topic === undefined) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'Give a topic (and a time range or a key) or ids');
+    const endMs = endOf(range);
     const pages = cursorPages(
       async (cursor) => {
         const page = await admin.browseMessages(topic, pageRequest(range, endMs, cursor));
@@ -195,7 +260,7 @@ export function exportDeadLetters(req: Request, deps: HttpDeps, instanceId: stri
     const name = GroupName.parse(group);
     const q = queryOf(req, RangeQuery);
     await admin.getGroup(name);
-    const endMs = q.end ?? Date.now();
+    const endMs = endOf(q);
     const pages = cursorPages(
       async (cursor) => {
         const page = await admin.deadLetters(name, pageRequest(q, endMs, cursor));

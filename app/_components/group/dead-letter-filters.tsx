@@ -2,16 +2,31 @@
 
 import { fieldError } from '../../../server/broker/rules.ts';
 import { bodySearchSchema, jsonPathSchema, propertyNameSchema, searchKeySchema, tagExpressionSchema } from '../../../server/schemas.ts';
+import { DateTimeInput } from '../datetime-input.tsx';
 import { Field, useForm, type FieldErrors, type Form } from '../form.tsx';
 import { EMPTY_FILTERS, type FilterValues } from '../message/search-params.ts';
 import { buttonClass, inputClass, secondaryButtonClass } from '../ui.tsx';
 
-type Values = FilterValues & Record<string, unknown>;
+/** The Messages page's filters, and when the letters were stored in the DLQ (a blank bound: its start, or now). */
+export interface DeadLetterFilterValues extends FilterValues {
+  beginMs: number | undefined;
+  endMs: number | undefined;
+}
+
+export const EMPTY_DEAD_LETTER_FILTERS: DeadLetterFilterValues = { ...EMPTY_FILTERS, beginMs: undefined, endMs: undefined };
+
+/** The range as the list, the export and the "all matching" actions take it: only the bounds that are set. */
+export function storedRangeOf(f: DeadLetterFilterValues): { beginMs?: number; endMs?: number } {
+  return { ...(f.beginMs !== undefined ? { beginMs: f.beginMs } : {}), ...(f.endMs !== undefined ? { endMs: f.endMs } : {}) };
+}
+
+type Values = DeadLetterFilterValues & Record<string, unknown>;
 
 /** A filter is checked only when it is used: empty means "not filtered". */
 function validate(v: Values): FieldErrors<Values> {
   const used = (schema: Parameters<typeof fieldError>[0], value: string) => (value.trim() ? fieldError(schema, value) : '');
   return {
+    endMs: v.beginMs !== undefined && v.endMs !== undefined && v.endMs < v.beginMs ? 'The end must not be before the start' : '',
     tag: used(tagExpressionSchema, v.tag),
     key: used(searchKeySchema, v.key),
     propName: v.propName.trim() ? fieldError(propertyNameSchema, v.propName) : v.propValue ? 'Enter the property name' : '',
@@ -29,13 +44,20 @@ function Text({ form, name, label, placeholder, className = 'w-40', mono }: { fo
 }
 
 /**
- * The Messages page's filters over a DLQ (tag, key, a property, body text, a JSON value), applied on the server.
- * Mount it with a key of the applied filters, so Clear (and a new link) starts it afresh.
+ * The Messages page's time range and filters over a DLQ (when dead-lettered; tag, key, a property, body text, a
+ * JSON value), applied on the server. Mount it with a key of the applied filters, so Clear (and a new link)
+ * starts it afresh.
  */
-export function DeadLetterFilters({ initial, onApply }: { initial: FilterValues; onApply(filters: FilterValues): void }) {
+export function DeadLetterFilters({ initial, onApply }: { initial: DeadLetterFilterValues; onApply(filters: DeadLetterFilterValues): void }) {
   const form = useForm<Values>({ ...initial }, validate);
   return (
     <form noValidate role="search" aria-label="Filter dead letters" onSubmit={form.onSubmit((v) => onApply(v))} className="flex flex-wrap items-start gap-3">
+      <Field label="Dead-lettered from" error={form.error('beginMs')} className="w-64">
+        <DateTimeInput label="From" value={form.values.beginMs} onChange={(ms) => form.set('beginMs', ms)} />
+      </Field>
+      <Field label="to" error={form.error('endMs')} className="w-64">
+        <DateTimeInput label="To" value={form.values.endMs} onChange={(ms) => form.set('endMs', ms)} />
+      </Field>
       <Text form={form} name="tag" label="Tag" placeholder="TagA || TagB" />
       <Text form={form} name="key" label="Key" placeholder="order-42" />
       <Text form={form} name="propName" label="Property" placeholder="name" className="w-32" />
@@ -53,7 +75,7 @@ export function DeadLetterFilters({ initial, onApply }: { initial: FilterValues;
         <button type="submit" disabled={form.invalid} className={buttonClass}>
           Filter
         </button>
-        <button type="button" onClick={() => onApply(EMPTY_FILTERS)} className={secondaryButtonClass}>
+        <button type="button" onClick={() => onApply(EMPTY_DEAD_LETTER_FILTERS)} className={secondaryButtonClass}>
           Clear
         </button>
       </span>

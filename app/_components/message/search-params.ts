@@ -119,22 +119,31 @@ export function bareTopic(stored: string, namespace: string): string {
 }
 
 /**
- * D's NDJSON export as a download link: of a query (with its filters), of chosen messages, or of a group's
- * dead letters (with the filters, oldest first).
+ * D's NDJSON export as a download link: of a query (with its filters), of every message with a key, of chosen
+ * messages, or of a group's dead letters (with the range and filters, oldest first).
  */
 export function exportHref(
   instanceId: string,
-  what: { topic: string; beginMs: number; endMs: number; order: BrowseOrder; match: MessageMatchInput | undefined } | { ids: readonly string[] } | { deadLettersOf: string; match: MessageMatchInput | undefined },
+  what:
+    | { topic: string; beginMs: number; endMs: number; order: BrowseOrder; match: MessageMatchInput | undefined }
+    | { topic: string; key: string }
+    | { ids: readonly string[] }
+    | { deadLettersOf: string; beginMs?: number | undefined; endMs?: number | undefined; match: MessageMatchInput | undefined },
 ): string {
   const q = new URLSearchParams();
   const base = `/api/instances/${encodeURIComponent(instanceId)}`;
   if ('deadLettersOf' in what) {
+    if (what.beginMs !== undefined) q.set('begin', String(what.beginMs));
+    if (what.endMs !== undefined) q.set('end', String(what.endMs));
     q.set('order', 'oldest');
     if (what.match) q.set('match', JSON.stringify(what.match));
     return `${base}/groups/${encodeURIComponent(what.deadLettersOf)}/dead-letters/export?${q.toString()}`;
   }
   if ('ids' in what) q.set('ids', what.ids.join(','));
-  else {
+  else if ('key' in what) {
+    q.set('topic', what.topic);
+    q.set('key', what.key);
+  } else {
     q.set('topic', what.topic);
     q.set('begin', String(what.beginMs));
     q.set('end', String(what.endMs));

@@ -67,6 +67,9 @@ function ackedAfter(events: readonly TraceEvent[], since: number): Omit<GroupDel
  * The latest round decides: a resend to the group newer than the last dead letter, else the delivery on the
  * topic queue. Past the group's offset with no dead letter and no filter, the message counts as ACKED, with
  * the ack time when the trace has it (the queue model and offset resets move offsets without acks).
+ * A message the group turns away (`filterOf`) is FILTERED, also before the group gets to it, except one
+ * only its subscription rejects that was stored before the group existed and that the group is past: like
+ * an unacked one there, it is not the group's message (the group never had to turn it away).
  */
 export function deliveryOf(f: DeliveryFacts): GroupDelivery | undefined {
   const head = { group: f.group.name, ...(f.filterExpression !== undefined ? { filterExpression: f.filterExpression } : {}) };
@@ -79,13 +82,44 @@ export function deliveryOf(f: DeliveryFacts): GroupDelivery | undefined {
   if (f.clients) return broadcastDelivery(head, f, f.clients);
   if (f.inflight) return { ...head, ...inflightState(f.inflight, f.now) };
   if (deadLetter) return { ...head, state: 'DEAD_LETTERED', attempt: deadLetter.reconsumeTimes, at: deadLetter.storeTimestamp };
-  const filtered = f.rejected || f.events.some((e) => e.step === 'FILTERED');
-  if (f.queueOffset >= f.next) return { ...head, state: filtered ? 'FILTERED' : 'NOT_DELIVERED' };
-  if (filtered) return { ...head, state: 'FILTERED' };
+  const filter = filterOf(f);
+  if (f.queueOffset >= f.next) return { ...head, state: filter ? 'FILTERED' : 'NOT_DELIVERED' };
+  if (filter === 'RECORDED') return { ...head, state: 'FILTERED' };
+  if (filter === 'SUBSCRIPTION') return predatesGroup(f) ? undefined : { ...head, state: 'FILTERED' };
   const acked = ackedAfter(f.events, 0);
   if (acked.at !== undefined) return { ...head, ...acked };
-  if (f.record && f.record.physicalOffset < f.group.startPhysicalOffset) return undefined;
+  if (predatesGroup(f)) return undefined;
   return { ...head, state: 'ACKED' };
+}
+
+/**
+ * Why the group turns the message away, if it does: a FILTERED step in its trace (recorded by a receive with
+ * a bare filter), else its remembered subscription, unless the group was delivered the message (only the
+ * latest subscription is remembered: one that changed since must not disown what the group consumed).
+ */
+function filterOf(f: DeliveryFacts): 'RECORDED' | 'SUBSCRIPTION' | undefined {
+  if (f.events.some((e) => e.step === 'FILTERED')) return 'RECORDED';
+  return f.rejected && !f.events.some((e) => e.step === 'DELIVERED') ? 'SUBSCRIPTION' : undefined;
+}
+
+/** The message was stored before the group existed (the group starts after it). */
+function predatesGroup(f: DeliveryFacts): boolean {
+  return !!f.record && f.record.physicalOffset < f.group.startPhysicalOffset;
+}
+
+/** Whether the group has read past the message on its queue (a broadcasting group: some client has). */
+function isPast(f: DeliveryFacts): boolean {
+  return f.clients ? f.clients.some((c) => c.next > f.queueOffset) : f.next > f.queueOffset;
+}
+
+/**
+ * Whether the group's subscription has turned the message away by now: its delivery state is FILTERED for
+ * the subscription (not for a recorded FILTERED step, which the trace has already) and the group has read
+ * past it. The trace derives its FILTERED step from this when it is read (trace/derive.ts `filteredStep`),
+ * so a receive with a subscription records nothing per filtered message.
+ */
+export function filteredBySubscription(f: DeliveryFacts): boolean {
+  return filterOf(f) === 'SUBSCRIPTION' && isPast(f) && deliveryOf(f)?.state === 'FILTERED';
 }
 
 /**
@@ -98,8 +132,10 @@ function broadcastDelivery(head: Pick<GroupDelivery, 'group' | 'filterExpression
   const inflight = states.find((s) => s.state === 'IN_FLIGHT') ?? states[0];
   if (inflight) return { ...head, ...inflight };
   if (f.deadLetter) return { ...head, state: 'DEAD_LETTERED', attempt: f.deadLetter.reconsumeTimes, at: f.deadLetter.storeTimestamp };
-  if (f.rejected || f.events.some((e) => e.step === 'FILTERED')) return { ...head, state: 'FILTERED' };
+  const filter = filterOf(f);
+  if (filter === 'RECORDED') return { ...head, state: 'FILTERED' };
+  if (filter === 'SUBSCRIPTION') return predatesGroup(f) && isPast(f) ? undefined : { ...head, state: 'FILTERED' };
   if (clients.length === 0 || clients.some((c) => f.queueOffset >= c.next)) return { ...head, state: 'NOT_DELIVERED' };
-  if (f.record && f.record.physicalOffset < f.group.startPhysicalOffset) return undefined;
+  if (predatesGroup(f)) return undefined;
   return { ...head, ...ackedAfter(f.events, 0) };
 }

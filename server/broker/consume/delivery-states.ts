@@ -3,8 +3,9 @@ import { subscriptionFilter } from '../filter/subscription.ts';
 import { dlqTopicOf, DLQ_PREFIX, groupRetryTopicOf, RETRY_PREFIX } from '../names.ts';
 import { SystemProperty } from '../properties.ts';
 import type { StoredMessage } from '../store/message-store.ts';
+import { filteredStep } from '../trace/derive.ts';
 import type { TraceEvent } from '../trace/recorder.ts';
-import { deliveryOf, type GroupDelivery } from './delivery-state.ts';
+import { deliveryOf, filteredBySubscription, type DeliveryFacts, type GroupDelivery } from './delivery-state.ts';
 import type { DeliveriesHost } from './group-deliveries.ts';
 import { popKey } from './pop-state.ts';
 import { isUserRecord, MAX_COPIES, originOf, type Origin } from './retry-copy.ts';
@@ -45,10 +46,8 @@ export class DeliveryStates {
   async of(messageId: string): Promise<GroupDelivery[]> {
     const events = await this.host.traceOf(messageId);
     const copies = this.host.store.lookupAllById(messageId, MAX_COPIES);
-    const record = copies.find(isUserRecord);
-    // Without the record (retention took it), a dead letter or a resent copy still says where it was.
-    const sample = record ?? copies.find((m) => m.topic.startsWith(DLQ_PREFIX) || m.topic.startsWith(RETRY_PREFIX));
-    if (!sample) {
+    const known = knownOf(copies, events, Date.now());
+    if (!known) {
       // Not in its topic yet (scheduled, or a transaction not committed): no group has had it.
       const topic = this.host.topicOf(messageId);
       if (topic === undefined) throw new BrokerError('MESSAGE_NOT_FOUND', `No stored message has id ${messageId}`, { messageId });
@@ -57,14 +56,31 @@ export class DeliveryStates {
         return { group, state: 'NOT_DELIVERED', ...(s ? { filterExpression: describeSubscription(s) } : {}) };
       });
     }
-    const known: KnownMessage = { origin: originOf(sample), sample, ...(record ? { record } : {}), copies, events, now: Date.now() };
     return this.subscribers(known.origin.topic).flatMap((name) => {
-      const d = this.deliveryFor(name, known);
+      const d = deliveryOf(this.factsFor(name, known));
       return d ? [d] : [];
     });
   }
 
-  private deliveryFor(name: string, { origin, sample, record, copies, events, now }: KnownMessage): GroupDelivery | undefined {
+  /**
+   * The FILTERED steps a message's trace derives when it is read, one per group whose subscription turned it
+   * away (`filteredBySubscription`), from the same facts as its delivery states: the message's records (as
+   * the index answers, newest first) and its other steps. A group with a recorded FILTERED step (a bare
+   * filter's) gets none, so no step is there twice. Without the record in its topic (retention took it, or it
+   * is not stored there yet) there is no store time to put the step at, and none.
+   */
+  filteredSteps(copies: readonly StoredMessage[], events: readonly TraceEvent[], now: number): TraceEvent[] {
+    const known = knownOf(copies, events, now);
+    const record = known?.record;
+    if (!known || !record) return [];
+    return this.subscribers(known.origin.topic).flatMap((name) => {
+      const f = this.factsFor(name, known);
+      return filteredBySubscription(f) ? [filteredStep(record, name, f.filterExpression)] : [];
+    });
+  }
+
+  /** What one group's delivery state of a known message is read from. */
+  private factsFor(name: string, { origin, sample, record, copies, events, now }: KnownMessage): DeliveryFacts {
     const group = this.host.catalog.getGroup(name);
     const sub = this.subscriptions.get(name, origin.topic);
     const { popState } = this.host;
@@ -83,7 +99,7 @@ export class DeliveryStates {
             return { next: s.cursor, ...(f ? { inflight: f } : {}) };
           })
         : undefined;
-    return deliveryOf({
+    return {
       group,
       now,
       ...(record ? { record } : {}),
@@ -96,6 +112,15 @@ export class DeliveryStates {
       ...(resent ? { resend: { copy: resent, cursor: retryLane?.cursor ?? 0, ...(retryInflight ? { inflight: retryInflight } : {}) } } : {}),
       ...(deadLetter ? { deadLetter } : {}),
       events: events.filter((e) => e.group === name),
-    });
+    };
   }
+}
+
+/** The message as its delivery states see it, once it is in its topic (or a copy of it is stored); else undefined. */
+function knownOf(copies: readonly StoredMessage[], events: readonly TraceEvent[], now: number): KnownMessage | undefined {
+  const record = copies.find(isUserRecord);
+  // Without the record (retention took it), a dead letter or a resent copy still says where it was.
+  const sample = record ?? copies.find((m) => m.topic.startsWith(DLQ_PREFIX) || m.topic.startsWith(RETRY_PREFIX));
+  if (!sample) return undefined;
+  return { origin: originOf(sample), sample, ...(record ? { record } : {}), copies, events, now };
 }

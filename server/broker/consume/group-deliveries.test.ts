@@ -374,35 +374,77 @@ describe('delivery states', () => {
     await expect(b.deliveryStates('nope')).rejects.toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
   });
 
-  it("say FILTERED when the group's subscription rejects the message, with the expression, without a FILTERED step per message", async () => {
+  it("say FILTERED when the group's subscription rejects the message, with the expression; its trace derives the step once the group read past it", async () => {
     const b = await setup();
     b.createGroup({ name: 'sql' });
     const sub = { type: 'SQL' as const, expression: "region = 'eu'" };
     const sqlReceive = (waitMs = 0) =>
       b.receive({ group: 'sql', topic: 't', maxMessages: 8, invisibleMs: 10_000, waitMs, subscription: sub, filter: { accept: (m) => m.properties.region === 'eu' } });
+    const sqlSteps = async (id: string) => (await b.traceOf(id)).filter((e) => e.group === 'sql');
     await sqlReceive();
     const us = (await b.put({ topic: 't', body: 'us', properties: { region: 'us' } })).messageId;
     const eu = (await b.put({ topic: 't', body: 'eu', properties: { region: 'eu' } })).messageId;
-    // Before any receive reads them: FILTERED from the subscription alone.
+    // Before any receive reads them: FILTERED from the subscription alone, and no step yet (nothing happened).
     expect((await b.deliveryStates(us)).find((d) => d.group === 'sql')).toEqual({ group: 'sql', state: 'FILTERED', filterExpression: "SQL:region = 'eu'" });
     expect((await b.deliveryStates(eu)).find((d) => d.group === 'sql')).toMatchObject({ state: 'NOT_DELIVERED' });
+    expect(await sqlSteps(us)).toEqual([]);
     const got = await sqlReceive(2000);
     expect(got.map((r) => r.message.messageId)).toEqual([eu]);
+    b.ack('sql', 't', got[0]!.receiptHandle);
     expect((await b.deliveryStates(us)).find((d) => d.group === 'sql')).toMatchObject({ state: 'FILTERED' });
-    // The remembered subscription explains it: no step is recorded per filtered message (the read that
-    // turned it away delivered eu, whose step is in the trace).
+    // The read that turned us away delivered eu, whose step is in the trace; us's FILTERED is derived from the
+    // remembered subscription and the group's position when the trace is read, at the store time.
     expect((await b.traceOf(eu)).some((e) => e.group === 'sql' && e.step === 'DELIVERED')).toBe(true);
-    expect((await b.traceOf(us)).filter((e) => e.group === 'sql')).toEqual([]);
+    const stored = b.getMessageById(us);
+    const derived = { messageId: us, step: 'FILTERED', at: stored.storeTimestamp, topic: 't', queueId: 0, offset: stored.queueOffset, group: 'sql', detail: "filtered out by the group's subscription SQL:region = 'eu'" };
+    expect(await sqlSteps(us)).toEqual([derived]);
+    // Nothing was written per filtered message: back before it (an offset reset), the group has no step for
+    // it until its receive reads past it again.
+    b.resetOffset('sql', 't', { position: 'earliest' });
+    expect(await sqlSteps(us)).toEqual([]);
+    expect((await sqlReceive(2000)).map((r) => r.message.messageId)).toEqual([eu]);
+    expect(await sqlSteps(us)).toEqual([derived]);
 
     // A receive with a bare filter (no subscription to remember) leaves the trace to say it.
     b.createGroup({ name: 'bare' });
-    const bareReceive = (waitMs = 0) => b.receive({ group: 'bare', topic: 't', maxMessages: 8, invisibleMs: 10_000, waitMs, filter: { accept: (m) => m.properties.region === 'eu' } });
+    const bareReceive = (waitMs = 0, subscription?: typeof sub) =>
+      b.receive({ group: 'bare', topic: 't', maxMessages: 8, invisibleMs: 10_000, waitMs, filter: { accept: (m) => m.properties.region === 'eu' }, ...(subscription ? { subscription } : {}) });
     await bareReceive();
     const us2 = (await b.put({ topic: 't', body: 'us', properties: { region: 'us' } })).messageId;
     await b.put({ topic: 't', body: 'eu', properties: { region: 'eu' } });
     expect(await bareReceive(2000)).toHaveLength(1);
-    await waitUntil(async () => (await b.traceOf(us2)).some((e) => e.group === 'bare' && e.step === 'FILTERED'), { what: "bare's FILTERED step" });
+    const bareSteps = async () => (await b.traceOf(us2)).filter((e) => e.group === 'bare' && e.step === 'FILTERED');
+    await waitUntil(async () => (await bareSteps()).length > 0, { what: "bare's FILTERED step" });
     expect((await b.deliveryStates(us2)).find((d) => d.group === 'bare')).toMatchObject({ state: 'FILTERED' });
+    // Its consumers then receive with a subscription that rejects the message too: the recorded step stays the only one.
+    await bareReceive(0, sub);
+    expect((await bareSteps()).map((e) => e.detail)).toEqual(["filtered out by the receive's filter"]);
+  });
+
+  it('keep a message the group consumed ACKED after its subscription changed to one that rejects it', async () => {
+    const b = await setup();
+    b.createGroup({ name: 'sub' });
+    const receive = (expression: string, waitMs = 0) =>
+      b.receive({ group: 'sub', topic: 't', maxMessages: 8, invisibleMs: 10_000, waitMs, subscription: { type: 'TAG', expression }, filter: { accept: (m) => expression === '*' || m.tag === expression } });
+    await receive('*');
+    const id = (await b.put({ topic: 't', body: 'x', tag: 'b' })).messageId;
+    const got = await receive('*', 2000);
+    b.ack('sub', 't', got[0]!.receiptHandle);
+    await waitUntil(async () => (await b.traceOf(id)).some((e) => e.group === 'sub' && e.step === 'ACKED'), { what: 'the ack step' });
+    // The group now subscribes to tag a only: what it consumed before stays consumed, with no FILTERED step.
+    await receive('a');
+    expect((await b.deliveryStates(id)).find((d) => d.group === 'sub')).toMatchObject({ state: 'ACKED' });
+    expect((await b.traceOf(id)).filter((e) => e.group === 'sub').map((e) => e.step)).toEqual(['DELIVERED', 'ACKED']);
+  });
+
+  it("leave out a group created after the message, though its subscription would reject it, and so does the message's trace", async () => {
+    const b = await setup();
+    const us = (await b.put({ topic: 't', body: 'us', properties: { region: 'us' } })).messageId;
+    b.createGroup({ name: 'late' });
+    // The group starts at the end of the queue, past the message that was stored before it existed.
+    await b.receive({ group: 'late', topic: 't', maxMessages: 8, invisibleMs: 10_000, waitMs: 0, subscription: { type: 'SQL', expression: "region = 'eu'" }, filter: { accept: (m) => m.properties.region === 'eu' } });
+    expect((await b.deliveryStates(us)).map((d) => d.group)).not.toContain('late');
+    expect((await b.traceOf(us)).filter((e) => e.group === 'late')).toEqual([]);
   });
 
   it('a broadcasting group is IN_FLIGHT while any client has it, ACKED only once every known client is past it', async () => {
@@ -424,6 +466,21 @@ describe('delivery states', () => {
     const acked = await stateOf(id);
     expect(acked).toMatchObject({ state: 'ACKED' });
     expect(acked!.at).toBeGreaterThan(0);
+  });
+
+  it("a broadcasting group's trace shows FILTERED once one of its clients read past the message its subscription rejects", async () => {
+    const b = await setup();
+    b.createGroup({ name: 'bc', consumeType: 'BROADCASTING' });
+    const tagA = { type: 'TAG' as const, expression: 'a' };
+    const bcReceive = (clientId: string, waitMs = 0) => b.receive({ group: 'bc', topic: 't', maxMessages: 8, invisibleMs: 60_000, waitMs, clientId, subscription: tagA, filter: { accept: (m) => m.tag === 'a' } });
+    for (const clientId of ['c1', 'c2']) await bcReceive(clientId);
+    const other = (await b.put({ topic: 't', body: 'x', tag: 'b' })).messageId;
+    const a = (await b.put({ topic: 't', body: 'y', tag: 'a' })).messageId;
+    const bcSteps = async () => (await b.traceOf(other)).filter((e) => e.group === 'bc').map((e) => [e.step, e.detail]);
+    expect(await bcSteps()).toEqual([]);
+    expect((await bcReceive('c1', 2000)).map((r) => r.message.messageId)).toEqual([a]);
+    expect(await bcSteps()).toEqual([['FILTERED', "filtered out by the group's subscription TAG:a"]]);
+    expect((await b.deliveryStates(other)).find((d) => d.group === 'bc')).toMatchObject({ state: 'FILTERED' });
   });
 
   it('list groups with offsets on the topic (the queue model) as ACKED once their offset passed it', async () => {

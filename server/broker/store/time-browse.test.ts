@@ -1,6 +1,6 @@
 /** Browsing a topic by store time (merged across queues, filtered, within a scan budget) and its volume timeline. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Broker, BrowseCursor, BrowsePage } from '../index.ts';
+import { MAX_BROWSE_SCAN_MESSAGES, type Broker, type BrowseCursor, type BrowsePage } from '../index.ts';
 import { closeTestBrokers, openTestBroker } from '../test-support.ts';
 
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
@@ -66,6 +66,21 @@ describe('browseByTime', () => {
     expect(page.scannedMessages).toBeLessThan(20);
     expect(page.reachedMs).toBe(T0 + (page.scannedMessages - 1) * 1000);
     expect(page.nextCursor).toBeDefined();
+  });
+
+  it('caps a page by messages scanned too, so a range of tiny messages is paged rather than read in one call', async () => {
+    const b = await openTestBroker();
+    b.createTopic({ name: 'tiny', queueNums: 2 });
+    const n = MAX_BROWSE_SCAN_MESSAGES + 500;
+    await Promise.all(Array.from({ length: n }, (_, i) => b.put({ topic: 'tiny', body: `m${i}` })));
+    const range = { beginMs: 0, endMs: Date.now() + 1000, order: 'oldest' as const, limit: 100, match: { bodyContains: 'never there' } };
+    const first = b.browseByTime('tiny', range);
+    expect(first.messages).toEqual([]);
+    expect(first.scannedMessages).toBe(MAX_BROWSE_SCAN_MESSAGES);
+    expect(first.nextCursor).toBeDefined();
+    const rest = b.browseByTime('tiny', { ...range, cursor: first.nextCursor! });
+    expect(rest.scannedMessages).toBe(500);
+    expect(rest.nextCursor).toBeUndefined();
   });
 
   it('refuses a reversed range and an unknown topic', async () => {

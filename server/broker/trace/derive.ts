@@ -91,3 +91,26 @@ export function putSteps(r: PutRecord): [TraceEvent, TraceEvent] {
   if (r.dueAt !== undefined) second.detail = `due ${new Date(r.dueAt).toISOString()}`;
   return [produced, second];
 }
+
+/**
+ * FILTERED for a group whose subscription turned the message away (consume/delivery-state.ts
+ * `filteredBySubscription`: the remembered subscription rejects it and the group has read past it), derived
+ * when the trace is read instead of recorded per filtered message on the receive path.
+ *
+ * It sits at the message's store time: the engine does not keep when the group's read went past the message
+ * (that would be a write per filtered message, which is what deriving avoids), and the store time is when
+ * the message became the group's to filter, the earliest its read could have turned it away. The step then
+ * reads right after STORED (derived steps sort first within a millisecond).
+ */
+export function filteredStep(m: StoredMessage, group: string, expression: string | undefined): TraceEvent {
+  return {
+    messageId: m.messageId,
+    step: 'FILTERED',
+    at: m.storeTimestamp,
+    topic: m.topic,
+    queueId: m.queueId,
+    offset: m.queueOffset,
+    group,
+    detail: expression === undefined ? "filtered out by the group's subscription" : `filtered out by the group's subscription ${expression}`,
+  };
+}

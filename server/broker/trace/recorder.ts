@@ -3,7 +3,7 @@ import { logger } from '../logger.ts';
 import type { ConsumeType } from '../model.ts';
 import type { ResolvedOptions } from '../options.ts';
 import { createMessageId } from '../store/message-id.ts';
-import { MessageStore } from '../store/message-store.ts';
+import { MessageStore, type StoredMessage } from '../store/message-store.ts';
 import { putRecordOf, putSteps, type PutRecord } from './derive.ts';
 import type { TraceEvent, TraceInput } from './events.ts';
 import { decodeChunk, encodeChunks } from './format.ts';
@@ -60,6 +60,12 @@ export interface TraceRecorderParts {
   consumeTypeOf?: (group: string) => ConsumeType | undefined;
 }
 
+/**
+ * Steps a trace read derives from the engine's state rather than from the stored records or the trace store:
+ * given the message's records (newest first, as the index answers) and its recorded steps, at `now`.
+ */
+export type StateSteps = (records: readonly StoredMessage[], recorded: readonly TraceEvent[], now: number) => TraceEvent[];
+
 /** Events of one message lost since the last flush: shed while the buffer was full, in a failed write. */
 interface Lost {
   shed: number;
@@ -72,7 +78,8 @@ interface Lost {
  * Records the steps of a message's life that its stored record does not carry (deliveries, acks, retries,
  * operator actions): buffered and written every 100 ms in compact chunks (format.ts) to the trace store,
  * found by message id through its key index. PRODUCED, STORED, SCHEDULED and HALF are derived from the
- * stored record when a trace is read (derive.ts). Every step is also an OpenTelemetry span (spans.ts).
+ * stored record when a trace is read (derive.ts), and a group's FILTERED from its subscription and position
+ * (the reader's `StateSteps`). Every step but a derived FILTERED is also an OpenTelemetry span (spans.ts).
  */
 export class TraceRecorder {
   private buffer: TraceEvent[] = [];
@@ -204,20 +211,23 @@ export class TraceRecorder {
 
   /**
    * The steps of a message within the trace retention, oldest first: PRODUCED and STORED (or SCHEDULED /
-   * HALF) from its stored records, the rest as recorded.
+   * HALF) from its stored records, the steps `fromState` derives from the engine's state (the groups'
+   * FILTERED), the rest as recorded.
    */
-  async events(messageId: string, now = Date.now()): Promise<TraceEvent[]> {
+  async events(messageId: string, now = Date.now(), fromState?: StateSteps): Promise<TraceEvent[]> {
     const cutoff = now - this.parts.retentionMs;
-    const derived = this.parts.store
-      .lookupAllById(messageId, MAX_COPIES_PER_MESSAGE)
+    const records = this.parts.store.lookupAllById(messageId, MAX_COPIES_PER_MESSAGE);
+    const derived = records
+      .slice()
       .reverse() // the index answers newest first
       .flatMap((m) => {
         const put = putRecordOf(m);
         return put ? putSteps(put) : [];
       });
     const recorded = await this.recorded(messageId, cutoff);
+    const stated = fromState?.(records, recorded, now) ?? [];
     // Derived steps first: a stable sort then keeps STORED ahead of a delivery in the same millisecond.
-    return [...derived, ...recorded].filter((e) => e.at >= cutoff).sort((a, b) => a.at - b.at);
+    return [...derived, ...stated, ...recorded].filter((e) => e.at >= cutoff).sort((a, b) => a.at - b.at);
   }
 
   private async recorded(messageId: string, cutoff: number): Promise<TraceEvent[]> {

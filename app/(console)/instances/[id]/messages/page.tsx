@@ -30,8 +30,8 @@ const TABS: { mode: SearchMode; label: string }[] = [
   { mode: 'time', label: 'Topic and time' },
 ];
 
-/** The rows chosen for an export, kept while paging through one search. */
-function ExportLinks({ all, selected, onClear }: { all?: string; selected: { href: string; count: number }; onClear(): void }) {
+/** The rows chosen for an export, kept while paging through one search, and the export of all results. */
+function ExportLinks({ all, allLabel = 'Export results (NDJSON)', selected, onClear }: { all?: string; allLabel?: string; selected: { href: string; count: number }; onClear(): void }) {
   return (
     <span className="flex items-center gap-2">
       {selected.count > MAX_EXPORT_IDS && <span className="text-xs text-amber-700 dark:text-amber-300">Select at most {MAX_EXPORT_IDS} to export them</span>}
@@ -49,7 +49,7 @@ function ExportLinks({ all, selected, onClear }: { all?: string; selected: { hre
       )}
       {all && (
         <a href={all} download className={smallButtonClass}>
-          Export results (NDJSON)
+          {allLabel}
         </a>
       )}
     </span>
@@ -135,7 +135,14 @@ function KeyResults({ search }: { search: MessageSearch }) {
   return (
     <Card
       title={<>Messages of {bareTopic(search.topic, search.namespace)} with key <code className="font-mono">{search.key}</code></>}
-      actions={<ExportLinks selected={{ href: exportHref(instance.id, { ids: [...selected] }), count: selected.size }} onClear={clear} />}
+      actions={
+        <ExportLinks
+          all={exportHref(instance.id, { topic: search.topic, key: search.key })}
+          allLabel="Export all results (NDJSON)"
+          selected={{ href: exportHref(instance.id, { ids: [...selected] }), count: selected.size }}
+          onClear={clear}
+        />
+      }
     >
       <MessageTable
         instanceId={instance.id}

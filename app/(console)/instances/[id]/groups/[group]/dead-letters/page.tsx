@@ -9,12 +9,12 @@ import { ConfirmAction, DangerAction, DangerZone } from '../../../../../../_comp
 import { DataTable, type Column } from '../../../../../../_components/data-table.tsx';
 import { EmptyState } from '../../../../../../_components/empty-state.tsx';
 import { useErrorToast } from '../../../../../../_components/errors.tsx';
-import { DeadLetterFilters } from '../../../../../../_components/group/dead-letter-filters.tsx';
+import { DeadLetterFilters, EMPTY_DEAD_LETTER_FILTERS, storedRangeOf, type DeadLetterFilterValues } from '../../../../../../_components/group/dead-letter-filters.tsx';
 import { useInstance } from '../../../../../../_components/instance-scope.tsx';
 import { JobProgress } from '../../../../../../_components/job-progress.tsx';
 import { KeyValues } from '../../../../../../_components/key-values.tsx';
 import { CursorPager, smallButtonClass, useSelection } from '../../../../../../_components/message/message-table.tsx';
-import { EMPTY_FILTERS, exportHref, matchOf, messageHref, type FilterValues } from '../../../../../../_components/message/search-params.ts';
+import { exportHref, matchOf, messageHref } from '../../../../../../_components/message/search-params.ts';
 import { NavLink } from '../../../../../../_components/nav-link.tsx';
 import { PageHeader } from '../../../../../../_components/page-header.tsx';
 import { ResourceView, useRouteName } from '../../../../../../_components/resource-page.tsx';
@@ -71,8 +71,11 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
   const toast = useToast();
   const onError = useErrorToast();
   const canOperate = useCanOperate();
-  const [filters, setFilters] = useState<FilterValues>(EMPTY_FILTERS);
+  const [filters, setFilters] = useState<DeadLetterFilterValues>(EMPTY_DEAD_LETTER_FILTERS);
   const match = matchOf(filters);
+  // One filter for what is listed, exported, and what "all matching" resends or purges.
+  const range = storedRangeOf(filters);
+  const filter = { ...(match ? { match } : {}), ...range };
   const [cursors, setCursors] = useState<(Cursor | undefined)[]>([undefined]);
   const cursor = cursors.at(-1);
   // Letters are selected by their DLQ offset: one message dead-lettered twice is two rows.
@@ -80,7 +83,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
   const [jobId, setJobId] = useState<string | undefined>();
   const base = { instanceId: instance.id, group };
   const page = useQuery({
-    ...trpc.deadLetter.list.queryOptions({ ...base, pageSize: PAGE_SIZE, ...(cursor ? { cursor } : {}), ...(match ? { match } : {}) }),
+    ...trpc.deadLetter.list.queryOptions({ ...base, pageSize: PAGE_SIZE, ...(cursor ? { cursor } : {}), ...filter }),
     placeholderData: keepPreviousData,
   });
   const recent = useQuery(trpc.job.list.queryOptions({ ...base, limit: 1 }));
@@ -116,7 +119,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
 
   const data = page.isPlaceholderData ? undefined : page.data;
   const next = data?.nextCursor ?? undefined;
-  const apply = (f: FilterValues) => {
+  const apply = (f: DeadLetterFilterValues) => {
     setFilters(f);
     setCursors([undefined]);
     setSelected(new Set());
@@ -200,7 +203,9 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
         ]
       : []),
   ];
-  const filtered = !!match;
+  const ranged = range.beginMs !== undefined || range.endMs !== undefined;
+  const filtered = !!match || ranged;
+  const matching = [ranged ? 'time range' : '', match ? 'filters' : ''].filter(Boolean).join(' and ');
   const shown = data?.rows.length ?? 0;
   const status = !data ? 'Loading…' : (
     <>
@@ -239,7 +244,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
                 Select page
               </button>
             )}
-            <a href={exportHref(instance.id, { deadLettersOf: group, match })} download className={smallButtonClass}>
+            <a href={exportHref(instance.id, { deadLettersOf: group, match, ...range })} download className={smallButtonClass}>
               Export NDJSON
             </a>
             {canOperate && (
@@ -248,7 +253,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
                 buttonClassName={buttonClass}
                 tone="primary"
                 disabled={count === 0}
-                title={filtered ? 'Resend every dead letter matching the filters' : 'Resend every dead letter'}
+                title={filtered ? `Resend every dead letter matching the ${matching}` : 'Resend every dead letter'}
                 body={
                   <>
                     Each {filtered ? 'matching ' : ''}dead letter not resent yet goes back to <b>{group}</b> for another round, to its original topic with its attempts counted from 1.
@@ -256,7 +261,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
                   </>
                 }
                 confirmLabel="Resend"
-                onConfirm={() => resendMany.mutateAsync({ ...base, target: match ? { match } : {} })}
+                onConfirm={() => resendMany.mutateAsync({ ...base, target: filter })}
               />
             )}
           </>
@@ -287,13 +292,13 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
       </Card>
       {canOperate && (
         <DangerZone>
-          {match && (
+          {filtered && (
             <DangerAction
-              title="Purge every dead letter matching the filters"
-              description="Runs in the background over the whole DLQ; the matching dead letters leave it for good."
+              title={`Purge every dead letter matching the ${matching}`}
+              description="Runs in the background over the DLQ; the matching dead letters leave it for good."
               name={group}
               confirmLabel="Purge matching"
-              onConfirm={() => purgeMatching.mutateAsync({ ...base, match })}
+              onConfirm={() => purgeMatching.mutateAsync({ ...base, ...filter })}
             />
           )}
           <DangerAction
