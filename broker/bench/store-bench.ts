@@ -78,6 +78,30 @@ function diskRaw(dir: string, seconds: number): Line {
   return { bench: 'disk.raw', blockKiB: 64, msgPerSec: rate(blocks * 64, ms), mbPerSec: mbPerSec(blocks * block.length, ms) };
 }
 
+/**
+ * One record appended and fdatasynced at a time, the sync in the pool as the broker runs it: the wall time
+ * and the process CPU (user + sys) a lone durable send cannot avoid, whatever the broker does around it.
+ */
+async function diskSync(dir: string, recordSize: number, count: number): Promise<Line> {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'disk-sync.bin');
+  const fd = fs.openSync(file, 'w');
+  const record = Buffer.alloc(recordSize, 1);
+  const samples: number[] = [];
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    fs.writeSync(fd, record);
+    await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+    samples.push(Number(process.hrtime.bigint() - t0));
+  }
+  const used = process.cpuUsage(cpu);
+  fs.closeSync(fd);
+  fs.rmSync(file);
+  const { p50Us, p99Us, p999Us } = latencySummaryUs(samples);
+  return { bench: 'disk.fdatasync', recordBytes: recordSize, syncs: count, p50Us, p99Us, p999Us, cpuUsPerSync: Math.round((used.user + used.system) / count) };
+}
+
 /** Bytes one benchmark put takes in the commit log (header, properties, body), measured on a scratch store. */
 async function recordBytes(dir: string): Promise<number> {
   const broker = await fresh(dir, 'async');
@@ -242,6 +266,8 @@ export async function runStoreBench(opts: StoreBenchOptions, emit: (line: Line) 
   emit(raw);
   emit({ ...syncFloor, ofDiskRaw: ratio(syncFloor, raw) });
   emit({ ...sync, ofDiskRaw: ratio(sync, raw), ofFloor: ratio(sync, syncFloor) });
+  // The disk's own tail for one durable record at a time, beside the lone sender's below.
+  emit(await diskSync(dir('raw'), recordSize, q ? 3_000 : 10_000));
   // A lone durable sender (issue 12's tail target: p99 <= 3x p50, p99.9 < 10 ms): long enough to span
   // several 1 s checkpoints, whose disk work is what shows up in its tail.
   const lone = await putBench(dir('put'), 'sync', 1, q ? 8_000 : 30_000);

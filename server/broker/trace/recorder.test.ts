@@ -120,7 +120,8 @@ describe('trace recorder', () => {
     const { recorder } = openRecorder();
     const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
     const at = Date.now();
-    for (let i = 0; i < 10_000; i++) recorder.record({ messageId: `F${i}`, step: 'DELIVERED', at });
+    // The first 2,048 start a write at once; the next 10,000 fill the buffer behind it.
+    for (let i = 0; i < 12_048; i++) recorder.record({ messageId: `F${i}`, step: 'DELIVERED', at });
     for (let i = 0; i < 3; i++) recorder.record({ messageId: 'X', step: 'NACKED', at: at + i });
     recorder.record({ messageId: 'F1', step: 'ACKED', at: at + 5 });
     expect(recorder.shedCount).toBe(4);
@@ -155,14 +156,16 @@ describe('trace recorder', () => {
   it('tries a shed marker again when the write that carried it fails', async () => {
     const { recorder, traceStore } = openRecorder();
     vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
-    vi.spyOn(traceStore, 'put').mockRejectedValueOnce(new Error('disk full'));
+    // Both the early write of the first 2,048 and the flush that carries X's marker fail.
+    vi.spyOn(traceStore, 'put').mockRejectedValueOnce(new Error('disk full')).mockRejectedValueOnce(new Error('disk full'));
     const at = Date.now();
-    for (let i = 0; i < 10_000; i++) recorder.record({ messageId: `F${i % 2}`, step: 'DELIVERED', at });
+    for (let i = 0; i < 12_048; i++) recorder.record({ messageId: `F${i % 2}`, step: 'DELIVERED', at });
     recorder.record({ messageId: 'X', step: 'NACKED', at: at + 1 });
+    await recorder.flush(); // the early write, under way
     await recorder.flush();
-    expect([recorder.shedCount, recorder.writeDroppedCount]).toEqual([1, 10_000]);
+    expect([recorder.shedCount, recorder.writeDroppedCount]).toEqual([1, 12_048]);
     expect(await recorder.events('X')).toEqual([{ messageId: 'X', step: 'TRACE_SHED', at: at + 1, detail: '1 trace event dropped: the trace buffer was full' }]);
-    expect((await recorder.events('F0')).map((e) => e.detail)).toEqual(['5000 trace events dropped: a trace write failed']);
+    expect((await recorder.events('F0')).map((e) => e.detail)).toEqual(['6024 trace events dropped: a trace write failed']);
   });
 
   it('emits no spans while no OpenTelemetry SDK is registered', () => {

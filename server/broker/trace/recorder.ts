@@ -18,6 +18,8 @@ export const TRACE_TOPIC = 'rmq_sys_trace';
 const FLUSH_MS = 100;
 /** Events buffered between flushes at most (~100k events/s); past it events are shed, counted, logged and marked. */
 const MAX_BUFFER = 10_000;
+/** Events that start a flush before the timer does. */
+const FLUSH_BATCH = 2048;
 /** Messages whose lost events are remembered for a TRACE_SHED marker until the next flush; past it only counted. */
 const MAX_SHED_MESSAGES = 10_000;
 /** A message's steps read back at most, the newest (a message retried 1000 times is a runaway already). */
@@ -120,7 +122,8 @@ export class TraceRecorder {
     this.spans?.emit(e, input.traceContext);
     // Under overload tracing gives way: the messages themselves matter more than their history.
     if (this.buffer.length < MAX_BUFFER) {
-      this.buffer.push(e);
+      // A burst writes its batch at once rather than waiting for the timer, which lags on a busy loop.
+      if (this.buffer.push(e) >= FLUSH_BATCH && !this.flushing) void this.flush();
       return;
     }
     this.shedCount++;
@@ -203,7 +206,7 @@ export class TraceRecorder {
   /** The TRACE_SHED markers of the messages with lost events, and what they stand for (put back if their write fails). */
   private lostMarkers(): [TraceEvent[], Map<string, Lost>] {
     const marked = this.lost;
-    if (marked.size === 0) return [[], marked];
+    // A fresh map even when empty: a failed write merges `marked` back into what was lost meanwhile.
     this.lost = new Map();
     const markers = [...marked].map(([messageId, l]): TraceEvent => ({ messageId, step: 'TRACE_SHED', at: l.at, detail: lostDetail(l) }));
     return [markers, marked];
