@@ -19,6 +19,7 @@ test('every page at 1024 px, light and dark (test-results/screens/*-1024-*.png)'
     ['topic-detail', `/instances/${instanceId}/topics/${topic}`, () => expect(page.getByRole('table', { name: 'Queues' })).toBeVisible()],
     ['groups', `/instances/${instanceId}/groups`, () => expect(page.getByTestId(`backlog-${group}`)).toBeVisible()],
     ['group', `/instances/${instanceId}/groups/${group}`, () => expect(page.getByTestId('retry-schedule')).toBeVisible()],
+    ['dead-letters', `/instances/${instanceId}/groups/${group}/dead-letters`, () => expect(page.getByRole('search', { name: 'Filter dead letters' })).toBeVisible()],
     ['message', `/instances/${instanceId}/messages?id=${receipt.messageId}`, () => expect(page.getByTestId('trace')).toContainText('STORED')],
     ['namespaces', `/instances/${instanceId}/namespaces`, () => expect(page.getByRole('table', { name: 'Namespaces' })).toBeVisible()],
     ['clients', `/instances/${instanceId}/clients`, () => expect(page.getByRole('table', { name: 'Connected clients' }).getByText(group).first()).toBeVisible({ timeout: 15_000 })],
