@@ -96,4 +96,6 @@ test('messages a group gives up on are counted, listed with why, resent in the b
   await dialog.getByRole('button', { name: 'Purge all' }).click();
   await expect(page.getByTestId('dlq-count')).toHaveText('0');
   await expect(page.getByText('No dead letters.')).toBeVisible();
+  // Nothing left to purge.
+  await expect(page.getByRole('button', { name: 'Purge all' })).toBeDisabled();
 });

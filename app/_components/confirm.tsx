@@ -118,15 +118,29 @@ export function DangerZone({ children }: { children: ReactNode }) {
   );
 }
 
-/** One destructive action in the danger zone. */
-export function DangerAction({ title, description, name, confirmLabel, onConfirm }: { title: string; description: ReactNode; name: string; confirmLabel: string; onConfirm(): Promise<unknown> }) {
+/** One destructive action in the danger zone; `disabled` when there is nothing for it to destroy. */
+export function DangerAction({
+  title,
+  description,
+  name,
+  confirmLabel,
+  onConfirm,
+  disabled,
+}: {
+  title: string;
+  description: ReactNode;
+  name: string;
+  confirmLabel: string;
+  onConfirm(): Promise<unknown>;
+  disabled?: boolean;
+}) {
   return (
     <div className="flex flex-wrap items-center justify-between gap-3 px-4 py-3 text-sm">
       <div className="min-w-0 flex-1">
         <p className="font-medium">{title}</p>
         <p className="text-slate-600 dark:text-slate-400">{description}</p>
       </div>
-      <ConfirmAction label={confirmLabel} buttonClassName={dangerButtonClass} title={title} body={description} confirmLabel={confirmLabel} typeToConfirm={name} onConfirm={onConfirm} />
+      <ConfirmAction label={confirmLabel} buttonClassName={dangerButtonClass} title={title} body={description} confirmLabel={confirmLabel} typeToConfirm={name} onConfirm={onConfirm} disabled={disabled} />
     </div>
   );
 }

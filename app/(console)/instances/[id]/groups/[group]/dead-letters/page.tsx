@@ -306,6 +306,7 @@ function DeadLetters({ group, count }: { group: string; count: number }) {
             description={`All ${count.toLocaleString()} dead letters of this group leave the DLQ for good; none can be resent afterwards.`}
             name={group}
             confirmLabel="Purge all"
+            disabled={count === 0}
             onConfirm={() => purge.mutateAsync({ ...base, target: { all: true } })}
           />
         </DangerZone>
