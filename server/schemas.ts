@@ -93,6 +93,22 @@ export const messageMatchSchema = z.object({
 });
 export type MessageMatchInput = z.infer<typeof messageMatchSchema>;
 
+/** What a time range whose end comes before its start is told, by the forms as you type and by the server. */
+export const END_BEFORE_START = 'The end must not be before the start';
+
+/** Whether a range is in order: true while either bound is open. */
+export function rangeInOrder(r: { beginMs?: number | undefined; endMs?: number | undefined }): boolean {
+  return r.beginMs === undefined || r.endMs === undefined || r.beginMs <= r.endMs;
+}
+
+/**
+ * A range's end: as given, else now, or the start when that is later (nothing is stored in the future: a
+ * start there with no end is an empty range, not one that ends first).
+ */
+export function rangeEndOf(beginMs: number, endMs: number | undefined): number {
+  return endMs ?? Math.max(beginMs, Date.now());
+}
+
 /** The engine's browse cursor as a page (or a job) hands it back: per readable queue, where the scan stopped. */
 export const browseCursorSchema = z.object({ order: z.enum(['oldest', 'newest']), positions: z.array(z.number().int().nonnegative()).max(MAX_QUEUES) });
 

@@ -3,7 +3,7 @@ import { MAX_GROUP_LENGTH, unwrapName } from '../broker/index.ts';
 import type { DeadLetter } from '../broker-admin.ts';
 import { deadLetterOffset, MAX_SELECTION } from '../jobs/dead-letter-jobs.ts';
 import { jobRunner } from '../jobs/runner.ts';
-import { browseCursorSchema, messageMatchSchema, type MessageMatchInput } from '../schemas.ts';
+import { browseCursorSchema, END_BEFORE_START, messageMatchSchema, rangeEndOf, rangeInOrder, type MessageMatchInput } from '../schemas.ts';
 import { audits, instanceProcedure, router } from '../trpc.ts';
 import { CONSOLE_SCAN_BYTES } from './message.ts';
 import { CursorPageSize } from './paging.ts';
@@ -16,10 +16,9 @@ const Selection = z.array(deadLetterOffset).min(1, 'Select at least one message'
 const timestamp = z.number().int().nonnegative();
 /** When letters were stored in the DLQ (dead-lettered); an open bound is the DLQ's start, or now. */
 const StoredRange = { beginMs: timestamp.optional(), endMs: timestamp.optional() };
-const endNotBeforeBegin = (r: { beginMs?: number | undefined; endMs?: number | undefined }) => r.beginMs === undefined || r.endMs === undefined || r.beginMs <= r.endMs;
-const END_BEFORE_BEGIN = { path: ['endMs'], message: 'The end must not be before the start' };
+const END_BEFORE_BEGIN = { path: ['endMs'], message: END_BEFORE_START };
 /** What "all matching" acts on: the list's filter and range. */
-const Filter = z.object({ match: messageMatchSchema.optional(), ...StoredRange }).refine(endNotBeforeBegin, END_BEFORE_BEGIN);
+const Filter = z.object({ match: messageMatchSchema.optional(), ...StoredRange }).refine(rangeInOrder, END_BEFORE_BEGIN);
 
 /**
  * A filter job's target: the letters the list shows for the same filter and range, stored until now at the
@@ -74,14 +73,13 @@ export const deadLetterRouter = router({
         pageSize: CursorPageSize,
         cursor: browseCursorSchema.optional(),
         match: messageMatchSchema.optional(),
-      }).refine(endNotBeforeBegin, END_BEFORE_BEGIN),
+      }).refine(rangeInOrder, END_BEFORE_BEGIN),
     )
     .query(async ({ ctx, input }) => {
       const beginMs = input.beginMs ?? 0;
       const page = await ctx.admin.deadLetters(input.group, {
         beginMs,
-        // A start in the future with no end lists nothing rather than failing as a range that ends first.
-        endMs: input.endMs ?? Math.max(beginMs, Date.now()),
+        endMs: rangeEndOf(beginMs, input.endMs),
         order: input.order,
         limit: input.pageSize,
         maxScanBytes: CONSOLE_SCAN_BYTES,
@@ -137,7 +135,7 @@ export const deadLetterRouter = router({
     .meta(audits('instanceId', 'group'))
     .input(
       GroupRef.extend({ match: messageMatchSchema.optional(), ...StoredRange })
-        .refine(endNotBeforeBegin, END_BEFORE_BEGIN)
+        .refine(rangeInOrder, END_BEFORE_BEGIN)
         .refine((f) => f.match !== undefined || f.beginMs !== undefined || f.endMs !== undefined, { path: ['match'], message: 'Give a filter or a time range (purging the whole DLQ is purge all)' }),
     )
     .mutation(async ({ ctx, input }) => {

@@ -12,7 +12,7 @@ import {
   type StoredMessage,
   type TraceEvent,
 } from '../broker/index.ts';
-import { browseCursorSchema, messageMatchSchema, searchKeySchema, type MessageMatchInput } from '../schemas.ts';
+import { browseCursorSchema, END_BEFORE_START, messageMatchSchema, rangeInOrder, searchKeySchema, type MessageMatchInput } from '../schemas.ts';
 import { AppError, audits, instanceProcedure, router } from '../trpc.ts';
 import { CursorPageSize, MAX_CURSOR_PAGE_ROWS } from './paging.ts';
 
@@ -47,7 +47,7 @@ const BrowseInput = TimeRange.extend({
   cursor: browseCursorSchema.optional(),
   match: messageMatchSchema.optional(),
   maxScanBytes: z.number().int().min(MIN_SCAN_BYTES).max(MAX_SCAN_BYTES).default(CONSOLE_SCAN_BYTES),
-}).refine((r) => r.beginMs <= r.endMs, { path: ['endMs'], message: 'The end must not be before the start' });
+}).refine(rangeInOrder, { path: ['endMs'], message: END_BEFORE_START });
 
 /** Only the parts of a search that are set: an empty filter is no filter. */
 function matchOf(match: MessageMatchInput | undefined) {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { logger, MAX_GROUP_LENGTH, MAX_MESSAGE_ID_BYTES, MAX_TOPIC_LENGTH, unwrapName, type BrowseCursor } from '../broker/index.ts';
 import type { BrokerAdmin } from '../broker-admin.ts';
 import { ndjsonLine, NDJSON_TYPE } from '../message-ndjson.ts';
-import { MAX_EXPORT_IDS, messageMatchSchema, searchKeySchema } from '../schemas.ts';
+import { END_BEFORE_START, MAX_EXPORT_IDS, messageMatchSchema, rangeEndOf, rangeInOrder, searchKeySchema } from '../schemas.ts';
 import { AppError } from '../trpc.ts';
 import { answer, attachment, authorize, failureOf, queryOf, type HttpDeps } from './http.ts';
 import { ndjsonOf, ndjsonOfDeadLetter } from './message-json.ts';
@@ -125,13 +125,12 @@ function fileStamp(): string {
 type RangeQuery = z.infer<typeof RangeQuery>;
 
 /**
- * The range's end: as given, else now (or the start, when that is later: nothing is stored in the future, and
- * the list answers the same range with no rows rather than an error). Checked before the download starts, so a
- * bad range answers 400 instead of breaking off a download.
+ * The range's end (`rangeEndOf`, as the lists take it), checked before the download starts, so a bad range
+ * answers 400 instead of breaking off a download.
  */
 function endOf(q: RangeQuery): number {
-  if (q.end !== undefined && q.end < q.begin) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'The end must not be before the start');
-  return q.end ?? Math.max(q.begin, Date.now());
+  if (!rangeInOrder({ beginMs: q.begin, endMs: q.end })) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', END_BEFORE_START);
+  return rangeEndOf(q.begin, q.end);
 }
 
 /** The engine's page request for a range export, resuming at `cursor`. */

@@ -1,7 +1,7 @@
 'use client';
 
 import { fieldError } from '../../../server/broker/rules.ts';
-import { bodySearchSchema, jsonPathSchema, propertyNameSchema, searchKeySchema, tagExpressionSchema } from '../../../server/schemas.ts';
+import { bodySearchSchema, END_BEFORE_START, jsonPathSchema, propertyNameSchema, rangeInOrder, searchKeySchema, tagExpressionSchema } from '../../../server/schemas.ts';
 import { DateTimeInput } from '../datetime-input.tsx';
 import { Field, useForm, type FieldErrors, type Form } from '../form.tsx';
 import { EMPTY_FILTERS, type FilterValues } from '../message/search-params.ts';
@@ -26,7 +26,7 @@ type Values = DeadLetterFilterValues & Record<string, unknown>;
 function validate(v: Values): FieldErrors<Values> {
   const used = (schema: Parameters<typeof fieldError>[0], value: string) => (value.trim() ? fieldError(schema, value) : '');
   return {
-    endMs: v.beginMs !== undefined && v.endMs !== undefined && v.endMs < v.beginMs ? 'The end must not be before the start' : '',
+    endMs: rangeInOrder(v) ? '' : END_BEFORE_START,
     tag: used(tagExpressionSchema, v.tag),
     key: used(searchKeySchema, v.key),
     propName: v.propName.trim() ? fieldError(propertyNameSchema, v.propName) : v.propValue ? 'Enter the property name' : '',

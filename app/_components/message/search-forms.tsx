@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { z } from 'zod';
 import { fieldError, MAX_MESSAGE_ID_BYTES } from '../../../server/broker/rules.ts';
-import { bodySearchSchema, jsonPathSchema, propertyNameSchema, searchKeySchema, tagExpressionSchema } from '../../../server/schemas.ts';
+import { bodySearchSchema, END_BEFORE_START, jsonPathSchema, propertyNameSchema, rangeInOrder, searchKeySchema, tagExpressionSchema } from '../../../server/schemas.ts';
 import { DateTimeInput } from '../datetime-input.tsx';
 import { Field, useForm, type FieldErrors, type Form } from '../form.tsx';
 import { NamespaceSelect } from '../namespace-filter.tsx';
@@ -35,7 +35,7 @@ function validateTime(v: SearchValues): FieldErrors<SearchValues> {
   return {
     topic: v.topic ? '' : 'Choose a topic',
     beginMs: v.beginMs === undefined ? 'Pick the start' : '',
-    endMs: v.endMs === undefined ? 'Pick the end' : v.beginMs !== undefined && v.endMs < v.beginMs ? 'The end must not be before the start' : '',
+    endMs: v.endMs === undefined ? 'Pick the end' : rangeInOrder(v) ? '' : END_BEFORE_START,
     tag: optional(tagExpressionSchema, v.tag),
     key: optional(searchKeySchema, v.key),
     propName: v.propName.trim() ? fieldError(propertyNameSchema, v.propName) : v.propValue ? 'Enter the property name' : '',
