@@ -17,6 +17,9 @@ const config = {
     '@opentelemetry/sdk-trace-node',
     '@opentelemetry/exporter-trace-otlp-http',
     '@opentelemetry/resources',
+    '@opentelemetry/sdk-metrics',
+    '@opentelemetry/exporter-prometheus',
+    '@opentelemetry/exporter-metrics-otlp-http',
   ],
   poweredByHeader: false,
   // Parallel browser-test runs in one checkout build into their own directory (scripts/e2e-server.sh).

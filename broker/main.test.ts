@@ -17,6 +17,7 @@ vi.hoisted(() => {
 
 import { Broker } from '../server/broker/index.ts';
 import { waitUntil } from '../server/broker/test-support.ts';
+import { parsePrometheusText, valueOf } from '../server/prometheus-samples.ts';
 import { messagingService } from './grpc/proto.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -253,6 +254,9 @@ describe('flags', () => {
       '--max-message-size',
       '--retention-hours',
       '--long-polling-ms',
+      '--metrics-port',
+      '--metrics-token-file',
+      '--client-metrics-endpoint',
       '--help',
       'MERIDIAN_LOG_LEVEL',
       'SIGUSR2',
@@ -470,5 +474,46 @@ describe('durability', () => {
     } finally {
       await broker.close();
     }
+  });
+});
+
+describe('metrics port', () => {
+  it('serves RocketMQ metrics on --metrics-port to a scraper with the token, and 401 to one without', async () => {
+    const dir = tempDir();
+    const tokenFile = path.join(dir, 'metrics-token');
+    fs.writeFileSync(tokenFile, 'scrape-secret\n');
+    const b = await start(['--data-dir', path.join(dir, 'data'), '--port', '0', '--host', '127.0.0.1', '--auto-create', '--metrics-port', '0', '--metrics-token-file', tokenFile]);
+    const line = b.logs().find((l) => l.event === 'broker.start')!;
+    expect(line.metricsAuth).toBe('bearer');
+    const url = `http://127.0.0.1:${line.metricsPort as number}/metrics`;
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${line.metricsPort as number}/other`)).status).toBe(404);
+
+    const c = connect(b.port);
+    expect((await sendOne(c, 'orders', messageId(), 'hello')).status.code).toBe('OK');
+    const res = await fetch(url, { headers: { authorization: 'Bearer scrape-secret' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    const samples = parsePrometheusText(text);
+    expect(valueOf(samples, 'rocketmq_messages_in_total', { node_id: 'data', topic: 'orders', message_type: 'normal' })).toBe(1);
+    expect(valueOf(samples, 'rocketmq_rpc_latency_count', { request_code: 'send_message', response_code: 'ok' })).toBe(1);
+    expect(valueOf(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(text).not.toContain('hello');
+    expect(b.stdout()).not.toContain('scrape-secret');
+    expect((await stop(b)).code).toBe(0);
+  });
+
+  it('refuses a bad --metrics-port and an empty token file with exit 2', async () => {
+    const dir = tempDir();
+    const bad = await runToExit(['--data-dir', path.join(dir, 'a'), '--port', '0', '--metrics-port', '70000']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--metrics-port');
+    const empty = path.join(dir, 'empty');
+    fs.writeFileSync(empty, '\n');
+    const noToken = await runToExit(['--data-dir', path.join(dir, 'b'), '--port', '0', '--metrics-port', '0', '--metrics-token-file', empty]);
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toContain('empty');
   });
 });

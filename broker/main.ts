@@ -1,13 +1,16 @@
 /**
  * `npm run broker -- [flags]`: a standalone broker (engine + RocketMQ v2 gRPC endpoint) without the console.
  */
+import fs from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Broker, BrokerError, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUES, DEFAULT_RETENTION_HOURS, logger } from '../server/broker/index.ts';
+import { startMetrics, type MetricsHandle } from '../server/metrics-export.ts';
 import { startOtel } from '../server/otel.ts';
 import { applyBootstrap, BootstrapError, readBootstrap } from './bootstrap.ts';
 import { DEFAULT_LONG_POLLING_MS, GrpcEndpoint } from './grpc/server.ts';
 import { loopDelayMonitor, loopDelayMs } from './loop-delay.ts';
+import { startMetricsServer } from './metrics-server.ts';
 
 /** The RocketMQ proxy's gRPC port. */
 const DEFAULT_PORT = 8081;
@@ -34,10 +37,19 @@ Options:
   --no-trace             Record no trace events and emit no spans (a trace then shows only the send and
                          the store, read off the message).
   --long-polling-ms <ms> Longest a receive waits for messages (default ${DEFAULT_LONG_POLLING_MS}).
+  --metrics-port <n>     Serve GET /metrics (Prometheus text: RocketMQ's metric names) on this port.
+  --metrics-host <addr>  Address for the metrics port (default: --host).
+  --metrics-token-file <file>
+                         Scrapes must send "Authorization: Bearer <the file's first line>". Without it (or
+                         MERIDIAN_METRICS_TOKEN) the metrics port is open to whoever can reach it.
+  --client-metrics-endpoint <host:port>
+                         Tell SDKs to push their client metrics to this OTLP/gRPC collector (Settings.metric).
   --help                 Show this help.
 
 Environment: MERIDIAN_LOG_LEVEL (trace|debug|info|warn|error|silent, default info).
-OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: export trace spans over OTLP/HTTP.
+OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: export trace spans over OTLP/HTTP;
+OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: push metrics over OTLP/HTTP every
+OTEL_METRIC_EXPORT_INTERVAL ms (default 60000). MERIDIAN_METRICS_TOKEN: the metrics bearer token.
 Stops gracefully on SIGTERM / SIGINT: in-flight requests finish, files are flushed and closed.
 SIGUSR2 logs one "broker.stats" line at info level (event-loop delay p50/p99/max in ms, GC pauses, CPU and
 memory since the previous SIGUSR2 or the start) and starts a new interval: send it before and after a load to
@@ -72,6 +84,10 @@ async function main(): Promise<void> {
         'trace-retention-hours': { type: 'string' },
         'no-trace': { type: 'boolean', default: false },
         'long-polling-ms': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
+        'metrics-token-file': { type: 'string' },
+        'client-metrics-endpoint': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -92,9 +108,15 @@ async function main(): Promise<void> {
   const traceRetentionHours = intFlag('trace-retention-hours', values['trace-retention-hours'], retentionHours);
   const longPollingMs = intFlag('long-polling-ms', values['long-polling-ms'], DEFAULT_LONG_POLLING_MS);
   const bootstrap = values.bootstrap ? readBootstrapOrFail(values.bootstrap) : undefined;
+  const metricsPort = values['metrics-port'] === undefined ? undefined : intFlag('metrics-port', values['metrics-port'], 0);
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort > 65535)) fail(`--metrics-port must be an integer from 0 to 65535, got "${values['metrics-port']}"`);
+  const metricsToken = values['metrics-token-file'] ? readTokenOrFail(values['metrics-token-file']) : process.env.MERIDIAN_METRICS_TOKEN || undefined;
 
   // Before the broker opens: it checks once whether an SDK is registered.
   const otel = values['no-trace'] ? undefined : startOtel();
+  // Before the broker opens too: it takes its Meter from the global provider when it opens.
+  const metrics: MetricsHandle | undefined =
+    metricsPort !== undefined || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ? startMetrics() : undefined;
   let broker: Broker;
   try {
     broker = await Broker.open({ dataDir: values['data-dir']!, flush, maxMessageSize, retentionHours, traceRetentionHours, trace: !values['no-trace'] });
@@ -104,15 +126,41 @@ async function main(): Promise<void> {
   let endpoint: GrpcEndpoint;
   try {
     if (bootstrap) applyBootstrap(broker, bootstrap);
-    endpoint = await GrpcEndpoint.start({ broker, port, host: values.host!, autoCreate: values['auto-create']!, longPollingMs });
+    endpoint = await GrpcEndpoint.start({
+      broker,
+      port,
+      host: values.host!,
+      autoCreate: values['auto-create']!,
+      longPollingMs,
+      ...(values['client-metrics-endpoint'] ? { clientMetricsEndpoint: values['client-metrics-endpoint'] } : {}),
+    });
   } catch (e) {
     await broker.close();
     fail(e instanceof BrokerError ? `${e.code}: ${e.message}` : `Cannot start on ${values.host}:${port}: ${(e as Error).message}`);
   }
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  if (metrics && metricsPort !== undefined) {
+    const metricsHost = values['metrics-host'] ?? values.host!;
+    try {
+      metricsServer = await startMetricsServer({ host: metricsHost, port: metricsPort, scrape: () => metrics.scrape(), ...(metricsToken ? { token: metricsToken } : {}) });
+    } catch (e) {
+      await endpoint.close();
+      await broker.close();
+      fail(`Cannot serve metrics on ${metricsHost}:${metricsPort}: ${(e as Error).message}`);
+    }
+  }
   // Before the start line: a SIGUSR2 sent by whoever waits for that line must not meet the default action (exit).
   logStatsOnSignal();
   logger.info(
-    { event: 'broker.start', port: endpoint.port, dataDir: values['data-dir'], flush, autoCreate: values['auto-create'], recovery: broker.recovery },
+    {
+      event: 'broker.start',
+      port: endpoint.port,
+      dataDir: values['data-dir'],
+      flush,
+      autoCreate: values['auto-create'],
+      recovery: broker.recovery,
+      ...(metricsServer ? { metricsPort: metricsServer.port, metricsAuth: metricsToken ? 'bearer' : 'open' } : {}),
+    },
     `Meridian broker ready on port ${endpoint.port}`,
   );
 
@@ -121,9 +169,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ event: 'broker.stopping', signal }, 'shutting down');
+    await metricsServer?.close();
     await endpoint.close();
     await broker.close();
-    await otel?.shutdown();
+    await Promise.all([otel?.shutdown(), metrics?.shutdown()]);
     logger.info({ event: 'broker.stop', signal }, 'Meridian broker stopped');
     // Every handle is closed now; exit even if a library left a timer behind.
     setTimeout(() => process.exit(0), 1000).unref();
@@ -174,6 +223,18 @@ function logStatsOnSignal(): void {
     since = performance.now();
     cpu0 = process.cpuUsage();
   });
+}
+
+/** The metrics token: the file's first line, which must not be empty. */
+function readTokenOrFail(file: string): string {
+  let token: string;
+  try {
+    token = fs.readFileSync(file, 'utf8').split(/\r?\n/)[0]!.trim();
+  } catch (e) {
+    fail(`Cannot read --metrics-token-file ${file}: ${(e as Error).message}`);
+  }
+  if (!token) fail(`--metrics-token-file ${file} is empty; put the token on its first line`);
+  return token;
 }
 
 function readBootstrapOrFail(file: string) {

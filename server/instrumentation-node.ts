@@ -2,6 +2,7 @@ import { startSessionSweeper } from './auth.ts';
 import { boot } from './boot.ts';
 import { db } from './db.ts';
 import { trustedProxyHops } from './http-context.ts';
+import { processMetrics } from './metrics-export.ts';
 import { startOtel } from './otel.ts';
 import { runtime } from './runtime.ts';
 
@@ -14,11 +15,13 @@ export async function startConsoleServer(): Promise<void> {
   trustedProxyHops();
   // Before the brokers open: each checks once whether an SDK is registered.
   const otel = startOtel();
+  // Before the brokers open too: each takes its Meter from the global provider when it opens.
+  const metrics = processMetrics();
   await boot(db(), runtime());
   const stopSweeper = startSessionSweeper(db());
   const stop = (): void => {
     void Promise.all([stopSweeper(), runtime().stopAll()])
-      .then(() => otel?.shutdown())
+      .then(() => Promise.all([otel?.shutdown(), metrics.shutdown()]))
       .finally(() => process.exit(0));
   };
   process.once('SIGTERM', stop);

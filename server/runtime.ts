@@ -100,8 +100,10 @@ export class Runtime {
         retentionHours: spec.retentionHours,
         traceRetentionHours: spec.traceRetentionHours,
         maxMessageSize: spec.maxMessageSize,
+        metrics: { labels: { node_id: spec.name, instance: spec.name } },
       });
-      entry.endpoint = await GrpcEndpoint.start({ broker: entry.broker, port: spec.grpcPort });
+      const clientMetricsEndpoint = process.env.MERIDIAN_CLIENT_METRICS_ENDPOINT;
+      entry.endpoint = await GrpcEndpoint.start({ broker: entry.broker, port: spec.grpcPort, ...(clientMetricsEndpoint ? { clientMetricsEndpoint } : {}) });
       entry.status = 'running';
       entry.startedAt = Date.now();
       logger.info({ event: 'instance.start', instance: spec.name, port: entry.endpoint.port }, 'instance started');

@@ -101,6 +101,7 @@ interface TelemetryReply {
       receive_batch_size: number;
       long_polling_timeout: Duration | null;
     } | null;
+    metric?: { on: boolean; endpoints?: { scheme: string; addresses: { host: string; port: number }[] } | null } | null;
   } | null;
 }
 
@@ -130,7 +131,7 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-grpc-raw-'));
   broker = await Broker.open({ dataDir, segmentSize: 1024 * KiB, maxMessageSize: MAX_BODY, indexSlots: 4096, indexEntries: 16_384 });
   broker.createNamespace('shop');
-  endpoint = await GrpcEndpoint.start({ broker, port: 0, host: '127.0.0.1' });
+  endpoint = await GrpcEndpoint.start({ broker, port: 0, host: '127.0.0.1', clientMetricsEndpoint: 'collector.example:4317' });
   client = new (messagingService())(`127.0.0.1:${endpoint.port}`, grpc.credentials.createInsecure());
 });
 
@@ -848,6 +849,8 @@ describe('Heartbeat, Telemetry, NotifyClientTermination', () => {
       expect(exp!.multiplier).toBeGreaterThan(1);
       expect(exp!.initial.seconds * 1000 + exp!.initial.nanos / 1e6).toBeGreaterThan(0);
       expect(s.backoff_policy?.customized_backoff ?? null).toBeNull();
+      // The operator's collector, for the SDK's own metrics (Settings.metric, as the proxy's metricCollectorMode=on).
+      expect(s.metric).toMatchObject({ on: true, endpoints: { scheme: 'DOMAIN_NAME', addresses: [{ host: 'collector.example', port: 4317 }] } });
 
       expect((await call<StatusOnly>('Heartbeat', { client_type: 'PRODUCER' }, meta({ clientId }))).status.code).toBe('OK');
       expect(endpoint.clients.list().map((c) => c.clientId)).toContain(clientId);

@@ -1,6 +1,7 @@
 import os from 'node:os';
-import { logger, type Broker } from '../../server/broker/index.ts';
+import { BrokerError, logger, type Broker } from '../../server/broker/index.ts';
 import { ClientRegistry } from './clients.ts';
+import { GrpcMetrics } from './metrics.ts';
 import { Http2GrpcServer, type MethodDefinition } from './h2/server.ts';
 import { Renewals } from './renewals.ts';
 import { toWireMessage } from './messages.ts';
@@ -20,6 +21,8 @@ export interface GrpcEndpointOptions {
   /** Shortest invisible duration a receive may ask for (default 1 s). */
   minInvisibleMs?: number;
   pushInvisibleMs?: number;
+  /** host:port of an OTLP/gRPC collector that SDKs should push their client metrics to (Settings.metric). */
+  clientMetricsEndpoint?: string;
 }
 
 /** The RocketMQ proxy's frame limit: far above any body limit, so an oversized body gets a protocol status. */
@@ -38,15 +41,19 @@ export class GrpcEndpoint {
   readonly clients = new ClientRegistry();
   private readonly shutdown = new AbortController();
   private renewals: Renewals | undefined;
+  private readonly metrics: GrpcMetrics;
   private constructor(
     private readonly server: Http2GrpcServer,
     private readonly broker: Broker,
     readonly port: number,
     readonly host: string,
-  ) {}
+  ) {
+    this.metrics = new GrpcMetrics(broker.metricLabels, this.clients);
+  }
 
   static async start(opts: GrpcEndpointOptions): Promise<GrpcEndpoint> {
     const host = opts.host ?? '0.0.0.0';
+    const clientMetrics = opts.clientMetricsEndpoint ? endpointsOf(opts.clientMetricsEndpoint) : undefined;
     // An oversized message then gets MESSAGE_BODY_TOO_LARGE rather than a transport error that makes SDKs
     // write the endpoint off.
     const server = new Http2GrpcServer({ maxReceiveMessageLength: Math.max(MAX_FRAME_BYTES, opts.broker.limits.maxMessageSize * 2) });
@@ -71,6 +78,8 @@ export class GrpcEndpoint {
         minInvisibleMs: opts.minInvisibleMs ?? DEFAULT_MIN_INVISIBLE_MS,
         pushInvisibleMs,
         shutdown: endpoint.shutdown.signal,
+        metrics: endpoint.metrics,
+        ...(clientMetrics ? { clientMetrics } : {}),
       }),
     );
     // Transaction check-backs go to a live producer of the topic over its telemetry stream.
@@ -94,9 +103,19 @@ export class GrpcEndpoint {
     this.broker.setLiveConsumerCheck(undefined);
     this.renewals?.close();
     this.clients.closeAll();
+    this.metrics.close();
     await this.server.close(graceMs);
     logger.info({ event: 'grpc.stop', port: this.port }, 'gRPC endpoint stopped');
   }
+}
+
+/** "host:port" as protocol Endpoints; a malformed one is refused when the endpoint starts. */
+export function endpointsOf(hostPort: string): Endpoints {
+  const m = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(hostPort.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new BrokerError('INVALID_ARGUMENT', `The client metrics endpoint must be host:port, got "${hostPort}"`);
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  return { scheme: host.includes(':') ? 'IPv6' : /^[\d.]+$/.test(host) ? 'IPv4' : 'DOMAIN_NAME', addresses: [{ host, port }] };
 }
 
 /** The first non-internal IPv4 address, for clients that do not say which address they dialed. */

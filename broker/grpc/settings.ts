@@ -1,10 +1,17 @@
 import type { Group } from '../../server/broker/index.ts';
-import { duration, type Settings } from './wire.ts';
+import { duration, type Endpoints, type Settings } from './wire.ts';
 
 export interface SettingsLimits {
   maxBodySize: number;
   longPollingMs: number;
   receiveBatchSize: number;
+  /** Where SDKs push their own metrics (an OTLP/gRPC collector), as the proxy's metricCollectorMode=on does. */
+  clientMetrics?: Endpoints;
+}
+
+/** Settings.metric: on, with the collector, when the operator configured one; off otherwise. */
+function metricOf(limits: SettingsLimits): object {
+  return limits.clientMetrics ? { on: true, endpoints: limits.clientMetrics } : { on: false };
 }
 
 /** How a producer retries a failed send (the RocketMQ proxy's default: 3 attempts, 10 ms doubling to 1 s). */
@@ -17,7 +24,7 @@ export function producerSettings(client: Settings, limits: SettingsLimits): obje
     // The Node.js SDK only accepts an exponential policy here.
     backoff_policy: PRODUCER_SEND_RETRY,
     publishing: { ...client.publishing, max_body_size: limits.maxBodySize, validate_message_type: true },
-    metric: { on: false },
+    metric: metricOf(limits),
   };
 }
 
@@ -43,6 +50,6 @@ export function consumerSettings(client: Settings, group: Group | undefined, lim
       receive_batch_size: limits.receiveBatchSize,
       long_polling_timeout: duration(limits.longPollingMs),
     },
-    metric: { on: false },
+    metric: metricOf(limits),
   };
 }

@@ -86,6 +86,7 @@ export interface Settings {
     long_polling_timeout?: Duration | null;
   } | null;
   user_agent?: { language: string; version: string; platform: string; hostname: string } | null;
+  metric?: { on: boolean; endpoints?: Endpoints | null } | null;
 }
 
 export interface TelemetryCommand {

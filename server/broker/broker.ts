@@ -15,6 +15,9 @@ import { BrokerError } from './errors.ts';
 import { compileMatch, type MessageMatch } from './filter/message-match.ts';
 import { tagFilter } from './filter/tag.ts';
 import { acquireLock } from './lock.ts';
+import { BrokerMetrics } from './metrics/broker-metrics.ts';
+import type { MetricLabels } from './metrics/instruments.ts';
+import { Traffic } from './metrics/traffic.ts';
 import type { Group, Namespace, Topic } from './model.ts';
 import { resolveOptions, type BrokerLimits, type BrokerOptions, type ResolvedOptions } from './options.ts';
 import { Producer, type BrokerPutResult } from './produce/producer.ts';
@@ -22,7 +25,7 @@ import type { ProducerInfo, PutMessage } from './produce/put-message.ts';
 import { QueueSelector } from './produce/queue-selector.ts';
 import { homeTopicOf, resendOf } from './produce/resend.ts';
 import { loadSecret } from './secret.ts';
-import { groupStats, topicStats, type GroupStats, type TopicStats } from './stats.ts';
+import { consumerLag, groupStats, topicStats, type ConsumerLag, type GroupStats, type TopicStats } from './stats.ts';
 import { MessageStore, type FlushMode, type GetResult, type StoredMessage } from './store/message-store.ts';
 import { browseByTime, messageVolume, type BrowseCursor, type BrowsePage, type BrowseRequest, type VolumeBucket } from './store/time-browse.ts';
 import { TIMER_TOPIC, TimerProperty, TimerService, type PendingMinute, type ScheduledState } from './timer/timer-service.ts';
@@ -87,6 +90,10 @@ export class Broker {
   private readonly popState: PopStateStore;
   private readonly deliveries: GroupDeliveries;
   private readonly retentionTimer: NodeJS.Timeout;
+  private readonly traffic: Traffic;
+  private readonly metrics: BrokerMetrics;
+  /** The labels of this broker's series; front-ends label theirs the same. */
+  readonly metricLabels: MetricLabels;
   private checkBackHandler: CheckBackHandler | undefined;
   private liveConsumerCheck: LiveConsumerCheck | undefined;
   private closing: Promise<void> | undefined;
@@ -100,6 +107,8 @@ export class Broker {
   ) {
     const meta = path.join(options.dataDir, 'metadata');
     this.catalog = new Catalog(meta);
+    this.metricLabels = { cluster: 'meridian', node_type: 'broker', node_id: path.basename(path.resolve(options.dataDir)), ...options.metrics.labels };
+    this.traffic = new Traffic(this.metricLabels);
     this.offsetStore = new OffsetStore(meta, options.checkpointIntervalMs);
     this.offsets = new ConsumerOffsets(this.catalog, store, this.offsetStore, () => this.pop);
     this.trace = new TraceRecorder({
@@ -124,7 +133,16 @@ export class Broker {
       path.join(options.dataDir, 'txn'),
       { firstCheckMs: options.txnFirstCheckMs, checkIntervalMs: options.txnCheckIntervalMs, maxChecks: options.txnMaxChecks },
     );
-    this.producer = new Producer({ catalog: this.catalog, store, timer: this.timer, txn: this.txn, trace: this.trace, queues: this.queues, limits: this.limits });
+    this.producer = new Producer({
+      catalog: this.catalog,
+      store,
+      timer: this.timer,
+      txn: this.txn,
+      trace: this.trace,
+      queues: this.queues,
+      limits: this.limits,
+      traffic: this.traffic,
+    });
     this.popState = new PopStateStore(path.join(meta, 'pop'));
     this.deliveries = new GroupDeliveries(
       {
@@ -150,16 +168,27 @@ export class Broker {
         readQueueCount: (topic) => this.readableTopic(topic).readQueueNums,
         startOffset: (group, topic, q) => this.offsets.next(group, topic, q),
         commitProgress: (group, topic, q, offset) => this.offsetStore.set(group, topic, q, offset),
-        moveToDeadLetter: (m, group, attempts, failure) => moveToDeadLetter({ catalog: this.catalog, store, trace: this.trace }, m, group, attempts, failure),
+        moveToDeadLetter: (m, group, attempts, failure) => moveToDeadLetter({ catalog: this.catalog, store, trace: this.trace, traffic: this.traffic }, m, group, attempts, failure),
         verificationDelivered: (id, clientId) => this.deliveries.verifications.delivered(id, clientId),
         settleVerification: (id, outcome, m) => this.deliveries.verifications.settle(id, outcome, m),
         verificationPending: (id) => this.deliveries.verifications.isPending(id),
+        delivered: (group, topic, bytes, retry) => this.traffic.delivered(group, topic, bytes, retry),
         trace,
       },
       this.popState,
       new ReceiptHandles(loadSecret(meta)),
     );
     this.puller = new Puller(store);
+    this.metrics = new BrokerMetrics(this.metricLabels, this.traffic, {
+      topicCount: () => this.catalog.topics.list().length,
+      groupCount: () => this.catalog.groups.list().length,
+      consumerLags: (now) => this.consumerLags(now),
+      storage: () => store.storage(),
+      timingMessages: () => this.timer.pendingCount(),
+      halfMessages: () => countBy(this.txn.pending(), (t) => t.topic),
+      traceShed: () => this.trace.shedCount + this.trace.writeDroppedCount,
+      dataDir: options.dataDir,
+    });
     this.timer.start();
     this.retentionTimer = setInterval(() => void this.runRetention(), options.retentionCheckIntervalMs).unref();
   }
@@ -189,6 +218,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.retentionTimer);
+      this.metrics.close();
       this.txn.close();
       await this.timer.close();
       this.pop.wakeAll();
@@ -272,6 +302,7 @@ export class Broker {
   }
   async deleteTopic(name: string): Promise<void> {
     this.catalog.deleteTopic(name);
+    this.traffic.forgetTopic(name);
     this.offsetStore.dropTopic(name);
     this.pop.forget({ topic: name });
     this.queues.forget(name);
@@ -293,6 +324,7 @@ export class Broker {
   /** Forgets the group with its offsets and in-flight deliveries. */
   deleteGroup(name: string): void {
     this.catalog.deleteGroup(name);
+    this.traffic.forgetGroup(name);
     this.offsetStore.dropGroup(name);
     this.pop.forget({ group: name });
     this.deliveries.forgetGroup(name);
@@ -341,8 +373,11 @@ export class Broker {
   }
 
   /** Ends a transaction: COMMIT makes the half message visible, ROLLBACK discards it. `endedBy` is traced. */
-  endTransaction(transactionId: string, messageId: string, resolution: Resolution, endedBy?: string): Promise<TxnState> {
-    return this.txn.end(transactionId, messageId, resolution, endedBy);
+  async endTransaction(transactionId: string, messageId: string, resolution: Resolution, endedBy?: string): Promise<TxnState> {
+    const state = await this.txn.end(transactionId, messageId, resolution, endedBy);
+    const topic = this.txn.get(transactionId)?.topic;
+    if (topic && state !== 'PREPARED') this.traffic.transactionEnded(topic, state === 'COMMITTED');
+    return state;
   }
 
   /** Cancels a scheduled message that has not fired yet; with `topic`, only one of that topic. */
@@ -376,12 +411,14 @@ export class Broker {
   }
 
   /** The queue model's read with long polling: waits for the store's dispatch when nothing matches yet. */
-  pull(req: PullRequest): Promise<GetResult> {
+  async pull(req: PullRequest): Promise<GetResult> {
     const t = this.readableTopic(req.topic);
     if (!Number.isInteger(req.queueId) || req.queueId < 0 || req.queueId >= t.readQueueNums) {
       throw new BrokerError('QUEUE_NOT_FOUND', `Topic "${t.name}" has readable queues 0-${t.readQueueNums - 1}, not ${req.queueId}`);
     }
-    return this.puller.pull(req);
+    const res = await this.puller.pull(req);
+    if (req.group) for (const m of res.messages) this.traffic.delivered(req.group, t.name, m.size, false);
+    return res;
   }
 
   minOffset(topic: string, queueId: number): number {
@@ -611,6 +648,33 @@ export class Broker {
     return groupStats(this.store, group, names.map((t) => this.catalog.getTopic(t)), (topic, q) => this.offsets.next(group, topic, q));
   }
 
+  /** Every group's lag on every topic it has offsets on (the consumer gauges, the console's lag history). */
+  consumerLags(now = Date.now()): ConsumerLag[] {
+    const out: ConsumerLag[] = [];
+    for (const g of this.catalog.groups.list()) {
+      for (const name of this.offsetStore.topicsOf(g.name)) {
+        const t = this.catalog.topics.get(name);
+        if (t) out.push(this.lagOf(g.name, t, now));
+      }
+    }
+    return out;
+  }
+
+  private lagOf(group: string, t: Topic, now: number): ConsumerLag {
+    return consumerLag(
+      group,
+      t,
+      {
+        maxOffset: (q) => this.store.maxOffset(t.name, q),
+        committed: (q) => this.offsets.next(group, t.name, q),
+        cursor: (q) => this.pop.cursorOf(group, t.name, q) ?? this.offsets.next(group, t.name, q),
+        storeTimestampAt: (q, offset) => this.store.storeTimestampAt(t.name, q, offset),
+        inflight: this.pop.inflightCount(group, t.name),
+      },
+      now,
+    );
+  }
+
   // ---- retention ----
 
   /** Deletes commit-log segments older than the retention, and trace segments older than the trace retention; returns how many message segments were deleted. */
@@ -620,4 +684,10 @@ export class Broker {
     await this.trace.deleteExpired(now - this.options.traceRetentionHours * 3_600_000);
     return this.store.deleteExpired(cutoff);
   }
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
 }

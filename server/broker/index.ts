@@ -43,3 +43,12 @@ export type { FlushMode, GetResult, PutResult, QueueStats, ReadFilter, StoredMes
 export type { TraceEvent, TraceInput, TraceStep } from './trace/recorder.ts';
 
 export { logger } from './logger.ts';
+
+export { HistogramFamily } from './metrics/histogram.ts';
+export { counterData, engineMetricProducer, gaugeData, hrTime, publishMetrics } from './metrics/producer.ts';
+export type { MetricSource, Point } from './metrics/producer.ts';
+export { METRIC, MESSAGE_SIZE_BUCKETS_BYTES, RPC_LATENCY_BUCKETS_MS } from './metrics/instruments.ts';
+export type { MetricLabels } from './metrics/instruments.ts';
+export { registerProcessMetrics } from './metrics/process-metrics.ts';
+export type { BrokerMetricsOptions } from './options.ts';
+export type { ConsumerLag } from './stats.ts';

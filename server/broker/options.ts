@@ -2,8 +2,15 @@ import { BrokerError } from './errors.ts';
 import { DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_RETENTION_HOURS, traceRetentionError } from './rules.ts';
 import type { FlushMode } from './store/message-store.ts';
 
+/** How a broker's series are labelled in `engineMetricProducer`'s collections. */
+export interface BrokerMetricsOptions {
+  /** Added to RocketMQ's `cluster`, `node_type`, `node_id` (node_id defaults to the data directory's name). */
+  labels?: Record<string, string>;
+}
+
 export interface BrokerOptions {
   dataDir: string;
+  metrics?: BrokerMetricsOptions;
   flush?: FlushMode;
   /** Commit-log segment size in bytes (default 1 GiB). */
   segmentSize?: number;
@@ -70,6 +77,7 @@ const DEFAULTS: Omit<ResolvedOptions, 'dataDir' | 'traceRetentionHours'> = {
   txnMaxChecks: TXN_MAX_CHECKS,
   // The trace is how an operator answers "what happened to message X"; off only to measure what it costs.
   trace: true,
+  metrics: {},
 };
 
 /** The options with defaults filled in, refused when they cannot work together. */

@@ -58,3 +58,48 @@ export function groupStats(
   });
   return { group, topics: out, lag: out.reduce((n, x) => n + x.lag, 0) };
 }
+
+/** Where a group stands on one topic, as RocketMQ's consumer gauges describe it. */
+export interface ConsumerLag {
+  group: string;
+  topic: string;
+  /** Stored and not acknowledged by the group. */
+  lag: number;
+  /** Delivered and not yet acknowledged. */
+  inflight: number;
+  /** Stored and not yet delivered. */
+  ready: number;
+  /** Age of the oldest unacknowledged message (0 without lag). */
+  lagLatencyMs: number;
+  /** Age of the oldest message not yet delivered (0 when none waits). */
+  queueingLatencyMs: number;
+}
+
+export interface LagSource {
+  maxOffset(queueId: number): number;
+  /** The group's consumer offset: everything below it is acknowledged. */
+  committed(queueId: number): number;
+  /** Where the group's next delivery reads (pop cursor), at or past `committed`. */
+  cursor(queueId: number): number;
+  storeTimestampAt(queueId: number, offset: number): number | undefined;
+  inflight: number;
+}
+
+/** A group's lag on a topic, from its offsets per readable queue; reads at most two timestamps per queue. */
+export function consumerLag(group: string, t: Topic, src: LagSource, now: number): ConsumerLag {
+  let lag = 0;
+  let ready = 0;
+  let oldestUnacked = Infinity;
+  let oldestReady = Infinity;
+  for (let q = 0; q < t.readQueueNums; q++) {
+    const max = src.maxOffset(q);
+    const committed = Math.min(src.committed(q), max);
+    const cursor = Math.min(Math.max(src.cursor(q), committed), max);
+    lag += max - committed;
+    ready += max - cursor;
+    if (max > committed) oldestUnacked = Math.min(oldestUnacked, src.storeTimestampAt(q, committed) ?? Infinity);
+    if (max > cursor) oldestReady = Math.min(oldestReady, src.storeTimestampAt(q, cursor) ?? Infinity);
+  }
+  const age = (t0: number) => (Number.isFinite(t0) ? Math.max(0, now - t0) : 0);
+  return { group, topic: t.name, lag, inflight: src.inflight, ready, lagLatencyMs: age(oldestUnacked), queueingLatencyMs: age(oldestReady) };
+}

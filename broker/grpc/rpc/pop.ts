@@ -93,7 +93,7 @@ export function popHandlers(opts: ServiceOptions): Handlers {
       return { status: OK, assignments: ids.map((id) => ({ message_queue: { ...queue, id } })) };
     }),
 
-    ReceiveMessage: serverStream<ReceiveRequest>(opts, receive, (e) => receiveFrames(toStatus(e, { rpc: 'ReceiveMessage', kind: 'group' }), [])),
+    ReceiveMessage: serverStream<ReceiveRequest>(opts, 'ReceiveMessage', receive, (e) => receiveFrames(toStatus(e, { rpc: 'ReceiveMessage', kind: 'group' }), [])),
 
     AckMessage: unary<{ group: Resource | null; topic: Resource | null; entries: { message_id: string; receipt_handle: string }[] }>(
       'AckMessage',

@@ -35,10 +35,11 @@ export function queueModelHandlers(opts: ServiceOptions): Handlers {
 
   async function pull(call: PullCall, ctx: CallContext, signal: AbortSignal): Promise<object[]> {
     const req = call.request;
-    groupOf(opts, ctx, req.group);
+    const group = groupOf(opts, ctx, req.group);
     const { topic, queueId } = realQueue(ctx, req);
     const filter = filterOf(req.filter_expression);
     const res = await broker.pull({
+      group: group.name,
       topic,
       queueId,
       offset: req.offset,
@@ -82,6 +83,6 @@ export function queueModelHandlers(opts: ServiceOptions): Handlers {
       return { status: OK };
     }),
 
-    PullMessage: serverStream<PullRequest>(opts, pull, (e) => [{ status: toStatus(e, { rpc: 'PullMessage', kind: 'topic' }) }]),
+    PullMessage: serverStream<PullRequest>(opts, 'PullMessage', pull, (e) => [{ status: toStatus(e, { rpc: 'PullMessage', kind: 'topic' }) }]),
   };
 }

@@ -73,7 +73,12 @@ export function routeHandlers(opts: ServiceOptions): Handlers {
 /** A client's settings: registers the client and answers with the settings the broker applies. */
 function onSettings(opts: ServiceOptions, ctx: CallContext, s: Settings, stream: TelemetryStream): TelemetryCommand {
   if (!ctx.clientId) throw new ProtocolError('CLIENT_ID_REQUIRED', 'The x-mq-client-id header is required');
-  const limits = { maxBodySize: opts.broker.limits.maxMessageSize, longPollingMs: opts.longPollingMs, receiveBatchSize: MAX_BATCH };
+  const limits = {
+    maxBodySize: opts.broker.limits.maxMessageSize,
+    longPollingMs: opts.longPollingMs,
+    receiveBatchSize: MAX_BATCH,
+    ...(opts.clientMetrics ? { clientMetrics: opts.clientMetrics } : {}),
+  };
   if (s.pub_sub === 'publishing' && s.publishing) {
     const topics = s.publishing.topics.map((t) => topicName(ctx, t));
     const answer = { status: OK, settings: producerSettings(s, limits) } as TelemetryCommand;

@@ -1,5 +1,6 @@
 import { isBrokerError, subscriptionFilter, unwrapName, type Broker, type Group, type ReadFilter, type Subscription } from '../../../server/broker/index.ts';
 import type { ClientRegistry } from '../clients.ts';
+import type { GrpcMetrics } from '../metrics.ts';
 import { callContext, resolveName, type CallContext } from '../context.ts';
 import type { Call, CallMeta } from '../h2/server.ts';
 import type { Renewals } from '../renewals.ts';
@@ -21,6 +22,9 @@ export interface ServiceOptions {
   pushInvisibleMs: number;
   /** Aborted at shutdown: long polls answer at once. */
   shutdown: AbortSignal;
+  metrics: GrpcMetrics;
+  /** The OTLP/gRPC collector SDKs are told to push their metrics to, if any. */
+  clientMetrics?: Endpoints;
 }
 
 /** The proxy's receive/pull batch limit. */
@@ -52,22 +56,34 @@ export function unary<Req>(rpc: string, kind: 'topic' | 'group' | undefined, fn:
  */
 export function serverStream<Req>(
   opts: ServiceOptions,
+  rpc: string,
   run: (call: Call<Req>, ctx: CallContext, signal: AbortSignal) => Promise<object[]>,
   onError: (e: unknown) => object[],
 ) {
   return {
     serverStream: (call: Call<Req>): void => {
+      const startedAt = performance.now();
       const ctx = callContext(call);
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       const write = (frames: object[]): void => {
-        if (call.cancelled) return;
+        if (call.cancelled) {
+          opts.metrics.rpc(rpc, 'CANCELLED', 'cancelled', startedAt);
+          return;
+        }
         for (const f of frames) call.write(f);
         call.end();
+        opts.metrics.rpc(rpc, statusCodeOf(frames[0]), 'success', startedAt);
       };
       run(call, ctx, AbortSignal.any([abort.signal, opts.shutdown])).then(write, (e: unknown) => write(onError(e)));
     },
   };
+}
+
+/** The RocketMQ status code an answer carries (`status.code`), OK when it carries none. */
+export function statusCodeOf(answer: object | undefined): string {
+  const code = (answer as { status?: { code?: unknown } } | undefined)?.status?.code;
+  return typeof code === 'string' ? code : 'OK';
 }
 
 export function topicName(ctx: CallContext, res: Resource | null | undefined): string {

@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog.ts';
+import type { Traffic } from '../metrics/traffic.ts';
 import { SystemProperty } from '../properties.ts';
 import type { MessageStore, StoredMessage } from '../store/message-store.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
@@ -21,7 +22,7 @@ export interface Failure {
  * user topic, also for a copy delivered through the group's retry topic), why, and when its deliveries failed.
  */
 export async function moveToDeadLetter(
-  parts: { catalog: Catalog; store: MessageStore; trace: TraceRecorder },
+  parts: { catalog: Catalog; store: MessageStore; trace: TraceRecorder; traffic: Traffic },
   m: StoredMessage,
   group: string,
   attempts: number,
@@ -29,6 +30,7 @@ export async function moveToDeadLetter(
 ): Promise<void> {
   const dlq = parts.catalog.systemTopicFor('dlq', group);
   const origin = originOf(m);
+  parts.traffic.deadLettered(group, origin.topic);
   parts.trace.record({ messageId: m.messageId, step: 'DEAD_LETTERED', group, topic: dlq.name, attempt: attempts, detail: failure.detail, ...contextOf(m) });
   await parts.store.put([
     {

@@ -30,6 +30,8 @@ export interface PopHost {
   settleVerification(verificationId: string, outcome: VerificationOutcome, message?: StoredMessage): void;
   /** Whether a consume verification still waits for its copy's delivery (one past its deadline is skipped). */
   verificationPending(verificationId: string): boolean;
+  /** A message was handed to a consumer (`retry`: a redelivery or a retry-topic copy). */
+  delivered(group: string, topic: string, bytes: number, retry: boolean): void;
 }
 
 export interface ReceiveRequest {
@@ -279,6 +281,7 @@ export class PopService {
 
   private received(req: ReceiveRequest, lane: Lane, stored: StoredMessage, f: Inflight): ReceivedMessage {
     this.deliveredCount++;
+    this.host.delivered(req.group, req.topic, stored.size, lane.retry || f.attempt > 1);
     // A retry-topic copy reaches the consumer as the topic's message, at the original's place.
     const message = lane.retry ? asDelivered(stored) : stored;
     const delivered: TraceInput = {
@@ -446,6 +449,11 @@ export class PopService {
       }
     }
     this.state.commit();
+  }
+
+  /** Where the group's next delivery on a queue reads; undefined before its first receive there. */
+  cursorOf(group: string, topic: string, queueId: number): number | undefined {
+    return this.state.get(popKey(group, topic, queueId))?.cursor;
   }
 
   /** Messages handed out and not yet acknowledged, per group (for the console); retry-topic copies count for their topic. */

@@ -2,6 +2,8 @@ import type { GetResult, MessageStore, ReadFilter } from '../store/message-store
 import { Waiters } from './waiters.ts';
 
 export interface PullRequest {
+  /** The pulling group, for its metrics; the queue model keeps no state of its own for it. */
+  group?: string;
   topic: string;
   queueId: number;
   offset: number;

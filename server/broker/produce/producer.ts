@@ -9,6 +9,7 @@ import type { MessageStore, PutResult, StoreInput, StoredMessage } from '../stor
 import type { TimerService } from '../timer/timer-service.ts';
 import { producerProperty, type PutRecord } from '../trace/derive.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
+import type { Traffic } from '../metrics/traffic.ts';
 import type { TxnService } from '../txn/txn-service.ts';
 import { validatePutMessage, type PutMessage } from './put-message.ts';
 import type { QueueSelector } from './queue-selector.ts';
@@ -27,6 +28,7 @@ export interface ProducerParts {
   trace: TraceRecorder;
   queues: QueueSelector;
   limits: BrokerLimits;
+  traffic: Traffic;
 }
 
 const HOST = os.hostname();
@@ -58,6 +60,7 @@ export class Producer {
         : await this.parts.timer.schedule(input, dueAt);
     if (this.parts.trace.emitsPutSpans) this.putSpans(input, r, transactional, dueAt);
     this.acceptedCount++;
+    this.parts.traffic.stored(input.topic, input.properties[SystemProperty.MESSAGE_TYPE]!, r.size);
     return r;
   }
 
@@ -80,6 +83,7 @@ export class Producer {
     // Nothing is recorded for the trace: it reads PRODUCED and STORED (SCHEDULED, HALF) off the record.
     if (this.parts.trace.emitsPutSpans) results.forEach((r, i) => this.putSpans(inputs[i]!, r, transactional[i]!, scheduled[i]));
     this.acceptedCount += results.length;
+    results.forEach((r, i) => this.parts.traffic.stored(inputs[i]!.topic, inputs[i]!.properties[SystemProperty.MESSAGE_TYPE]!, r.size));
     return results;
   }
 

@@ -114,6 +114,8 @@ export class MessageStore {
   private jobs: Job[] = [];
   private draining = false;
   private dispatched = 0;
+  /** The commit log is durable below this offset (the last fdatasync that completed). */
+  private syncedOffset = 0;
   private checkpointTimer: NodeJS.Timeout | undefined;
   private checkpointRunning: Promise<void> | undefined;
   /** The checkpoint that starts when the running one ends: what a caller asking meanwhile waits for. */
@@ -145,6 +147,7 @@ export class MessageStore {
       replayed++;
     });
     store.dispatched = store.commitLog.maxOffset;
+    store.syncedOffset = store.dispatched;
     // Queue minimums raised by retention live only in memory: derive them again from the log's minimum.
     const physicalMin = store.commitLog.minOffset;
     if (physicalMin > 0) for (const qs of store.queues.values()) for (const cq of qs.values()) cq.dropBelow(physicalMin);
@@ -242,7 +245,9 @@ export class MessageStore {
       if (!written) continue;
       if (this.opts.flush === 'sync') {
         try {
+          const end = this.commitLog.maxOffset;
           await this.commitLog.sync();
+          this.syncedOffset = Math.max(this.syncedOffset, end);
         } catch (e) {
           // Durability can no longer be promised (fsyncgate): refuse writes until a restart recovers by CRC.
           this.failure = new BrokerError('STORE_WRITE_FAILED', `fsync of the commit log failed (${(e as Error).message}); restart the broker`);
@@ -403,6 +408,7 @@ export class MessageStore {
       const queuesSynced = syncOneByOne(flushed.flatMap(({ fds }) => fds));
       const index = this.index.flush(queuesSynced);
       await Promise.all([this.commitLog.sync(), queuesSynced, index]);
+      this.syncedOffset = Math.max(this.syncedOffset, dispatched);
       await this.writeCheckpoint(dispatched);
     } catch {
       // Next tick retries; recovery only ever replays from the last checkpoint that completed.
@@ -542,6 +548,22 @@ export class MessageStore {
     const cq = this.existingQueue(topic, queueId);
     if (!cq) return 0;
     return cq.lowerBound((e) => e.physicalOffset >= physicalOffset);
+  }
+
+  /** When the message at a queue offset was stored; undefined past the end or below the minimum. */
+  storeTimestampAt(topic: string, queueId: number, offset: number): number | undefined {
+    const e = this.existingQueue(topic, queueId)?.entry(offset);
+    return e ? this.storeTimeAt(e) : undefined;
+  }
+
+  /** The commit log's size, the bytes written since its last fdatasync, and its oldest record's store time. */
+  storage(): { sizeBytes: number; flushBehindBytes: number; oldestStoreTimestamp: number | null } {
+    const { minOffset, maxOffset } = this.commitLog;
+    return {
+      sizeBytes: maxOffset - minOffset,
+      flushBehindBytes: Math.max(0, maxOffset - this.syncedOffset),
+      oldestStoreTimestamp: maxOffset > minOffset ? readStoreTimestamp(this.commitLog.read(minOffset, 52)) : null,
+    };
   }
 
   private storeTimeAt(e: CqEntry): number {

@@ -59,6 +59,8 @@ export class TimerService {
   private ticking: Promise<void> | undefined;
   /** Messages fired since open. */
   firedCount = 0;
+  /** Scheduled messages not yet fired or recalled: counted on the first ask, then kept by every change. */
+  private pendingTotal: number | undefined;
 
   constructor(
     private readonly host: TimerHost,
@@ -83,6 +85,7 @@ export class TimerService {
       },
     ]);
     const { minute, index } = this.buckets.add(dueAt, stored!.physicalOffset, stored!.size);
+    this.adjustPending(1);
     return { ...stored!, topic: input.topic, queueId: -1, queueOffset: -1, recallHandle: encodeRecall(minute, index, input.messageId) };
   }
 
@@ -111,6 +114,7 @@ export class TimerService {
     }
     if (entry.state === EntryState.RECALLED) throw new BrokerError('MESSAGE_NOT_FOUND', `Message ${messageId} was already recalled`);
     this.buckets.setState(minute, index, EntryState.RECALLED);
+    this.adjustPending(-1);
     this.host.trace({ messageId, step: 'RECALLED' });
     return messageId;
   }
@@ -137,6 +141,22 @@ export class TimerService {
   }
 
   /** Pending scheduled messages of a topic per due minute (for the console's histogram). */
+  /** Scheduled messages of every topic not yet fired or recalled. */
+  pendingCount(): number {
+    this.pendingTotal ??= this.countPending();
+    return this.pendingTotal;
+  }
+
+  private countPending(): number {
+    let n = 0;
+    for (const minute of this.buckets.minutes) for (const e of this.buckets.read(minute)) if (e.state === EntryState.PENDING) n++;
+    return n;
+  }
+
+  private adjustPending(delta: number): void {
+    if (this.pendingTotal !== undefined) this.pendingTotal += delta;
+  }
+
   pending(topic: string): PendingMinute[] {
     return [...this.pendingByMinute(topic)].map(({ minute, entries }) => ({ minute, count: entries.length, nextDueAt: entries[0]!.entry.dueAt }));
   }
@@ -187,6 +207,7 @@ export class TimerService {
       for (const r of stored) this.host.trace({ messageId: r.messageId, step: 'FIRED', topic: r.topic, queueId: r.queueId, offset: r.queueOffset });
     }
     for (const e of due) this.buckets.setState(e.minute, e.index, EntryState.FIRED);
+    this.adjustPending(-due.length);
     this.firedCount += inputs.length;
     writeJsonAtomic(this.firingFile, []);
   }
@@ -212,8 +233,10 @@ export class TimerService {
       if (!e || e.state !== EntryState.PENDING) continue;
       const original = this.host.store.readAt(e.physicalOffset, e.size);
       const copy = original ? this.host.store.lookupById(original.messageId) : undefined;
-      if (copy && copy.properties[TimerProperty.ORIGIN] === String(e.physicalOffset)) this.buckets.setState(minute, index, EntryState.FIRED);
-      else redo.push(e);
+      if (copy && copy.properties[TimerProperty.ORIGIN] === String(e.physicalOffset)) {
+        this.buckets.setState(minute, index, EntryState.FIRED);
+        this.adjustPending(-1);
+      } else redo.push(e);
     }
     if (redo.length > 0) await this.fire(redo);
     else writeJsonAtomic(this.firingFile, []);
