@@ -29,6 +29,12 @@ function Sidebar({ role }: { role: string }) {
         <Link href="/" className={navItem(pathname === '/')}>
           Overview
         </Link>
+        <Link href="/alerts" className={navItem(pathname.startsWith('/alerts'))}>
+          Alerts
+        </Link>
+        <Link href="/health" className={navItem(pathname.startsWith('/health'))}>
+          Health
+        </Link>
         <p className="px-2 pt-4 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">Instances</p>
         {instances.data?.rows.map((i) => {
           const inside = pathname.startsWith(`/instances/${i.id}/`);

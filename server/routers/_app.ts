@@ -1,9 +1,11 @@
 import { router } from '../trpc.ts';
+import { alertChannelRouter } from './alert-channel.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
 import { clientRouter } from './client.ts';
 import { deadLetterRouter } from './dead-letter.ts';
 import { groupRouter } from './group.ts';
+import { healthRouter } from './health.ts';
 import { instanceRouter } from './instance.ts';
 import { jobRouter } from './job.ts';
 import { messageRouter } from './message.ts';
@@ -24,6 +26,8 @@ export const appRouter = router({
   job: jobRouter,
   user: userRouter,
   audit: auditRouter,
+  alertChannel: alertChannelRouter,
+  health: healthRouter,
 });
 
 export type AppRouter = typeof appRouter;

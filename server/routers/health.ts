@@ -1,0 +1,4 @@
+import { router } from '../trpc.ts';
+
+/** (being written) */
+export const healthRouter = router({});
