@@ -411,14 +411,18 @@ export class Broker {
   }
 
   /** The queue model's read with long polling: waits for the store's dispatch when nothing matches yet. */
-  async pull(req: PullRequest): Promise<GetResult> {
+  pull(req: PullRequest): Promise<GetResult> {
     const t = this.readableTopic(req.topic);
     if (!Number.isInteger(req.queueId) || req.queueId < 0 || req.queueId >= t.readQueueNums) {
       throw new BrokerError('QUEUE_NOT_FOUND', `Topic "${t.name}" has readable queues 0-${t.readQueueNums - 1}, not ${req.queueId}`);
     }
-    const res = await this.puller.pull(req);
-    if (req.group) for (const m of res.messages) this.traffic.delivered(req.group, t.name, m.size, false);
-    return res;
+    const pulled = this.puller.pull(req);
+    const group = req.group;
+    if (!group) return pulled;
+    return pulled.then((res) => {
+      for (const m of res.messages) this.traffic.delivered(group, t.name, m.size, false);
+      return res;
+    });
   }
 
   minOffset(topic: string, queueId: number): number {
