@@ -114,7 +114,7 @@ async function main(): Promise<void> {
 
   // Before the broker opens: it checks once whether an SDK is registered.
   const otel = values['no-trace'] ? undefined : startOtel();
-  // Before the broker opens too: it takes its Meter from the global provider when it opens.
+  // Only when something reads metrics: a scrape port or an OTLP collector.
   const metrics: MetricsHandle | undefined =
     metricsPort !== undefined || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ? startMetrics() : undefined;
   let broker: Broker;

@@ -28,6 +28,7 @@ import type {
   VerificationView,
   VolumeBucket,
 } from './broker/index.ts';
+import { toSamples, type Sample } from './prometheus-samples.ts';
 import type { RunningInstance } from './runtime.ts';
 
 export interface InstanceSummary {
@@ -69,6 +70,8 @@ export interface WaitingMessage {
 export interface InstanceAdmin {
   limits(): Promise<BrokerLimits>;
   summary(): Promise<InstanceSummary>;
+  /** Every series of the instance (broker and gRPC endpoint) as a Prometheus scrape of it would read now. */
+  metricSamples(): Promise<Sample[]>;
 }
 
 export interface NamespaceAdmin {
@@ -173,6 +176,11 @@ export class EmbeddedBrokerAdmin implements BrokerAdmin {
 
   async limits(): Promise<BrokerLimits> {
     return this.broker.limits;
+  }
+
+  async metricSamples(): Promise<Sample[]> {
+    const now = Date.now();
+    return toSamples([...this.broker.collectMetrics(now), ...(this.instance.endpoint?.collectMetrics(now) ?? [])]);
   }
 
   async summary(): Promise<InstanceSummary> {

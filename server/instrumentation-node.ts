@@ -3,6 +3,7 @@ import { boot } from './boot.ts';
 import { db } from './db.ts';
 import { trustedProxyHops } from './http-context.ts';
 import { processMetrics } from './metrics-export.ts';
+import { startMetricSampler } from './metrics-history/sampler.ts';
 import { startOtel } from './otel.ts';
 import { runtime } from './runtime.ts';
 
@@ -15,12 +16,13 @@ export async function startConsoleServer(): Promise<void> {
   trustedProxyHops();
   // Before the brokers open: each checks once whether an SDK is registered.
   const otel = startOtel();
-  // Before the brokers open too: each takes its Meter from the global provider when it opens.
+  // The metrics pipeline (Prometheus scrapes, OTLP pushes) reads every broker opened from now on.
   const metrics = processMetrics();
   await boot(db(), runtime());
   const stopSweeper = startSessionSweeper(db());
+  const stopSampler = startMetricSampler(db(), runtime());
   const stop = (): void => {
-    void Promise.all([stopSweeper(), runtime().stopAll()])
+    void Promise.all([stopSweeper(), stopSampler(), runtime().stopAll()])
       .then(() => Promise.all([otel?.shutdown(), metrics.shutdown()]))
       .finally(() => process.exit(0));
   };

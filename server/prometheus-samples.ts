@@ -1,7 +1,10 @@
 /**
- * Reads Prometheus text exposition into samples, for the tests and benchmarks that check what a scraper
- * sees (the console itself never parses its own output).
+ * Prometheus samples: read from text exposition (tests, benchmarks, remote scrapes) or made from
+ * OpenTelemetry metric data (the console's sampler reading in-process brokers).
  */
+import type { Attributes } from '@opentelemetry/api';
+import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
+
 export interface Sample {
   name: string;
   labels: Record<string, string>;
@@ -33,4 +36,34 @@ export function samplesOf(samples: readonly Sample[], name: string, match: Recor
 export function valueOf(samples: readonly Sample[], name: string, match: Record<string, string> = {}): number | undefined {
   const found = samplesOf(samples, name, match);
   return found.length === 0 ? undefined : found.reduce((n, s) => n + s.value, 0);
+}
+
+/**
+ * OpenTelemetry metric data as the samples a Prometheus scrape of it would give (histograms as cumulative
+ * `_bucket{le}`, `_count` and `_sum`), so the console reads in-process brokers exactly as a scraper does.
+ */
+export function toSamples(data: readonly MetricData[]): Sample[] {
+  const out: Sample[] = [];
+  for (const m of data) {
+    const name = m.descriptor.name;
+    if (m.dataPointType === DataPointType.HISTOGRAM) {
+      for (const p of m.dataPoints) {
+        const labels = stringLabels(p.attributes);
+        let cumulative = 0;
+        p.value.buckets.counts.forEach((n, i) => {
+          cumulative += n;
+          const le = i < p.value.buckets.boundaries.length ? String(p.value.buckets.boundaries[i]) : '+Inf';
+          out.push({ name: `${name}_bucket`, labels: { ...labels, le }, value: cumulative });
+        });
+        out.push({ name: `${name}_count`, labels, value: p.value.count }, { name: `${name}_sum`, labels, value: p.value.sum ?? 0 });
+      }
+    } else if (m.dataPointType === DataPointType.SUM || m.dataPointType === DataPointType.GAUGE) {
+      for (const p of m.dataPoints) out.push({ name, labels: stringLabels(p.attributes), value: p.value });
+    }
+  }
+  return out;
+}
+
+function stringLabels(attributes: Attributes): Record<string, string> {
+  return Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, String(v)]));
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { BrokerError, logger, type Broker } from '../../server/broker/index.ts';
+import type { MetricData } from '@opentelemetry/sdk-metrics';
+import { BrokerError, hrTime, logger, type Broker } from '../../server/broker/index.ts';
 import { ClientRegistry } from './clients.ts';
 import { GrpcMetrics } from './metrics.ts';
 import { Http2GrpcServer, type MethodDefinition } from './h2/server.ts';
@@ -94,6 +95,11 @@ export class GrpcEndpoint {
     opts.broker.setLiveConsumerCheck((group) => endpoint.clients.list({ group }).some((c) => c.kind === 'PUSH_CONSUMER' || c.kind === 'SIMPLE_CONSUMER'));
     logger.info({ event: 'grpc.start', port, host }, 'gRPC endpoint listening');
     return endpoint;
+  }
+
+  /** The endpoint's series (rpc latency, connections) as a metrics reader would collect them now. */
+  collectMetrics(now = Date.now()): MetricData[] {
+    return this.metrics.collect(hrTime(now));
   }
 
   /** Stops accepting calls, lets in-flight ones finish (long polls are answered early), then closes. */

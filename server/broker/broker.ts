@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { MetricData } from '@opentelemetry/sdk-metrics';
 import { Catalog, type GroupInput, type GroupPatch, type ListFilter, type TopicInput, type TopicPatch } from './catalog.ts';
 import { ConsumerOffsets, type ResetResult, type ResetTarget } from './consume/consumer-offsets.ts';
 import { moveToDeadLetter } from './consume/dead-letter.ts';
@@ -16,6 +17,7 @@ import { compileMatch, type MessageMatch } from './filter/message-match.ts';
 import { tagFilter } from './filter/tag.ts';
 import { acquireLock } from './lock.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
+import { hrTime } from './metrics/producer.ts';
 import type { MetricLabels } from './metrics/instruments.ts';
 import { Traffic } from './metrics/traffic.ts';
 import type { Group, Namespace, Topic } from './model.ts';
@@ -187,6 +189,8 @@ export class Broker {
       timingMessages: () => this.timer.pendingCount(),
       halfMessages: () => countBy(this.txn.pending(), (t) => t.topic),
       traceShed: () => this.trace.shedCount + this.trace.writeDroppedCount,
+      queueOffsets: () =>
+        this.catalog.topics.list().flatMap((t) => Array.from({ length: t.readQueueNums }, (_, queueId) => ({ topic: t.name, queueId, maxOffset: store.maxOffset(t.name, queueId) }))),
       dataDir: options.dataDir,
     });
     this.timer.start();
@@ -650,6 +654,11 @@ export class Broker {
     this.catalog.getGroup(group);
     const names = [...new Set([...(topics ?? []), ...this.offsetStore.topicsOf(group)])].filter((t) => this.catalog.topics.has(t));
     return groupStats(this.store, group, names.map((t) => this.catalog.getTopic(t)), (topic, q) => this.offsets.next(group, topic, q));
+  }
+
+  /** This broker's series as a metrics reader would collect them now (the console's sampler reads them directly). */
+  collectMetrics(now = Date.now()): MetricData[] {
+    return this.metrics.collect(hrTime(now));
   }
 
   /** Every group's lag on every topic it has offsets on (the consumer gauges, the console's lag history). */

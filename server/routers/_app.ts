@@ -9,6 +9,7 @@ import { healthRouter } from './health.ts';
 import { instanceRouter } from './instance.ts';
 import { jobRouter } from './job.ts';
 import { messageRouter } from './message.ts';
+import { metricsRouter } from './metrics.ts';
 import { namespaceRouter } from './namespace.ts';
 import { topicRouter } from './topic.ts';
 import { userRouter } from './user.ts';
@@ -28,6 +29,7 @@ export const appRouter = router({
   audit: auditRouter,
   alertChannel: alertChannelRouter,
   health: healthRouter,
+  metrics: metricsRouter,
 });
 
 export type AppRouter = typeof appRouter;

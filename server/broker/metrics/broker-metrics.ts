@@ -18,6 +18,8 @@ export interface BrokerGauges {
   /** Prepared transactions per topic. */
   halfMessages(): Map<string, number>;
   traceShed(): number;
+  /** Every readable queue's end offset: messages stored in it since it was created. */
+  queueOffsets(): { topic: string; queueId: number; maxOffset: number }[];
   dataDir: string;
 }
 
@@ -74,6 +76,7 @@ export class BrokerMetrics implements MetricSource {
       gauge(METRIC.reserveTime, 'Age of the oldest stored message', one(s.oldestStoreTimestamp === null ? 0 : Math.max(0, nowMs - s.oldestStoreTimestamp), storageLabels), 'milliseconds'),
       gauge(METRIC.diskFree, 'Free bytes on the file system of the data directory', free === undefined ? [] : one(free, storageLabels), 'bytes'),
       gauge(METRIC.timingMessages, 'Scheduled messages not yet delivered', one(gauges.timingMessages(), storageLabels)),
+      gauge(METRIC.queueOffset, 'Messages stored in the queue since it was created (its end offset)', gauges.queueOffsets().map((q) => ({ attributes: { ...labels, topic: q.topic, queue_id: String(q.queueId) }, value: q.maxOffset }))),
       gauge(METRIC.halfMessages, 'Transactional half messages awaiting commit or rollback', [...gauges.halfMessages()].map(([topic, n]) => ({ attributes: { ...labels, topic }, value: n }))),
     ];
   }

@@ -30,6 +30,7 @@ export const METRIC = {
   dispatchBehind: 'rocketmq_storage_dispatch_behind_bytes',
   reserveTime: 'rocketmq_storage_message_reserve_time',
   diskFree: 'meridian_storage_disk_free_bytes',
+  queueOffset: 'meridian_queue_max_offset',
   traceShed: 'meridian_trace_shed_events_total',
   cpuSeconds: 'process_cpu_seconds_total',
   residentMemory: 'process_resident_memory_bytes',
