@@ -2,17 +2,19 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
+import { Suspense } from 'react';
 import { useAfterSave } from '../_components/after-save.ts';
 import { Badge } from '../_components/badge.tsx';
 import { useTableState, type Column } from '../_components/data-table.tsx';
 import { EmptyState } from '../_components/empty-state.tsx';
 import { InstanceForm } from '../_components/instance-form.tsx';
+import { OverviewCharts } from '../_components/metrics/overview-charts.tsx';
 import { NavLink } from '../_components/nav-link.tsx';
 import { DrawerButton } from '../_components/overlay.tsx';
 import { PageHeader } from '../_components/page-header.tsx';
 import { PagedList } from '../_components/paged-list.tsx';
 import { useTRPC } from '../_components/trpc.tsx';
-import { linkClass } from '../_components/ui.tsx';
+import { linkClass, Skeleton } from '../_components/ui.tsx';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../../server/broker/rules.ts';
 import type { AppRouter } from '../../server/routers/_app.ts';
 import { DEFAULT_RETENTION_HOURS } from '../../server/schemas.ts';
@@ -57,6 +59,9 @@ export default function OverviewPage() {
         description="Every instance across regions, refreshed every 5 seconds."
         actions={me.data?.role === 'admin' && <DrawerButton label="New instance" title="New instance">{(close) => <CreateInstance onDone={close} />}</DrawerButton>}
       />
+      <Suspense fallback={<Skeleton lines={4} />}>
+        <OverviewCharts />
+      </Suspense>
       <PagedList
         label="Instances"
         query={list}

@@ -1,15 +1,15 @@
 'use client';
 
-import { BarChart, type BarSeriesOption } from 'echarts/charts';
-import { GridComponent, TooltipComponent, type GridComponentOption, type TooltipComponentOption } from 'echarts/components';
+import { BarChart, LineChart, type BarSeriesOption, type LineSeriesOption } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent, type GridComponentOption, type LegendComponentOption, type TooltipComponentOption } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useDark } from './theme.tsx';
 
-echarts.use([BarChart, GridComponent, TooltipComponent, SVGRenderer]);
+echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
 
-export type ChartOption = echarts.ComposeOption<BarSeriesOption | GridComponentOption | TooltipComponentOption>;
+export type ChartOption = echarts.ComposeOption<BarSeriesOption | LineSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption>;
 
 /** The console's palette in both themes: the axes, labels and grid follow the page; the series stay indigo-led. */
 function themeOf(dark: boolean): object {
@@ -25,6 +25,7 @@ function themeOf(dark: boolean): object {
     valueAxis: axis,
     timeAxis: axis,
     tooltip: { backgroundColor: dark ? '#0f172a' : '#ffffff', borderColor: line, textStyle: { color: dark ? '#e2e8f0' : '#0f172a' } },
+    legend: { textStyle: { color: text } },
   };
 }
 echarts.registerTheme('meridian-light', themeOf(false));

@@ -64,6 +64,20 @@ export const CLIENT_COLUMNS: Column<ClientRow>[] = [
     ),
   },
   {
+    key: 'sendPerSec',
+    header: 'Sent/s',
+    align: 'right',
+    sortable: true,
+    render: (r) => <span title={`${r.sent.toLocaleString()} since it connected`} className="tabular-nums">{r.sendPerSec.toLocaleString()}</span>,
+  },
+  {
+    key: 'receivePerSec',
+    header: 'Received/s',
+    align: 'right',
+    sortable: true,
+    render: (r) => <span title={`${r.received.toLocaleString()} since it connected`} className="tabular-nums">{r.receivePerSec.toLocaleString()}</span>,
+  },
+  {
     key: 'connectedAt',
     header: 'Connected since',
     sortable: true,

@@ -28,6 +28,19 @@ export interface ClientInfo {
   platform: string;
   connectedAt: number;
   lastHeartbeat: number;
+  /** Messages the client sent / was handed since it connected. */
+  sent: number;
+  received: number;
+  /** Over the last rate window (10 s or more). */
+  sendPerSec: number;
+  receivePerSec: number;
+}
+
+/** The counts a client's rates were last measured from. */
+interface RateMark {
+  at: number;
+  sent: number;
+  received: number;
 }
 
 type TelemetryStream = Call<TelemetryCommand>;
@@ -40,10 +53,13 @@ interface Entry {
   streams: Set<TelemetryStream>;
   /** Set at the first heartbeat, which SDKs send only once their start-up is over. */
   started: boolean;
+  mark: RateMark;
 }
 
 /** Clients not heard from (heartbeat every 10 s, settings every 5 min) for this long are dropped. */
 const EXPIRE_MS = 60_000;
+/** A client's rates are measured over at least this long: a heartbeat's period, so a lone send shows. */
+const RATE_WINDOW_MS = 10_000;
 
 function kindOf(clientType: string | undefined): ClientKind {
   switch (clientType) {
@@ -66,7 +82,7 @@ export class ClientRegistry {
     clientId: string,
     settings: Settings,
     answer: TelemetryCommand,
-    base: Omit<ClientInfo, 'clientId' | 'kind' | 'connectedAt' | 'lastHeartbeat'>,
+    base: Omit<ClientInfo, 'clientId' | 'kind' | 'connectedAt' | 'lastHeartbeat' | 'sent' | 'received' | 'sendPerSec' | 'receivePerSec'>,
     stream?: TelemetryStream,
   ): ClientInfo {
     const now = Date.now();
@@ -77,8 +93,13 @@ export class ClientRegistry {
       kind: kindOf(settings.client_type),
       connectedAt: existing?.info.connectedAt ?? now,
       lastHeartbeat: now,
+      sent: existing?.info.sent ?? 0,
+      received: existing?.info.received ?? 0,
+      sendPerSec: existing?.info.sendPerSec ?? 0,
+      receivePerSec: existing?.info.receivePerSec ?? 0,
     };
-    const entry: Entry = { info, settings, answer, streams: existing?.streams ?? new Set(), started: existing?.started ?? false };
+    const mark = existing?.mark ?? { at: now, sent: 0, received: 0 };
+    const entry: Entry = { info, settings, answer, streams: existing?.streams ?? new Set(), started: existing?.started ?? false, mark };
     if (stream) entry.streams.add(stream);
     this.clients.set(clientId, entry);
     return info;
@@ -111,6 +132,14 @@ export class ClientRegistry {
     for (const s of e.streams) s.write(e.answer);
   }
 
+  /** Counts messages a client sent (accepted or not) and was handed; unknown clients are not counted. */
+  countTraffic(clientId: string, sent: number, received: number): void {
+    const e = this.clients.get(clientId);
+    if (!e) return;
+    e.info.sent += sent;
+    e.info.received += received;
+  }
+
   detachStream(stream: TelemetryStream): void {
     for (const e of this.clients.values()) e.streams.delete(stream);
   }
@@ -130,6 +159,7 @@ export class ClientRegistry {
       }
       if (filter.group !== undefined && e.info.group !== filter.group) continue;
       if (filter.kind !== undefined && e.info.kind !== filter.kind) continue;
+      measureRates(e);
       out.push({ ...e.info });
     }
     return out.sort((a, b) => b.lastHeartbeat - a.lastHeartbeat);
@@ -148,4 +178,13 @@ export class ClientRegistry {
     for (const e of this.clients.values()) for (const s of e.streams) s.end();
     this.clients.clear();
   }
+}
+
+/** Moves a client's rates on once a window has passed since they were last measured. */
+function measureRates(e: Entry, now = Date.now()): void {
+  const secs = (now - e.mark.at) / 1000;
+  if (secs * 1000 < RATE_WINDOW_MS) return;
+  e.info.sendPerSec = Math.round(((e.info.sent - e.mark.sent) / secs) * 10) / 10;
+  e.info.receivePerSec = Math.round(((e.info.received - e.mark.received) / secs) * 10) / 10;
+  e.mark = { at: now, sent: e.info.sent, received: e.info.received };
 }

@@ -4,7 +4,7 @@
  */
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { engineMetricProducer } from '../../server/broker/index.ts';
 import { parsePrometheusText, samplesOf, valueOf, type Sample } from '../../server/prometheus-samples.ts';
 import { Fixture, receiveAtLeast, sendMany, waitUntil } from './sdk-test-helpers.ts';
@@ -111,5 +111,24 @@ describe('broker metrics after SDK traffic', () => {
     const { samples } = await scrape();
     expect(samplesOf(samples, 'rocketmq_messages_in_total', NODE)).toEqual([]);
     expect(samplesOf(samples, 'rocketmq_message_size_count', NODE)).toEqual([]);
+  });
+
+  it("counts each client's sent and received messages and turns them into rates over 10 s", async () => {
+    fx.broker.createTopic({ name: 'orders' });
+    fx.broker.createGroup({ name: 'billing' });
+    const producer = await fx.producer({ topics: ['orders'] });
+    const consumer = await fx.simpleConsumer('billing', 'orders');
+    await sendMany(producer, 'orders', 6);
+    const got = await receiveAtLeast(consumer, 6);
+    const byKind = () => Object.fromEntries(fx.endpoint.clients.list().map((c) => [c.kind, c]));
+    expect(byKind().PRODUCER).toMatchObject({ sent: 6, received: 0 });
+    expect(byKind().SIMPLE_CONSUMER).toMatchObject({ sent: 0, received: got.length });
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10_000 });
+    try {
+      expect(byKind().PRODUCER!.sendPerSec).toBeCloseTo(0.6, 1);
+      expect(byKind().SIMPLE_CONSUMER!.receivePerSec).toBeCloseTo(got.length / 10, 1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -19,6 +19,11 @@ export function clientView(c: ClientInfo) {
     address: c.address,
     connectedAt: c.connectedAt,
     lastHeartbeat: c.lastHeartbeat,
+    /** Messages per second sent and handed to the client, over the last 10 s or more. */
+    sendPerSec: c.sendPerSec,
+    receivePerSec: c.receivePerSec,
+    sent: c.sent,
+    received: c.received,
     /** The namespace of the client's resources: the one it declares, else its group's. */
     namespace: c.namespace || (group?.namespace ?? ''),
     group: group?.name ?? null,

@@ -76,6 +76,7 @@ export function popHandlers(opts: ServiceOptions): Handlers {
       signal,
     });
     if (received.length === 0) return receiveFrames(status('MESSAGE_NOT_FOUND', 'No new message'), []);
+    opts.clients.countTraffic(ctx.clientId, 0, received.length);
     if (req.auto_renew) {
       for (const r of received) renewals.track(r.receiptHandle, { group: g.name, topic, clientId: ctx.clientId, visibleAt: r.invisibleUntil });
     }

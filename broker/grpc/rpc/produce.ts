@@ -58,6 +58,7 @@ export function produceHandlers(opts: ServiceOptions): Handlers {
     SendMessage: unary<{ messages: WireMessage[] }>('SendMessage', 'topic', async (req, ctx) => {
       const producer = producerOf(ctx, Date.now());
       if (req.messages.length === 0) throw new ProtocolError('BAD_REQUEST', 'SendMessage carries no message');
+      opts.clients.countTraffic(ctx.clientId, req.messages.length, 0);
       const entries: SendEntry[] = req.messages.map((m) => ({ status: OK, message_id: m.system_properties?.message_id ?? '', transaction_id: '', offset: 0, recall_handle: '' }));
       const puts: { index: number; put: PutMessage }[] = [];
       for (const [index, m] of req.messages.entries()) {

@@ -51,6 +51,7 @@ export function queueModelHandlers(opts: ServiceOptions): Handlers {
     if (res.status === 'OFFSET_TOO_SMALL' || res.status === 'OFFSET_OVERFLOW') {
       return [{ status: status('ILLEGAL_OFFSET', `Offset ${req.offset} is outside ${res.minOffset}-${res.maxOffset}`) }, { next_offset: res.nextOffset }];
     }
+    opts.clients.countTraffic(ctx.clientId, 0, res.messages.length);
     const head = { status: res.messages.length > 0 ? OK : status('MESSAGE_NOT_FOUND', 'No new message') };
     return [head, ...res.messages.map((m) => ({ message: toWireMessage(m, '') })), { next_offset: res.nextOffset }];
   }

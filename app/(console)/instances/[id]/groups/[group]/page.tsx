@@ -3,6 +3,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useRouter } from 'next/navigation.js';
+import { Suspense } from 'react';
 import { Badge } from '../../../../../_components/badge.tsx';
 import { CLIENT_COLUMNS } from '../../../../../_components/client-columns.tsx';
 import { DangerDelete } from '../../../../../_components/confirm.tsx';
@@ -12,13 +13,14 @@ import { EditGroup } from '../../../../../_components/group/edit-group.tsx';
 import { ResetOffset } from '../../../../../_components/group/reset-offset.tsx';
 import { RetrySchedule } from '../../../../../_components/group/retry-schedule.tsx';
 import { useInstance } from '../../../../../_components/instance-scope.tsx';
+import { GroupCharts } from '../../../../../_components/metrics/group-charts.tsx';
 import { NavLink } from '../../../../../_components/nav-link.tsx';
 import { DrawerButton } from '../../../../../_components/overlay.tsx';
 import { PageHeader } from '../../../../../_components/page-header.tsx';
 import { ResourceView, useRouteName } from '../../../../../_components/resource-page.tsx';
 import { useCanOperate } from '../../../../../_components/shell.tsx';
 import { useTRPC } from '../../../../../_components/trpc.tsx';
-import { Card, Fact, Facts, linkClass, secondaryButtonClass } from '../../../../../_components/ui.tsx';
+import { Card, Fact, Facts, linkClass, secondaryButtonClass, Skeleton } from '../../../../../_components/ui.tsx';
 import type { AppRouter } from '../../../../../../server/routers/_app.ts';
 
 type GroupDetail = inferRouterOutputs<AppRouter>['group']['get'];
@@ -65,6 +67,9 @@ function GroupView({ data, name }: { data: GroupDetail; name: string }) {
           </NavLink>
         </Fact>
       </Facts>
+      <Suspense fallback={<Skeleton lines={4} />}>
+        <GroupCharts instanceId={instance.id} group={name} />
+      </Suspense>
       <RetrySchedule schedule={retrySchedule} kind={group.retryPolicy.kind} maxAttempts={group.maxDeliveryAttempts} />
       {stats.topics.length === 0 && (
         <Card title="Lag">

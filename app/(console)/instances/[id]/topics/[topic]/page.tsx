@@ -3,12 +3,14 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useRouter } from 'next/navigation.js';
+import { Suspense } from 'react';
 import { MessageTypeBadge } from '../../../../../_components/badge.tsx';
 import { Bytes } from '../../../../../_components/bytes.tsx';
 import { DangerDelete } from '../../../../../_components/confirm.tsx';
 import { DataTable, type Column } from '../../../../../_components/data-table.tsx';
 import { EmptyState } from '../../../../../_components/empty-state.tsx';
 import { useInstance } from '../../../../../_components/instance-scope.tsx';
+import { TopicCharts } from '../../../../../_components/metrics/topic-charts.tsx';
 import { DrawerButton } from '../../../../../_components/overlay.tsx';
 import { PageHeader } from '../../../../../_components/page-header.tsx';
 import { ResourceView, useRouteName } from '../../../../../_components/resource-page.tsx';
@@ -22,7 +24,7 @@ import { ImportMessages } from '../../../../../_components/topic/import-messages
 import { MESSAGE_TYPE_ACCEPTS } from '../../../../../_components/topic/message-types.ts';
 import { ScheduledPanel } from '../../../../../_components/topic/scheduled-panel.tsx';
 import { useTRPC } from '../../../../../_components/trpc.tsx';
-import { Card, Fact, Facts, secondaryButtonClass } from '../../../../../_components/ui.tsx';
+import { Card, Fact, Facts, secondaryButtonClass, Skeleton } from '../../../../../_components/ui.tsx';
 import type { AppRouter } from '../../../../../../server/routers/_app.ts';
 
 type TopicDetail = inferRouterOutputs<AppRouter>['topic']['get'];
@@ -87,6 +89,9 @@ function TopicView({ data, name }: { data: TopicDetail; name: string }) {
         <Fact label="Created"><Time at={topic.createdAt} /></Fact>
         <Fact label="Description">{topic.attributes.description || '—'}</Fact>
       </Facts>
+      <Suspense fallback={<Skeleton lines={4} />}>
+        <TopicCharts instanceId={instance.id} topic={name} />
+      </Suspense>
       {(topic.messageType === 'DELAY' || topic.messageType === 'TRANSACTION') && <PendingPanels instanceId={instance.id} name={name} messageType={topic.messageType} canOperate={canOperate} />}
       <Card title="Queues">
         <DataTable label="Queues" columns={queueColumns} rows={stats.queues} rowKey={(q) => String(q.queueId)} empty={<EmptyState title="This topic has no readable queue." />} />
