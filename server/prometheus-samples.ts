@@ -64,6 +64,8 @@ export function toSamples(data: readonly MetricData[]): Sample[] {
   return out;
 }
 
+/** Attributes as labels; the engine's are strings already, so they are used as they are (no copy). */
 function stringLabels(attributes: Attributes): Record<string, string> {
-  return Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, String(v)]));
+  for (const v of Object.values(attributes)) if (typeof v !== 'string') return Object.fromEntries(Object.entries(attributes).map(([k, x]) => [k, String(x)]));
+  return attributes as Record<string, string>;
 }

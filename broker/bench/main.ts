@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { recordResults } from './record.ts';
 import { runGrpcBench } from './grpc-bench.ts';
+import { runMetricsBench } from './metrics-bench.ts';
 import { runSdkCeilingBench } from './sdk-ceiling.ts';
 import { runStoreBench } from './store-bench.ts';
 import { runTraceBench } from './trace-bench.ts';
@@ -16,6 +17,7 @@ const SUITES: Record<string, (opts: { dir: string; quick: boolean }, emit: (l: R
   types: runTypesBench,
   trace: runTraceBench,
   'sdk-ceiling': runSdkCeilingBench,
+  metrics: runMetricsBench,
 };
 
 const { values, positionals } = parseArgs({

@@ -110,7 +110,7 @@ export class Broker {
     const meta = path.join(options.dataDir, 'metadata');
     this.catalog = new Catalog(meta);
     this.metricLabels = { cluster: 'meridian', node_type: 'broker', node_id: path.basename(path.resolve(options.dataDir)), ...options.metrics.labels };
-    this.traffic = new Traffic(this.metricLabels);
+    this.traffic = new Traffic(this.metricLabels, options.metrics.enabled !== false);
     this.offsetStore = new OffsetStore(meta, options.checkpointIntervalMs);
     this.offsets = new ConsumerOffsets(this.catalog, store, this.offsetStore, () => this.pop);
     this.trace = new TraceRecorder({
@@ -192,7 +192,7 @@ export class Broker {
       queueOffsets: () =>
         this.catalog.topics.list().flatMap((t) => Array.from({ length: t.readQueueNums }, (_, queueId) => ({ topic: t.name, queueId, maxOffset: store.maxOffset(t.name, queueId) }))),
       dataDir: options.dataDir,
-    });
+    }, options.metrics.enabled !== false);
     this.timer.start();
     this.retentionTimer = setInterval(() => void this.runRetention(), options.retentionCheckIntervalMs).unref();
   }

@@ -6,6 +6,8 @@ import type { FlushMode } from './store/message-store.ts';
 export interface BrokerMetricsOptions {
   /** Added to RocketMQ's `cluster`, `node_type`, `node_id` (node_id defaults to the data directory's name). */
   labels?: Record<string, string>;
+  /** false: count nothing and publish nothing (what the metrics bench compares against). Default true. */
+  enabled?: boolean;
 }
 
 export interface BrokerOptions {

@@ -34,26 +34,35 @@ export const FIELDS = {
 
 export type PointValues = Record<string, number | number[]>;
 
+/** A stored point and how long a span it covers (10 s, 5 min, 1 h). */
+export interface SpanPoint {
+  values: PointValues;
+  spanMs: number;
+}
+
 /**
- * Folds `points` (values of consecutive samples, oldest first) into one; `expected` is how many points the
- * span would hold if none was skipped, so rates of idle stretches average down rather than up.
+ * Folds points (oldest first) into one covering `totalMs`. Rates are weighted by the span each point covers
+ * and divided by the whole span, so the stretches where an idle entity wrote nothing count as zero, and
+ * points of different resolutions (rollups, then the newest 10-second points) fold together.
  */
-export function fold(kind: SeriesKind, points: readonly PointValues[], expected: number): PointValues {
+export function fold(kind: SeriesKind, points: readonly SpanPoint[], totalMs: number): PointValues {
   const out: PointValues = {};
-  const n = Math.max(expected, points.length, 1);
+  const total = Math.max(totalMs, 1);
   for (const [field, how] of Object.entries(FIELDS[kind]) as [string, Fold][]) {
-    const present = points.map((p) => p[field]).filter((v) => v !== undefined);
+    const present = points.filter((p) => p.values[field] !== undefined);
     if (present.length === 0) continue;
     if (how === 'sumVec' || how === 'rateVec') {
-      const vecs = present.filter((v): v is number[] => Array.isArray(v));
-      const width = Math.max(0, ...vecs.map((v) => v.length));
-      const sums = Array.from({ length: width }, (_, i) => vecs.reduce((s, v) => s + (v[i] ?? 0), 0));
-      out[field] = how === 'sumVec' ? sums : sums.map((s) => round(s / n));
+      const vecs = present.filter((p) => Array.isArray(p.values[field])) as { values: Record<string, number[]>; spanMs: number }[];
+      const width = Math.max(0, ...vecs.map((p) => p.values[field]!.length));
+      out[field] = Array.from({ length: width }, (_, i) =>
+        how === 'sumVec' ? vecs.reduce((s, p) => s + (p.values[field]![i] ?? 0), 0) : round(vecs.reduce((s, p) => s + (p.values[field]![i] ?? 0) * p.spanMs, 0) / total),
+      );
       continue;
     }
-    const nums = present.filter((v): v is number => typeof v === 'number');
+    const nums = present.filter((p) => typeof p.values[field] === 'number') as { values: Record<string, number>; spanMs: number }[];
     if (nums.length === 0) continue;
-    out[field] = how === 'rate' ? round(nums.reduce((s, v) => s + v, 0) / n) : how === 'max' ? Math.max(...nums) : how === 'min' ? Math.min(...nums) : nums[nums.length - 1]!;
+    const vs = nums.map((p) => p.values[field]!);
+    out[field] = how === 'rate' ? round(nums.reduce((s, p) => s + p.values[field]! * p.spanMs, 0) / total) : how === 'max' ? Math.max(...vs) : how === 'min' ? Math.min(...vs) : vs[vs.length - 1]!;
   }
   return out;
 }

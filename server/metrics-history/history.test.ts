@@ -8,11 +8,13 @@ import { HistoryStore, ROLLUP_MS, SAMPLE_MS } from './store.ts';
 
 describe('folding points', () => {
   it('averages rates over the span with missing points as zero, keeps the worst gauge, adds up size buckets', () => {
-    const folded = fold('group', [{ out: 10, lag: 5, lagSec: 2 }, { out: 20, lag: 9, lagSec: 1 }], 4);
-    expect(folded).toEqual({ out: 7.5, lag: 9, lagSec: 2 });
-    expect(fold('topic', [{ size: [1, 2, 0] }, { size: [0, 3] }], 2)).toEqual({ size: [1, 5, 0] });
-    expect(fold('instance', [{ storage: 10, diskFree: 7 }, { storage: 12, diskFree: 5 }], 2)).toEqual({ storage: 12, diskFree: 5 });
-    expect(fold('group', [], 30)).toEqual({});
+    const tenSeconds = (values: Record<string, number | number[]>) => ({ values, spanMs: 10_000 });
+    expect(fold('group', [tenSeconds({ out: 10, lag: 5, lagSec: 2 }), tenSeconds({ out: 20, lag: 9, lagSec: 1 })], 40_000)).toEqual({ out: 7.5, lag: 9, lagSec: 2 });
+    expect(fold('topic', [tenSeconds({ size: [1, 2, 0] }), tenSeconds({ size: [0, 3] })], 20_000)).toEqual({ size: [1, 5, 0] });
+    expect(fold('instance', [tenSeconds({ storage: 10, diskFree: 7 }), tenSeconds({ storage: 12, diskFree: 5 })], 20_000)).toEqual({ storage: 12, diskFree: 5 });
+    expect(fold('group', [], 300_000)).toEqual({});
+    // A 5-minute rollup and the newest 10-second point in one 10-minute step: weighted by what each covers.
+    expect(fold('group', [{ values: { out: 2 }, spanMs: 300_000 }, { values: { out: 30 }, spanMs: 10_000 }], 600_000)).toEqual({ out: 1.5 });
   });
 
   it('takes quantiles of bucket counts as histogram_quantile does', () => {
@@ -71,16 +73,21 @@ describe('the sampler and its history', () => {
   });
 
   it('rolls 10-second points up into 5-minute points and serves long ranges from them, at most 240 points', async () => {
-    const rolled = await store.rollUp(t0 + ROLLUP_MS + 1000);
+    const rolled = await store.rollUp(t0 + 3_600_000 + ROLLUP_MS);
     expect(rolled).toBeGreaterThan(0);
+    expect(await env.db.metricSample.count({ where: { resolution: 3600 } })).toBeGreaterThan(0);
     const now = t0 + 2 * 24 * 3_600_000;
     const month = await store.chart({ instanceId: 'h1', kind: 'instance', name: '' }, now - 30 * 24 * 3_600_000, now, now);
     expect(month.points.length).toBeLessThanOrEqual(240);
     expect(month.stepMs % ROLLUP_MS).toBe(0);
     const withData = month.points.filter((p) => p.values.in !== undefined);
     expect(withData).toHaveLength(1);
-    // 50 messages over a 5-minute window.
+    // 50 messages in one step, whatever tier they were read from.
     expect(withData[0]!.values.in).toBeCloseTo(50 / (month.stepMs / 1000), 2);
+    const day = await store.chart({ instanceId: 'h1', kind: 'instance', name: '' }, t0 - 3_600_000, t0 + 23 * 3_600_000, t0 + 23 * 3_600_000);
+    const dayData = day.points.filter((p) => p.values.in !== undefined);
+    expect(dayData).toHaveLength(1);
+    expect(dayData[0]!.values.in).toBeCloseTo(50 / (day.stepMs / 1000), 2);
   });
 
   it('deletes 10-second points after a day and everything after 30 days', async () => {

@@ -1,5 +1,5 @@
 import type { Db } from '../db.ts';
-import { fold, FIELDS, type PointValues, type SeriesKind } from './fields.ts';
+import { fold, FIELDS, type PointValues, type SeriesKind, type SpanPoint } from './fields.ts';
 
 /** Sampling resolution, kept for a day. */
 export const SAMPLE_MS = 10_000;
@@ -9,6 +9,19 @@ export const SAMPLE_RETENTION_MS = 24 * 3_600_000;
 export const ROLLUP_RETENTION_MS = 30 * 24 * 3_600_000;
 /** A chart gets at most this many points per series (the range is downsampled on the server). */
 export const MAX_CHART_POINTS = 240;
+
+/**
+ * Resolutions kept, finest first, each rolled up from the one before. The hourly tier is what a 30-day chart
+ * reads (720 rows instead of 8,640 five-minute ones: the 30-day query's p99 was 204 ms on 5-minute rows,
+ * against a 100 ms target); it adds 1/12 to the rows kept.
+ */
+export const TIERS = [
+  { ms: SAMPLE_MS, keepMs: SAMPLE_RETENTION_MS },
+  { ms: ROLLUP_MS, keepMs: ROLLUP_RETENTION_MS },
+  { ms: 3_600_000, keepMs: ROLLUP_RETENTION_MS },
+] as const;
+
+type Tier = (typeof TIERS)[number];
 
 export interface SeriesKey {
   instanceId: string;
@@ -24,11 +37,13 @@ export interface ChartSeries {
   points: { at: number; values: PointValues }[];
 }
 
+const secondsOf = (t: Tier) => t.ms / 1000;
+
 /** Reads and writes the console's own metric history in the control-plane database. */
 export class HistoryStore {
   private readonly ids = new Map<string, number>();
-  /** Windows before this are rolled up (read from the newest rollup on first use, after a restart). */
-  private rolledUntil: number | undefined;
+  /** Per coarser tier, windows before this are rolled up (read from the newest row on first use). */
+  private readonly rolledUntil = new Map<number, number>();
 
   constructor(private readonly db: Db) {}
 
@@ -42,68 +57,93 @@ export class HistoryStore {
   }
 
   /**
-   * Folds the 10-second points of each 5-minute window that ended since the last rollup into one point per
-   * series, then deletes what is past its retention. Idempotent per window (a window is rolled once).
+   * Rolls each tier's finished windows up from the tier below (5 minutes from 10 seconds, an hour from 5
+   * minutes), then deletes what is past its retention. Each window is rolled once.
    */
   async rollUp(now: number): Promise<number> {
-    const current = Math.floor(now / ROLLUP_MS) * ROLLUP_MS;
-    if (this.rolledUntil === undefined) {
-      const last = await this.db.metricSample.findFirst({ where: { resolution: ROLLUP_MS / 1000 }, orderBy: { at: 'desc' }, select: { at: true } });
-      this.rolledUntil = last ? last.at.getTime() + ROLLUP_MS : current - ROLLUP_MS;
-    }
-    if (this.rolledUntil >= current) return 0;
     let rolled = 0;
-    for (let from = Math.max(this.rolledUntil, current - SAMPLE_RETENTION_MS); from < current; from += ROLLUP_MS) rolled += await this.rollWindow(from);
-    this.rolledUntil = current;
-    await this.db.metricSample.deleteMany({ where: { resolution: SAMPLE_MS / 1000, at: { lt: new Date(now - SAMPLE_RETENTION_MS) } } });
-    await this.db.metricSample.deleteMany({ where: { resolution: ROLLUP_MS / 1000, at: { lt: new Date(now - ROLLUP_RETENTION_MS) } } });
+    for (let t = 1; t < TIERS.length; t++) rolled += await this.rollTier(TIERS[t - 1]!, TIERS[t]!, now);
+    for (const tier of TIERS) await this.db.metricSample.deleteMany({ where: { resolution: secondsOf(tier), at: { lt: new Date(now - tier.keepMs) } } });
     await this.db.metricSeries.deleteMany({ where: { lastAt: { lt: new Date(now - ROLLUP_RETENTION_MS) } } });
     return rolled;
   }
 
-  private async rollWindow(start: number): Promise<number> {
+  private async rollTier(from: Tier, to: Tier, now: number): Promise<number> {
+    const current = Math.floor(now / to.ms) * to.ms;
+    const done = this.rolledUntil.get(to.ms) ?? (await this.tierEnd(to)) ?? current - to.ms;
+    let rolled = 0;
+    for (let start = Math.max(done, current - from.keepMs); start < current; start += to.ms) rolled += await this.rollWindow(from, to, start);
+    this.rolledUntil.set(to.ms, Math.max(done, current));
+    return rolled;
+  }
+
+  private async rollWindow(from: Tier, to: Tier, start: number): Promise<number> {
     const rows = await this.db.metricSample.findMany({
-      where: { resolution: SAMPLE_MS / 1000, at: { gte: new Date(start), lt: new Date(start + ROLLUP_MS) } },
+      where: { resolution: secondsOf(from), at: { gte: new Date(start), lt: new Date(start + to.ms) } },
       select: { seriesId: true, values: true, series: { select: { kind: true } } },
       orderBy: { at: 'asc' },
     });
-    const bySeries = new Map<number, { kind: SeriesKind; values: PointValues[] }>();
+    const bySeries = new Map<number, { kind: SeriesKind; points: SpanPoint[] }>();
     for (const r of rows) {
-      const s = bySeries.get(r.seriesId) ?? { kind: r.series.kind as SeriesKind, values: [] };
-      s.values.push(JSON.parse(r.values) as PointValues);
+      const s = bySeries.get(r.seriesId) ?? { kind: r.series.kind as SeriesKind, points: [] };
+      s.points.push({ values: JSON.parse(r.values) as PointValues, spanMs: from.ms });
       bySeries.set(r.seriesId, s);
     }
-    const data = [...bySeries].map(([seriesId, s]) => ({ seriesId, resolution: ROLLUP_MS / 1000, at: new Date(start), values: JSON.stringify(fold(s.kind, s.values, ROLLUP_MS / SAMPLE_MS)) }));
+    const data = [...bySeries].map(([seriesId, s]) => ({ seriesId, resolution: secondsOf(to), at: new Date(start), values: JSON.stringify(fold(s.kind, s.points, to.ms)) }));
     if (data.length > 0) await this.db.metricSample.createMany({ data });
     return data.length;
   }
 
+  /** Where a tier's newest window ends (undefined when it has none). */
+  private async tierEnd(tier: Tier): Promise<number | undefined> {
+    const last = await this.db.metricSample.findFirst({ where: { resolution: secondsOf(tier) }, orderBy: { at: 'desc' }, select: { at: true } });
+    return last ? last.at.getTime() + tier.ms : undefined;
+  }
+
   /**
-   * One series over [fromMs, toMs): 10-second points when the range lies within the last day, 5-minute
-   * rollups otherwise, folded into at most `maxPoints` steps.
+   * One series over [fromMs, toMs) in at most `maxPoints` steps, read from the coarsest tier fine enough for
+   * a step, and, past that tier's newest window, from the finer ones (so the newest minutes show at once).
    */
   async chart(key: SeriesKey, fromMs: number, toMs: number, now: number, maxPoints = MAX_CHART_POINTS): Promise<ChartSeries> {
-    const resolutionMs = fromMs >= now - SAMPLE_RETENTION_MS ? SAMPLE_MS : ROLLUP_MS;
-    const stepMs = Math.max(resolutionMs, Math.ceil((toMs - fromMs) / maxPoints / resolutionMs) * resolutionMs);
+    // A whole number of the coarsest fitting tier's windows, and one step fewer than allowed: aligning the
+    // start down to a step boundary may add one.
+    const raw = (toMs - fromMs) / (maxPoints - 1);
+    const unit = [...TIERS].reverse().find((t) => t.ms <= raw)?.ms ?? SAMPLE_MS;
+    const stepMs = Math.max(unit, Math.ceil(raw / unit) * unit);
     const start = Math.floor(fromMs / stepMs) * stepMs;
     const series = await this.db.metricSeries.findUnique({ where: { instanceId_kind_name: key }, select: { id: true } });
-    const rows = series
-      ? await this.db.metricSample.findMany({
-          where: { seriesId: series.id, resolution: resolutionMs / 1000, at: { gte: new Date(start), lt: new Date(toMs) } },
-          select: { at: true, values: true },
-          orderBy: { at: 'asc' },
-        })
-      : [];
-    const steps = new Map<number, PointValues[]>();
+    const steps = new Map<number, SpanPoint[]>();
+    if (series) {
+      let upTo = toMs;
+      // Coarse to fine: each tier serves its span, the finer ones what comes after it.
+      const usable = TIERS.filter((t) => t.ms <= stepMs && start >= now - t.keepMs - t.ms);
+      const chosen = usable.length > 0 ? usable[usable.length - 1]! : TIERS[TIERS.length - 1]!;
+      const tiers = TIERS.filter((t) => t.ms <= chosen.ms).reverse();
+      let from = start;
+      for (const [i, tier] of tiers.entries()) {
+        upTo = i === tiers.length - 1 ? toMs : Math.min(toMs, (await this.tierEnd(tier)) ?? from);
+        if (upTo > from) await this.readInto(steps, series.id, tier, from, upTo, stepMs);
+        from = Math.max(from, upTo);
+        if (from >= toMs) break;
+      }
+    }
+    const points: ChartSeries['points'] = [];
+    for (let at = start; at < toMs; at += stepMs) points.push({ at, values: fold(key.kind, steps.get(at) ?? [], stepMs) });
+    return { stepMs, points };
+  }
+
+  private async readInto(steps: Map<number, SpanPoint[]>, seriesId: number, tier: Tier, fromMs: number, toMs: number, stepMs: number): Promise<void> {
+    const rows = await this.db.metricSample.findMany({
+      where: { seriesId, resolution: secondsOf(tier), at: { gte: new Date(fromMs), lt: new Date(toMs) } },
+      select: { at: true, values: true },
+      orderBy: { at: 'asc' },
+    });
     for (const r of rows) {
       const at = Math.floor(r.at.getTime() / stepMs) * stepMs;
       const list = steps.get(at) ?? [];
-      list.push(JSON.parse(r.values) as PointValues);
+      list.push({ values: JSON.parse(r.values) as PointValues, spanMs: tier.ms });
       steps.set(at, list);
     }
-    const points: ChartSeries['points'] = [];
-    for (let at = start; at < toMs; at += stepMs) points.push({ at, values: fold(key.kind, steps.get(at) ?? [], stepMs / resolutionMs) });
-    return { stepMs, points };
   }
 
   private async seriesId(key: SeriesKey): Promise<number> {

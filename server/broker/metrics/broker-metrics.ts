@@ -35,8 +35,9 @@ export class BrokerMetrics implements MetricSource {
     readonly labels: MetricLabels,
     private readonly traffic: Traffic,
     private readonly gauges: BrokerGauges,
+    publish = true,
   ) {
-    this.unpublish = publishMetrics(this);
+    this.unpublish = publish ? publishMetrics(this) : () => undefined;
   }
 
   collect(now: HrTime): MetricData[] {

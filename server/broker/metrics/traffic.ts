@@ -33,12 +33,17 @@ export class Traffic {
   private readonly deadLetters = new Map<string, Counted>();
   private readonly ends = new Map<string, TransactionEnds>();
 
-  constructor(private readonly labels: MetricLabels) {
+  /** `enabled` false: every method returns at once (a broker with metrics off). */
+  constructor(
+    private readonly labels: MetricLabels,
+    private readonly enabled = true,
+  ) {
     this.messageSize = new HistogramFamily(METRIC.messageSize, 'Size of the messages stored, per topic', 'bytes', MESSAGE_SIZE_BUCKETS_BYTES);
   }
 
   /** A message accepted from a producer (RocketMQ counts neither retry nor dead-letter topics here). */
   stored(topic: string, messageType: string, bytes: number): void {
+    if (!this.enabled) return;
     let c = this.inbound.get(topic);
     if (!c) {
       c = { attributes: { ...this.labels, topic, message_type: metricMessageType(messageType), is_system: String(isSystemTopic(topic)) }, messages: 0, bytes: 0, startTime: hrTime(Date.now()) };
@@ -52,6 +57,7 @@ export class Traffic {
 
   /** A message handed to a consumer of `group`; `retry` for a redelivery. */
   delivered(group: string, topic: string, bytes: number, retry: boolean): void {
+    if (!this.enabled) return;
     const key = group + SEP + topic + SEP + (retry ? '1' : '0');
     let c = this.outbound.get(key);
     if (!c) {
@@ -64,6 +70,7 @@ export class Traffic {
 
   /** A message of `topic` moved to the dead-letter queue of `group`. */
   deadLettered(group: string, topic: string): void {
+    if (!this.enabled) return;
     const key = group + SEP + topic;
     let c = this.deadLetters.get(key);
     if (!c) {
@@ -74,6 +81,7 @@ export class Traffic {
   }
 
   transactionEnded(topic: string, committed: boolean): void {
+    if (!this.enabled) return;
     let e = this.ends.get(topic);
     if (!e) {
       e = { attributes: { ...this.labels, topic }, commits: 0, rollbacks: 0, startTime: hrTime(Date.now()) };
