@@ -5,6 +5,7 @@ import { trustedProxyHops } from './http-context.ts';
 import { processMetrics } from './metrics-export.ts';
 import { startMetricSampler } from './metrics-history/sampler.ts';
 import { startOtel } from './otel.ts';
+import { startProber } from './prober/runner.ts';
 import { runtime } from './runtime.ts';
 
 /**
@@ -20,9 +21,10 @@ export async function startConsoleServer(): Promise<void> {
   const metrics = processMetrics();
   await boot(db(), runtime());
   const stopSweeper = startSessionSweeper(db());
+  const stopProber = startProber(db(), runtime());
   const stopSampler = startMetricSampler(db(), runtime());
   const stop = (): void => {
-    void Promise.all([stopSweeper(), stopSampler(), runtime().stopAll()])
+    void Promise.all([stopSweeper(), stopSampler(), stopProber(), runtime().stopAll()])
       .then(() => Promise.all([otel?.shutdown(), metrics.shutdown()]))
       .finally(() => process.exit(0));
   };
