@@ -43,6 +43,9 @@ const MAX_ITEMS = 50;
 const MAX_KEYS = 50;
 const MAX_JSON = 8_000;
 
+/** user:password@ in any URL-looking string (an SMTP URL typed with its password), whatever the field's name. */
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi;
+
 /**
  * A JSON-safe copy of `value` with secret-looking fields replaced by
  * '[redacted]', long strings cut, big arrays/objects and deep nesting
@@ -53,7 +56,10 @@ export function sanitizeAuditInput(value: unknown): unknown {
   const walk = (v: unknown, depth: number): unknown => {
     if (v === null || typeof v === 'boolean') return v;
     if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-    if (typeof v === 'string') return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING)}… (${v.length} chars)` : v;
+    if (typeof v === 'string') {
+      const safe = v.replace(URL_CREDENTIALS, `$1:${REDACTED}@`);
+      return safe.length > MAX_STRING ? `${safe.slice(0, MAX_STRING)}… (${safe.length} chars)` : safe;
+    }
     if (typeof v === 'bigint') return v.toString();
     if (typeof v === 'undefined' || typeof v === 'function' || typeof v === 'symbol') return undefined;
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();

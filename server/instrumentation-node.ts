@@ -1,4 +1,5 @@
 import { startSessionSweeper } from './auth.ts';
+import { startDeliveryWorker } from './alerts/delivery-worker.ts';
 import { boot } from './boot.ts';
 import { db } from './db.ts';
 import { trustedProxyHops } from './http-context.ts';
@@ -22,9 +23,10 @@ export async function startConsoleServer(): Promise<void> {
   await boot(db(), runtime());
   const stopSweeper = startSessionSweeper(db());
   const stopProber = startProber(db(), runtime());
+  const stopDeliveries = startDeliveryWorker(db());
   const stopSampler = startMetricSampler(db(), runtime());
   const stop = (): void => {
-    void Promise.all([stopSweeper(), stopSampler(), stopProber(), runtime().stopAll()])
+    void Promise.all([stopSweeper(), stopSampler(), stopProber(), stopDeliveries(), runtime().stopAll()])
       .then(() => Promise.all([otel?.shutdown(), metrics.shutdown()]))
       .finally(() => process.exit(0));
   };

@@ -114,3 +114,77 @@ export const browseCursorSchema = z.object({ order: z.enum(['oldest', 'newest'])
 
 /** Ids one selection export names at most: a URL stays well under the 16 KiB most proxies accept. */
 export const MAX_EXPORT_IDS = 200;
+
+// ---- notification channels (alerts) ----
+// Appended for the alert channels (server/alerts/, server/routers/alert-channel.ts, /alerts/channels).
+// The router's input and the channel form share these. Secrets travel only in fields whose names the
+// audit log redacts (`secret`, `smtpPassword`), so an audit row never holds one.
+
+export const CHANNEL_KINDS = ['webhook', 'email'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+/** A channel name is a label people pick from a rule's list: short, printable, unique. */
+export const channelNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'Use 1-64 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit');
+
+/** Longer than any real endpoint; bounds what one row stores and one request sends. */
+export const MAX_CHANNEL_URL_LENGTH = 2048;
+/** 16 characters is 96+ bits from a generator: the least an HMAC key should carry. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+export const MAX_WEBHOOK_SECRET_LENGTH = 256;
+/** One alert mails a team, not a mailing list: past 20 people, point the channel at a list address. */
+export const MAX_EMAIL_RECIPIENTS = 20;
+
+function urlWithProtocol(value: string, protocols: readonly string[]): URL | undefined {
+  if (!URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  return protocols.includes(url.protocol) && url.hostname !== '' ? url : undefined;
+}
+
+export const webhookUrlSchema = z
+  .string()
+  .trim()
+  .max(MAX_CHANNEL_URL_LENGTH, `At most ${MAX_CHANNEL_URL_LENGTH} characters`)
+  .refine((v) => urlWithProtocol(v, ['http:', 'https:']) !== undefined, 'Enter an http:// or https:// URL');
+
+export const webhookSecretSchema = z
+  .string()
+  .min(MIN_WEBHOOK_SECRET_LENGTH, `At least ${MIN_WEBHOOK_SECRET_LENGTH} characters`)
+  .max(MAX_WEBHOOK_SECRET_LENGTH, `At most ${MAX_WEBHOOK_SECRET_LENGTH} characters`);
+
+/** The SMTP server as a URL, user name included (smtps:// is TLS from the start, smtp:// upgrades with STARTTLS when offered). */
+export const smtpUrlSchema = z
+  .string()
+  .trim()
+  .max(MAX_CHANNEL_URL_LENGTH, `At most ${MAX_CHANNEL_URL_LENGTH} characters`)
+  .refine((v) => urlWithProtocol(v, ['smtp:', 'smtps:']) !== undefined, 'Enter an smtp:// or smtps:// URL, e.g. smtps://alerts@mail.example.com:465')
+  // A password inside the URL would be stored in the audit log with the input; it has its own field.
+  .refine((v) => urlWithProtocol(v, ['smtp:', 'smtps:'])?.password === '', 'Put the password in the password field, not in the URL');
+
+export const smtpPasswordSchema = z.string().min(1, 'Enter the password').max(512, 'At most 512 characters');
+export const emailAddressSchema = z.email('Enter an e-mail address');
+export const recipientsSchema = z
+  .array(emailAddressSchema)
+  .min(1, 'Enter at least one recipient')
+  .max(MAX_EMAIL_RECIPIENTS, `At most ${MAX_EMAIL_RECIPIENTS} recipients`);
+
+/** "a@x.org, b@x.org" as the form's recipients field holds them → the addresses. */
+export function splitRecipients(text: string): string[] {
+  return text
+    .split(/[,;\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Where a channel sends. On update, a secret or password left out keeps the stored one (the browser never
+ * sees it, so it cannot send it back); `removeSecret` drops the webhook's signature.
+ */
+export const channelTargetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('webhook'), url: webhookUrlSchema, secret: webhookSecretSchema.optional(), removeSecret: z.boolean().optional() }),
+  z.object({ kind: z.literal('email'), smtpUrl: smtpUrlSchema, smtpPassword: smtpPasswordSchema.optional(), from: emailAddressSchema, to: recipientsSchema }),
+]);
+export type ChannelTargetInput = z.infer<typeof channelTargetSchema>;
+// ---- end of notification channels ----
