@@ -23,5 +23,8 @@ export default defineConfig({
     reuseExistingServer: false,
     stdout: 'ignore',
     stderr: 'pipe',
+    // Merged over process.env by Playwright (PATH etc. survive). The bearer token a scraper sends to the
+    // console's /metrics: e2e/prometheus.spec.ts points a real Prometheus at it.
+    env: { MERIDIAN_METRICS_TOKEN: 'e2e-metrics-token' },
   },
 });
