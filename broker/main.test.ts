@@ -254,6 +254,7 @@ describe('flags', () => {
       '--max-message-size',
       '--retention-hours',
       '--long-polling-ms',
+      '--broker-name',
       '--metrics-port',
       '--metrics-token-file',
       '--client-metrics-endpoint',
@@ -482,7 +483,7 @@ describe('metrics port', () => {
     const dir = tempDir();
     const tokenFile = path.join(dir, 'metrics-token');
     fs.writeFileSync(tokenFile, 'scrape-secret\n');
-    const b = await start(['--data-dir', path.join(dir, 'data'), '--port', '0', '--host', '127.0.0.1', '--auto-create', '--metrics-port', '0', '--metrics-token-file', tokenFile]);
+    const b = await start(['--data-dir', path.join(dir, 'data'), '--port', '0', '--host', '127.0.0.1', '--auto-create', '--broker-name', 'east-1', '--metrics-port', '0', '--metrics-token-file', tokenFile]);
     const line = b.logs().find((l) => l.event === 'broker.start')!;
     expect(line.metricsAuth).toBe('bearer');
     const url = `http://127.0.0.1:${line.metricsPort as number}/metrics`;
@@ -497,7 +498,7 @@ describe('metrics port', () => {
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     const samples = parsePrometheusText(text);
-    expect(valueOf(samples, 'rocketmq_messages_in_total', { node_id: 'data', topic: 'orders', message_type: 'normal' })).toBe(1);
+    expect(valueOf(samples, 'rocketmq_messages_in_total', { node_id: 'east-1', topic: 'orders', message_type: 'normal' })).toBe(1);
     expect(valueOf(samples, 'rocketmq_rpc_latency_count', { request_code: 'send_message', response_code: 'ok' })).toBe(1);
     expect(valueOf(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(text).not.toContain('hello');

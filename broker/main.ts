@@ -37,6 +37,8 @@ Options:
   --no-trace             Record no trace events and emit no spans (a trace then shows only the send and
                          the store, read off the message).
   --long-polling-ms <ms> Longest a receive waits for messages (default ${DEFAULT_LONG_POLLING_MS}).
+  --broker-name <name>   The broker's name in routes and its metrics' node_id label (default: the data
+                         directory's name). Give each broker of a deployment its own.
   --metrics-port <n>     Serve GET /metrics (Prometheus text: RocketMQ's metric names) on this port.
   --metrics-host <addr>  Address for the metrics port (default: --host).
   --metrics-token-file <file>
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
         'trace-retention-hours': { type: 'string' },
         'no-trace': { type: 'boolean', default: false },
         'long-polling-ms': { type: 'string' },
+        'broker-name': { type: 'string' },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string' },
         'metrics-token-file': { type: 'string' },
@@ -108,6 +111,8 @@ async function main(): Promise<void> {
   const traceRetentionHours = intFlag('trace-retention-hours', values['trace-retention-hours'], retentionHours);
   const longPollingMs = intFlag('long-polling-ms', values['long-polling-ms'], DEFAULT_LONG_POLLING_MS);
   const bootstrap = values.bootstrap ? readBootstrapOrFail(values.bootstrap) : undefined;
+  const brokerName = values['broker-name'];
+  if (brokerName !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(brokerName)) fail(`--broker-name must be 1-64 letters, digits, '_', '-' or '.', got "${brokerName}"`);
   const metricsPort = values['metrics-port'] === undefined ? undefined : intFlag('metrics-port', values['metrics-port'], 0);
   if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort > 65535)) fail(`--metrics-port must be an integer from 0 to 65535, got "${values['metrics-port']}"`);
   const metricsToken = values['metrics-token-file'] ? readTokenOrFail(values['metrics-token-file']) : process.env.MERIDIAN_METRICS_TOKEN || undefined;
@@ -119,7 +124,15 @@ async function main(): Promise<void> {
     metricsPort !== undefined || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ? startMetrics() : undefined;
   let broker: Broker;
   try {
-    broker = await Broker.open({ dataDir: values['data-dir']!, flush, maxMessageSize, retentionHours, traceRetentionHours, trace: !values['no-trace'] });
+    broker = await Broker.open({
+      dataDir: values['data-dir']!,
+      flush,
+      maxMessageSize,
+      retentionHours,
+      traceRetentionHours,
+      trace: !values['no-trace'],
+      ...(brokerName ? { metrics: { labels: { node_id: brokerName } } } : {}),
+    });
   } catch (e) {
     fail(e instanceof BrokerError ? `${e.code}: ${e.message}` : String(e));
   }
@@ -132,6 +145,7 @@ async function main(): Promise<void> {
       host: values.host!,
       autoCreate: values['auto-create']!,
       longPollingMs,
+      ...(brokerName ? { brokerName } : {}),
       ...(values['client-metrics-endpoint'] ? { clientMetricsEndpoint: values['client-metrics-endpoint'] } : {}),
     });
   } catch (e) {

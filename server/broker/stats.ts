@@ -63,7 +63,7 @@ export function groupStats(
 export interface ConsumerLag {
   group: string;
   topic: string;
-  /** Stored and not acknowledged by the group. */
+  /** Queue ends minus the group's consumer offsets (RocketMQ's lag: below the offset, all is acknowledged). */
   lag: number;
   /** Delivered and not yet acknowledged. */
   inflight: number;
