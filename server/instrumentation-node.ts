@@ -1,5 +1,6 @@
 import { startSessionSweeper } from './auth.ts';
 import { startDeliveryWorker } from './alerts/delivery-worker.ts';
+import { startAlertEvaluator } from './alerts/evaluator.ts';
 import { boot } from './boot.ts';
 import { db } from './db.ts';
 import { trustedProxyHops } from './http-context.ts';
@@ -24,9 +25,10 @@ export async function startConsoleServer(): Promise<void> {
   const stopSweeper = startSessionSweeper(db());
   const stopProber = startProber(db(), runtime());
   const stopDeliveries = startDeliveryWorker(db());
+  const stopEvaluator = startAlertEvaluator(db(), runtime());
   const stopSampler = startMetricSampler(db(), runtime());
   const stop = (): void => {
-    void Promise.all([stopSweeper(), stopSampler(), stopProber(), stopDeliveries(), runtime().stopAll()])
+    void Promise.all([stopSweeper(), stopSampler(), stopProber(), stopDeliveries(), stopEvaluator(), runtime().stopAll()])
       .then(() => Promise.all([otel?.shutdown(), metrics.shutdown()]))
       .finally(() => process.exit(0));
   };

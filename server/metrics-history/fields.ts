@@ -28,7 +28,7 @@ export const FIELDS = {
     diskFree: 'min',
     connections: 'max',
   },
-  topic: { in: 'rate', out: 'rate', bytesIn: 'rate', size: 'sumVec', queueIn: 'rateVec' },
+  topic: { in: 'rate', out: 'rate', bytesIn: 'rate', backlog: 'max', dlq: 'rate', size: 'sumVec', queueIn: 'rateVec' },
   group: { out: 'rate', retries: 'rate', dlq: 'rate', lag: 'max', lagSec: 'max', inflight: 'max', ready: 'max' },
 } as const satisfies Record<SeriesKind, Record<string, Fold>>;
 

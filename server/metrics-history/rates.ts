@@ -65,11 +65,13 @@ export function pointsBetween(now: InstanceSnapshot, before: InstanceSnapshot | 
   const topics = new Map<string, PointValues>();
   for (const [name, t] of now.topics) {
     // A topic that appeared since the previous snapshot counted from zero.
-    const prev = before ? (before.topics.get(name) ?? { in: 0, out: 0, bytesIn: 0, sizeBuckets: [], queues: [] }) : undefined;
+    const prev = before ? (before.topics.get(name) ?? { in: 0, out: 0, bytesIn: 0, dlq: 0, sizeBuckets: [], queues: [] }) : undefined;
     topics.set(name, {
       in: perSecond(t.in, prev?.in, secs),
       out: perSecond(t.out, prev?.out, secs),
       bytesIn: perSecond(t.bytesIn, prev?.bytesIn, secs),
+      backlog: t.backlog,
+      dlq: perSecond(t.dlq, prev?.dlq, secs),
       size: bucketIncreases(t.sizeBuckets, prev?.sizeBuckets),
       queueIn: t.queues.map((q, k) => perSecond(q, prev ? (prev.queues[k] ?? 0) : undefined, secs)),
     });

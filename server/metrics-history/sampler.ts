@@ -75,7 +75,7 @@ export class MetricSampler {
         .slice(0, MAX_SERIES_PER_KIND)
         .map((e) => ({ key: { instanceId, kind, name: e.name }, values: e.values }));
     const num = (v: number | number[] | undefined) => (typeof v === 'number' ? v : 0);
-    const topics = pick('topic', p.topics, (v) => num(v.in) + num(v.out));
+    const topics = pick('topic', p.topics, (v) => num(v.in) + num(v.out) + num(v.backlog) + num(v.dlq));
     const groups = pick('group', p.groups, (v) => num(v.lag) + num(v.out) + num(v.inflight) + num(v.dlq));
     this.writtenLastTick.set(instanceId, new Set([...topics, ...groups].filter((r) => hasActivity(r.values)).map((r) => `${r.key.kind}:${r.key.name}`)));
     return [{ key: { instanceId, kind: 'instance', name: '' }, values: p.instance }, ...topics, ...groups];

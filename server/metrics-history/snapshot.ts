@@ -5,7 +5,7 @@ import type { Sample } from '../prometheus-samples.ts';
 export interface InstanceSnapshot {
   at: number;
   instance: { in: number; out: number; bytesIn: number; bytesOut: number; retries: number; dlq: number; sends: number; sendErrors: number; /** Cumulative per bound (`le`), +Inf last. */ sendBuckets: number[]; backlog: number; storage: number; diskFree: number | undefined; connections: number };
-  topics: Map<string, { in: number; out: number; bytesIn: number; /** Cumulative per bound (`le`), +Inf last. */ sizeBuckets: number[]; queues: number[] }>;
+  topics: Map<string, { in: number; out: number; bytesIn: number; backlog: number; dlq: number; /** Cumulative per bound (`le`), +Inf last. */ sizeBuckets: number[]; queues: number[] }>;
   groups: Map<string, { out: number; retries: number; dlq: number; lag: number; lagLatencyMs: number; inflight: number; ready: number }>;
 }
 
@@ -24,7 +24,7 @@ export function snapshotOf(samples: readonly Sample[], at: number): InstanceSnap
   };
   const topic = (name: string) => {
     let t = snap.topics.get(name);
-    if (!t) snap.topics.set(name, (t = { in: 0, out: 0, bytesIn: 0, sizeBuckets: new Array<number>(MESSAGE_SIZE_BUCKETS_BYTES.length + 1).fill(0), queues: [] }));
+    if (!t) snap.topics.set(name, (t = { in: 0, out: 0, bytesIn: 0, backlog: 0, dlq: 0, sizeBuckets: new Array<number>(MESSAGE_SIZE_BUCKETS_BYTES.length + 1).fill(0), queues: [] }));
     return t;
   };
   const group = (name: string) => {
@@ -60,10 +60,12 @@ export function snapshotOf(samples: readonly Sample[], at: number): InstanceSnap
       case METRIC.sendToDlq:
         i.dlq += s.value;
         group(l.consumer_group!).dlq += s.value;
+        topic(l.topic!).dlq += s.value;
         break;
       case METRIC.lagMessages:
         i.backlog += s.value;
         group(l.consumer_group!).lag += s.value;
+        topic(l.topic!).backlog += s.value;
         break;
       case METRIC.lagLatency: {
         const g = group(l.consumer_group!);

@@ -146,6 +146,18 @@ export class HistoryStore {
     }
   }
 
+  /** A series' 10-second points since `sinceMs`, oldest first ([] for a series never written). */
+  async recent(key: SeriesKey, sinceMs: number): Promise<{ at: number; values: PointValues }[]> {
+    const series = await this.db.metricSeries.findUnique({ where: { instanceId_kind_name: key }, select: { id: true } });
+    if (!series) return [];
+    const rows = await this.db.metricSample.findMany({
+      where: { seriesId: series.id, resolution: SAMPLE_MS / 1000, at: { gte: new Date(sinceMs) } },
+      select: { at: true, values: true },
+      orderBy: { at: 'asc' },
+    });
+    return rows.map((r) => ({ at: r.at.getTime(), values: JSON.parse(r.values) as PointValues }));
+  }
+
   private async seriesId(key: SeriesKey): Promise<number> {
     const k = `${key.instanceId}\u0000${key.kind}\u0000${key.name}`;
     const known = this.ids.get(k);

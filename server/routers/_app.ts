@@ -1,4 +1,5 @@
 import { router } from '../trpc.ts';
+import { alertRouter } from './alert.ts';
 import { alertChannelRouter } from './alert-channel.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
@@ -27,6 +28,7 @@ export const appRouter = router({
   job: jobRouter,
   user: userRouter,
   audit: auditRouter,
+  alert: alertRouter,
   alertChannel: alertChannelRouter,
   health: healthRouter,
   metrics: metricsRouter,
