@@ -3,6 +3,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter } from 'next/navigation.js';
 import { useEffect, type ReactNode } from 'react';
+import { ActiveAlertsBadge } from './alerts/alert-views.tsx';
 import { ErrorState } from './errors.tsx';
 import { NavLink as Link } from './nav-link.tsx';
 import { ThemeToggle } from './theme-toggle.tsx';
@@ -109,6 +110,7 @@ export function Shell({ children }: { children: ReactNode }) {
       <Sidebar role={me.data.role} />
       <div className="min-w-0 flex-1">
         <header className="flex items-center justify-end gap-3 border-b border-slate-200 bg-white px-6 py-3 text-sm dark:border-slate-800 dark:bg-slate-900">
+          <ActiveAlertsBadge />
           <span data-testid="current-user">
             {me.data.username} <span className="text-slate-500 dark:text-slate-400">({me.data.role})</span>
           </span>

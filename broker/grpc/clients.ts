@@ -165,6 +165,18 @@ export class ClientRegistry {
     return out.sort((a, b) => b.lastHeartbeat - a.lastHeartbeat);
   }
 
+  /** The topics each group's live consumers subscribe to. */
+  subscriptionsByGroup(): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    for (const c of this.list()) {
+      if (!c.group || c.subscriptions.length === 0) continue;
+      const topics = out.get(c.group) ?? new Set<string>();
+      for (const s of c.subscriptions) topics.add(s.topic);
+      out.set(c.group, topics);
+    }
+    return out;
+  }
+
   /** Open telemetry streams of producers publishing to a topic (for transaction check-backs). */
   producerStreams(topic: string): TelemetryStream[] {
     const out: TelemetryStream[] = [];

@@ -1,4 +1,4 @@
-import { isSystemTopic, MAX_GROUP_LENGTH, MAX_TOPIC_LENGTH, wrapName } from '../../server/broker/index.ts';
+import { isProbeResource, isSystemTopic, MAX_GROUP_LENGTH, MAX_TOPIC_LENGTH, wrapName } from '../../server/broker/index.ts';
 import type { CallMeta } from './h2/server.ts';
 import { ProtocolError } from './status.ts';
 import type { Resource } from './wire.ts';
@@ -37,7 +37,9 @@ export function callContext(call: CallMeta): CallContext {
 
 /**
  * The engine's name for a resource: the `x-mq-namespace` header wins (the Node.js SDK leaves
- * resource_namespace empty on most requests), then the resource's own namespace.
+ * resource_namespace empty on most requests), then the resource's own namespace. System topics (`rmq_sys_*`
+ * and the like) are refused, except the prober's (PROBE_PREFIX, without a namespace): Meridian's black-box
+ * prober reaches them through the official SDK. The engine alone creates those (auto-create refuses them).
  */
 export function resolveName(ctx: CallContext, res: Resource | null | undefined, kind: 'topic' | 'group'): string {
   const name = res?.name ?? '';
@@ -48,6 +50,6 @@ export function resolveName(ctx: CallContext, res: Resource | null | undefined, 
   if (!WIRE_NAME.test(full) || full.length > max) {
     throw new ProtocolError(code, `The ${kind} name "${full}" is invalid: use at most ${max} letters, digits, '%', '|', '-' or '_'`);
   }
-  if (kind === 'topic' && isSystemTopic(name)) throw new ProtocolError(code, `Topic "${name}" is reserved for the system`);
+  if (kind === 'topic' && isSystemTopic(name) && !isProbeResource(full)) throw new ProtocolError(code, `Topic "${name}" is reserved for the system`);
   return full;
 }

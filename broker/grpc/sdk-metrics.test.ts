@@ -131,4 +131,15 @@ describe('broker metrics after SDK traffic', () => {
       vi.useRealTimers();
     }
   });
+
+  it("counts a group's lag from its consumers' subscription, before it received anything", async () => {
+    fx.broker.createTopic({ name: 'orders', queueNums: 2 });
+    fx.broker.createGroup({ name: 'late' });
+    await fx.simpleConsumer('late', 'orders');
+    const producer = await fx.producer({ topics: ['orders'] });
+    await sendMany(producer, 'orders', 7);
+    const { samples } = await scrape();
+    expect(valueOf(samples, 'rocketmq_consumer_lag_messages', { ...NODE, consumer_group: 'late', topic: 'orders' })).toBe(7);
+    expect(valueOf(samples, 'rocketmq_consumer_ready_messages', { ...NODE, consumer_group: 'late', topic: 'orders' })).toBe(7);
+  });
 });

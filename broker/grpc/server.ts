@@ -93,6 +93,7 @@ export class GrpcEndpoint {
     });
     // Consume verification delivers through a live consumer of the group: refused while none is connected.
     opts.broker.setLiveConsumerCheck((group) => endpoint.clients.list({ group }).some((c) => c.kind === 'PUSH_CONSUMER' || c.kind === 'SIMPLE_CONSUMER'));
+    opts.broker.setSubscriptionSource(() => endpoint.clients.subscriptionsByGroup());
     logger.info({ event: 'grpc.start', port, host }, 'gRPC endpoint listening');
     return endpoint;
   }
@@ -107,6 +108,7 @@ export class GrpcEndpoint {
     this.shutdown.abort();
     this.broker.setCheckBackHandler(undefined);
     this.broker.setLiveConsumerCheck(undefined);
+    this.broker.setSubscriptionSource(undefined);
     this.renewals?.close();
     this.clients.closeAll();
     this.metrics.close();

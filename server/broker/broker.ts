@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
-import { Catalog, type GroupInput, type GroupPatch, type ListFilter, type TopicInput, type TopicPatch } from './catalog.ts';
+import { Catalog, type GroupInput, type GroupPatch, type ListFilter, type ProbeGroupInput, type ProbeTopicInput, type TopicInput, type TopicPatch } from './catalog.ts';
 import { ConsumerOffsets, type ResetResult, type ResetTarget } from './consume/consumer-offsets.ts';
 import { moveToDeadLetter } from './consume/dead-letter.ts';
 import type { GroupDelivery } from './consume/delivery-state.ts';
@@ -40,6 +40,9 @@ export type CheckBackHandler = (half: StoredMessage, realTopic: string, transact
 
 /** Whether a consumer of a group is connected (set by the gRPC endpoint from its live clients). */
 export type LiveConsumerCheck = (group: string) => boolean;
+
+/** The topics each group's connected consumers subscribe to (set by the gRPC endpoint). */
+export type SubscriptionSource = () => Map<string, Set<string>>;
 
 export interface RecoveryReport {
   replayed: number;
@@ -98,6 +101,7 @@ export class Broker {
   readonly metricLabels: MetricLabels;
   private checkBackHandler: CheckBackHandler | undefined;
   private liveConsumerCheck: LiveConsumerCheck | undefined;
+  private subscriptionSource: SubscriptionSource | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -267,6 +271,11 @@ export class Broker {
     this.checkBackHandler = handler;
   }
 
+  /** Which topics connected consumers subscribe to, so a group's lag counts from its first subscription, before its first ack. */
+  setSubscriptionSource(source: SubscriptionSource | undefined): void {
+    this.subscriptionSource = source;
+  }
+
   /** How consume verification knows a group has a connected consumer (the gRPC endpoint's clients); none: no check. */
   setLiveConsumerCheck(check: LiveConsumerCheck | undefined): void {
     this.liveConsumerCheck = check;
@@ -314,6 +323,14 @@ export class Broker {
     await this.store.deleteTopicData(name);
   }
 
+  /**
+   * Meridian's own probe topic (name starting with PROBE_PREFIX, no namespace): created when missing, put
+   * back to this shape when an earlier prober left it otherwise; hidden from listTopics, not deletable.
+   */
+  ensureProbeTopic(input: ProbeTopicInput): Topic {
+    return this.catalog.ensureProbeTopic(input);
+  }
+
   /** The topic, if it allows reads. */
   readableTopic(name: string): Topic {
     return this.catalog.topicAllowing('read', name);
@@ -325,6 +342,14 @@ export class Broker {
   createGroup(input: GroupInput): Group {
     return this.catalog.createGroup(input, this.store.commitLogMaxOffset);
   }
+  /**
+   * Meridian's own probe group (name starting with PROBE_PREFIX, no namespace): created when missing (at the
+   * commit log's end, like createGroup), its fifo setting put back when it differs; hidden from listGroups.
+   */
+  ensureProbeGroup(input: ProbeGroupInput): Group {
+    return this.catalog.ensureProbeGroup(input, this.store.commitLogMaxOffset);
+  }
+
   /** Forgets the group with its offsets and in-flight deliveries. */
   deleteGroup(name: string): void {
     this.catalog.deleteGroup(name);
@@ -661,11 +686,12 @@ export class Broker {
     return this.metrics.collect(hrTime(now));
   }
 
-  /** Every group's lag on every topic it has offsets on (the consumer gauges, the console's lag history). */
+  /** Every group's lag on every topic it has offsets on or a connected consumer subscribes to (the consumer gauges, the console's lag history). */
   consumerLags(now = Date.now()): ConsumerLag[] {
     const out: ConsumerLag[] = [];
+    const subscribed = this.subscriptionSource?.() ?? new Map<string, Set<string>>();
     for (const g of this.catalog.groups.list()) {
-      for (const name of this.offsetStore.topicsOf(g.name)) {
+      for (const name of new Set([...this.offsetStore.topicsOf(g.name), ...(subscribed.get(g.name) ?? [])])) {
         const t = this.catalog.topics.get(name);
         if (t) out.push(this.lagOf(g.name, t, now));
       }

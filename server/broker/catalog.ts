@@ -16,7 +16,8 @@ import {
   type RetryPolicy,
   type Topic,
 } from './model.ts';
-import { dlqTopicOf, retryTopicOf, unwrapName, validateNamespace, validateResourceName, wrapName } from './names.ts';
+import { logger } from './logger.ts';
+import { dlqTopicOf, isProbeResource, retryTopicOf, unwrapName, validateNamespace, validateProbeName, validateResourceName, wrapName } from './names.ts';
 import { Registry } from './registry.ts';
 import { DEFAULT_QUEUES, MAX_DELIVERY_ATTEMPTS_LIMIT, MAX_QUEUES } from './rules.ts';
 
@@ -48,11 +49,48 @@ export type GroupPatch = Partial<Omit<GroupInput, 'name' | 'namespace'>>;
 export interface ListFilter {
   /** Only resources of this namespace ('' = those without one); all when undefined. */
   namespace?: string;
+  /** Also the engine's own resources (retry and dead-letter topics, the prober's topics and groups); left out by default. */
+  includeSystem?: boolean;
+}
+
+/** A probe topic (see PROBE_PREFIX): its full name, without a namespace, and the shape the prober needs. */
+export interface ProbeTopicInput {
+  name: string;
+  messageType: MessageType;
+  queueNums: number;
+}
+
+/** A probe group (see PROBE_PREFIX): its full name, without a namespace. */
+export interface ProbeGroupInput {
+  name: string;
+  fifo?: boolean;
 }
 
 function defaultTopic(name: string, namespace: string, now: number): Topic {
   const queues = DEFAULT_QUEUES;
   return { name, namespace, messageType: 'NORMAL', readQueueNums: queues, writeQueueNums: queues, perm: 'READ_WRITE', attributes: {}, system: false, createdAt: now, updatedAt: now };
+}
+
+function defaultGroup(name: string, namespace: string, startPhysicalOffset: number, now: number): Group {
+  return {
+    name,
+    namespace,
+    consumeType: 'CLUSTERING',
+    fifo: false,
+    maxDeliveryAttempts: DEFAULT_MAX_DELIVERY_ATTEMPTS,
+    retryPolicy: { kind: 'customized', delaysMs: DEFAULT_RETRY_DELAYS_MS },
+    attributes: {},
+    startPhysicalOffset,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** Refuses a user's change to one of the prober's resources (the prober puts them back as it needs them). */
+function refuseProbe(kind: 'topic' | 'group', name: string, action: string): void {
+  if (isProbeResource(name)) {
+    throw new BrokerError('PERMISSION_DENIED', `${kind === 'topic' ? 'Topic' : 'Consumer group'} "${name}" belongs to Meridian's prober and cannot be ${action}`);
+  }
 }
 
 function checkQueues(field: string, n: number): void {
@@ -143,7 +181,7 @@ export class Catalog {
   }
 
   listTopics(filter: ListFilter = {}): Topic[] {
-    return this.topics.list().filter((t) => !t.system && (filter.namespace === undefined || t.namespace === filter.namespace));
+    return this.topics.list().filter((t) => (filter.includeSystem || !t.system) && (filter.namespace === undefined || t.namespace === filter.namespace));
   }
 
   createTopic(input: TopicInput): Topic {
@@ -152,6 +190,7 @@ export class Catalog {
   }
 
   updateTopic(name: string, patch: TopicPatch): Topic {
+    refuseProbe('topic', name, 'changed');
     return this.topics.put(this.buildTopic({ ...this.getTopic(name), updatedAt: Date.now() }, patch));
   }
 
@@ -181,6 +220,42 @@ export class Catalog {
     if (topic.system) throw new BrokerError('PERMISSION_DENIED', `Topic "${name}" is a system topic and cannot be deleted`);
     this.topics.delete(name);
     return topic;
+  }
+
+  /**
+   * A probe topic with the shape asked for: created when missing (a system topic, so it stays out of
+   * listTopics and cannot be deleted). Only Meridian can make a name with the prefix, so an existing one that
+   * differs (another message type, queue count or permission) was made by an earlier prober with another
+   * table: it is reshaped in place, with a warning in the log, rather than failing every probe round with an
+   * error no user could fix. Messages it still holds stay; the prober skips an earlier run's messages.
+   */
+  ensureProbeTopic(input: ProbeTopicInput): Topic {
+    validateProbeName('topic', input.name);
+    oneOf('messageType', input.messageType, MESSAGE_TYPES);
+    checkQueues('queueNums', input.queueNums);
+    const existing = this.topics.get(input.name);
+    if (!existing) {
+      const base = { ...defaultTopic(input.name, '', Date.now()), system: true };
+      return this.topics.put(this.buildTopic(base, { messageType: input.messageType, queueNums: input.queueNums }));
+    }
+    const fits =
+      existing.system &&
+      existing.messageType === input.messageType &&
+      existing.readQueueNums === input.queueNums &&
+      existing.writeQueueNums === input.queueNums &&
+      existing.perm === 'READ_WRITE';
+    if (fits) return existing;
+    logger.warn(
+      {
+        event: 'broker.probe_topic_reshaped',
+        topic: input.name,
+        from: { messageType: existing.messageType, readQueueNums: existing.readQueueNums, writeQueueNums: existing.writeQueueNums, perm: existing.perm },
+        to: { messageType: input.messageType, queueNums: input.queueNums, perm: 'READ_WRITE' },
+      },
+      'probe topic reshaped to what the prober needs',
+    );
+    const base = { ...existing, system: true, updatedAt: Date.now() };
+    return this.topics.put(this.buildTopic(base, { messageType: input.messageType, queueNums: input.queueNums, perm: 'READ_WRITE' }));
   }
 
   /** The retry or dead-letter topic of a group, created on first use. */
@@ -214,28 +289,36 @@ export class Catalog {
   }
 
   listGroups(filter: ListFilter = {}): Group[] {
-    return this.groups.list().filter((g) => filter.namespace === undefined || g.namespace === filter.namespace);
+    return this.groups.list().filter((g) => (filter.includeSystem || !isProbeResource(g.name)) && (filter.namespace === undefined || g.namespace === filter.namespace));
   }
 
   /** A new group starts at `startPhysicalOffset` on every queue it has no offset for (the log's end now). */
   createGroup(input: GroupInput, startPhysicalOffset: number): Group {
     const name = this.newName('group', input);
-    const base: Group = {
-      name,
-      namespace: input.namespace ?? '',
-      consumeType: 'CLUSTERING',
-      fifo: false,
-      maxDeliveryAttempts: DEFAULT_MAX_DELIVERY_ATTEMPTS,
-      retryPolicy: { kind: 'customized', delaysMs: DEFAULT_RETRY_DELAYS_MS },
-      attributes: {},
-      startPhysicalOffset,
-      createdAt: Date.now(),
-      updatedAt: Date.now(),
-    };
-    return this.groups.put(this.buildGroup(base, input));
+    return this.groups.put(this.buildGroup(defaultGroup(name, input.namespace ?? '', startPhysicalOffset, Date.now()), input));
+  }
+
+  /**
+   * A probe group, created when missing (starting at `startPhysicalOffset`, like createGroup). Groups have
+   * no system flag: the prefix alone marks them (no user can make such a name), so listGroups leaves them
+   * out. An existing one with another fifo setting or consume type is put back in place, with a warning, as
+   * ensureProbeTopic does for topics.
+   */
+  ensureProbeGroup(input: ProbeGroupInput, startPhysicalOffset: number): Group {
+    validateProbeName('group', input.name);
+    const fifo = input.fifo ?? false;
+    const existing = this.groups.get(input.name);
+    if (!existing) return this.groups.put(this.buildGroup(defaultGroup(input.name, '', startPhysicalOffset, Date.now()), { fifo }));
+    if (existing.fifo === fifo && existing.consumeType === 'CLUSTERING') return existing;
+    logger.warn(
+      { event: 'broker.probe_group_reshaped', group: input.name, from: { fifo: existing.fifo, consumeType: existing.consumeType }, to: { fifo, consumeType: 'CLUSTERING' } },
+      'probe group reshaped to what the prober needs',
+    );
+    return this.groups.put(this.buildGroup({ ...existing, updatedAt: Date.now() }, { fifo, consumeType: 'CLUSTERING' }));
   }
 
   updateGroup(name: string, patch: GroupPatch): Group {
+    refuseProbe('group', name, 'changed');
     return this.groups.put(this.buildGroup({ ...this.getGroup(name), updatedAt: Date.now() }, patch));
   }
 
@@ -260,6 +343,7 @@ export class Catalog {
 
   deleteGroup(name: string): Group {
     const group = this.getGroup(name);
+    refuseProbe('group', name, 'deleted');
     this.groups.delete(name);
     return group;
   }

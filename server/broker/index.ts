@@ -3,9 +3,9 @@
  * enforces it), so its internals can change without touching the front-ends or the console.
  */
 export { Broker } from './broker.ts';
-export type { BrokerCounters, CheckBackHandler, FoundMessage, LiveConsumerCheck, RecoveryReport } from './broker.ts';
+export type { BrokerCounters, CheckBackHandler, FoundMessage, LiveConsumerCheck, RecoveryReport, SubscriptionSource } from './broker.ts';
 export type { BrokerLimits, BrokerOptions } from './options.ts';
-export type { GroupInput, GroupPatch, ListFilter, TopicInput, TopicPatch } from './catalog.ts';
+export type { GroupInput, GroupPatch, ListFilter, ProbeGroupInput, ProbeTopicInput, TopicInput, TopicPatch } from './catalog.ts';
 
 export { BrokerError, isBrokerError } from './errors.ts';
 export type { BrokerErrorCode } from './errors.ts';
@@ -14,7 +14,7 @@ export type { HttpErrorClass, RocketmqCode } from './error-codes.ts';
 
 export * from './model.ts';
 export * from './rules.ts';
-export { dlqTopicOf, isSystemTopic, retryTopicOf, unwrapName, validateNamespace, validateResourceName, wrapName } from './names.ts';
+export { dlqTopicOf, isProbeResource, isSystemTopic, PROBE_PREFIX, retryTopicOf, unwrapName, validateNamespace, validateResourceName, wrapName } from './names.ts';
 export { consumerPropertiesOf, SystemProperty, userPropertiesOf } from './properties.ts';
 export { TimerProperty } from './timer/timer-service.ts';
 export type { PendingMinute, ScheduledState } from './timer/timer-service.ts';

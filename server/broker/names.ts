@@ -13,6 +13,14 @@ import {
 export const NAMESPACE_SEPARATOR = '%';
 export const RETRY_PREFIX = '%RETRY%';
 export const DLQ_PREFIX = '%DLQ%';
+/**
+ * The one prefix of Meridian's own probe topics and groups (the console's black-box prober). Users cannot
+ * create names with it (validateResourceName), the gRPC front end lets SDK clients use exactly these
+ * `rmq_sys_*` names (the prober goes through the official SDK), and the catalog keeps them out of its lists.
+ * Probe resources never live in a namespace.
+ */
+export const PROBE_PREFIX = 'rmq_sys_meridian_probe_';
+const PROBE_PATTERN = /^rmq_sys_meridian_probe_/i;
 const SYSTEM_TOPICS = new Set(['SCHEDULE_TOPIC_XXXX', 'TBW102', 'RMQ_SYS_TRANS_HALF_TOPIC', 'RMQ_SYS_TRANS_OP_HALF_TOPIC']);
 
 export type ResourceKind = 'topic' | 'group';
@@ -39,6 +47,26 @@ export function unwrapName(fullName: string): { namespace: string; name: string 
 
 export function isSystemTopic(name: string): boolean {
   return SYSTEM_TOPICS.has(name) || /^rmq_sys_/i.test(name);
+}
+
+/** Whether a stored name (topic or group) is one of the prober's: the prefix, exactly, and no namespace. */
+export function isProbeResource(fullName: string): boolean {
+  return fullName.startsWith(PROBE_PREFIX) && fullName.length > PROBE_PREFIX.length;
+}
+
+/**
+ * Validates the name of a probe resource: the prefix, then the user alphabet, within the length limit.
+ * Only the reserved-name rule of validateResourceName is skipped.
+ */
+export function validateProbeName(kind: ResourceKind, name: string): void {
+  const max = kind === 'topic' ? MAX_TOPIC_LENGTH : MAX_GROUP_LENGTH;
+  if (!isProbeResource(name) || !RESOURCE_NAME_PATTERN.test(name) || name.length > max) {
+    throw new BrokerError(
+      'INVALID_NAME',
+      `Probe ${kind} name "${name}" is invalid: "${PROBE_PREFIX}" then at most ${max - PROBE_PREFIX.length} more characters (${RESOURCE_NAME_HINT})`,
+      { field: 'name' },
+    );
+  }
 }
 
 export function validateNamespace(namespace: string): void {
@@ -69,6 +97,10 @@ export function validateResourceName(kind: ResourceKind, name: string, namespace
   }
   if (kind === 'topic' && isSystemTopic(name)) {
     throw new BrokerError('INVALID_NAME', `Topic name "${name}" is reserved for the system`, { field: 'name' });
+  }
+  // Groups may use other rmq_sys_ names (as they always could); only the prober's prefix is reserved for them.
+  if (PROBE_PATTERN.test(name)) {
+    throw new BrokerError('INVALID_NAME', `${capitalize(kind)} name "${name}" is reserved for Meridian's prober`, { field: 'name' });
   }
 }
 
