@@ -14,7 +14,8 @@ function chart(page: import('@playwright/test').Page, title: string) {
   return page.locator(`[data-testid="metric-chart"][data-title="${title}"]`);
 }
 
-test('the overview, topic and group pages chart SDK traffic over the picked range', async ({ admin: page, request }) => {
+test('the overview, topic and group pages chart SDK traffic over the picked range', async ({ admin: page }) => {
+  const request = page.request;
   test.setTimeout(180_000);
   const traffic = await withTraffic(request, 'charts');
   try {
@@ -46,7 +47,8 @@ test('the overview, topic and group pages chart SDK traffic over the picked rang
   }
 });
 
-test('an alert rule made in the form fires on a backlog and resolves when it drains, notifying a webhook each time', async ({ admin: page, request }) => {
+test('an alert rule made in the form fires on a backlog and resolves when it drains, notifying a webhook each time', async ({ admin: page }) => {
+  const request = page.request;
   test.setTimeout(240_000);
   const received: { kind: string; message: string }[] = [];
   const hook = http.createServer((req, res) => {

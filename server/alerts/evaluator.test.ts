@@ -91,6 +91,12 @@ describe('alert evaluation', () => {
     const builtIn = (await operator().alert.rules({})).rows.find((r) => r.builtIn)!;
     expect(builtIn).toMatchObject({ metric: 'prober_failed', instanceName: 'alerting', severity: 'critical' });
     expect(await trpcError(operator().alert.deleteRule({ id: builtIn.id }))).toMatchObject({ appCode: 'RULE_BUILT_IN' });
+
+    // The prober's latest round failed a check: the built-in rule fires, naming the instance.
+    await env.db.probeResult.create({ data: { instanceId: 'a1', check: 'normal', ok: false, latencyMs: 10_000, error: 'INSTANCE_NOT_RUNNING: instance alerting is stopped', at: new Date(t0 + 31 * SAMPLE_MS) } });
+    await evaluator.evaluate(t0 + 32 * SAMPLE_MS);
+    const messages = (await operator().alert.events({ active: true })).rows.map((e) => e.message);
+    expect(messages).toContain('1 prober check failing on instance alerting');
   });
 
   it('refuses a rule whose metric does not exist for its scope, and viewers cannot write rules', async () => {

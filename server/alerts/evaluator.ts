@@ -136,6 +136,7 @@ function sentence(rule: AlertRule, scope: string, value: number | undefined, wha
   const unit = m.unit ? ` ${m.unit}` : '';
   const condition = `${COMPARISONS[rule.comparison as Comparison]} ${rule.threshold.toLocaleString('en-US')}${unit}${rule.forMinutes ? ` for ${rule.forMinutes} min` : ''}`;
   if (rule.metric === 'instance_down') return what === 'fired' ? `${capitalize(scope)} is down` : `${capitalize(scope)} is running again`;
+  if (rule.metric === 'prober_failed') return what === 'fired' ? `${shown} prober check${value === 1 ? '' : 's'} failing on ${scope}` : `Every prober check passes again on ${scope}`;
   return what === 'fired' ? `${m.label} of ${scope} is ${shown}${unit} (${condition})` : `${m.label} of ${scope} is back to ${shown}${unit} (alert was ${condition})`;
 }
 
