@@ -72,9 +72,12 @@ test('an alert rule made in the form fires on a backlog and resolves when it dra
     await form.getByLabel('Name').fill(`backlog of ${traffic.group}`);
     await form.getByLabel('Metric').selectOption('backlog');
     await form.getByLabel('Scope').selectOption('group');
-    await form.getByLabel('Group').fill('');
+    // Validated as typed: a cleared group name is refused before anything is sent.
+    await form.getByRole('textbox', { name: 'Group', exact: true }).fill('x');
+    await form.getByRole('textbox', { name: 'Group', exact: true }).fill('');
     await expect(form.getByText('Name the group')).toBeVisible();
-    await form.getByLabel('Group').fill(traffic.group);
+    await expect(form.getByRole('button', { name: 'Create rule' })).toBeDisabled();
+    await form.getByRole('textbox', { name: 'Group', exact: true }).fill(traffic.group);
     await form.getByLabel('Threshold (messages)').fill('5');
     await form.getByLabel('For (minutes)').fill('0');
     await form.getByLabel(channelName).check();

@@ -53,7 +53,9 @@ export class MetricSampler {
       const id = entry.spec.id;
       try {
         const snap = snapshotOf(await admin.metricSamples(), now);
-        const before = this.previous.get(id);
+        // Counters start at zero when the broker opens: the first tick measures from there.
+        const started = entry.startedAt;
+        const before = this.previous.get(id) ?? (started !== undefined && started < now ? snapshotOf([], started) : undefined);
         this.previous.set(id, snap);
         if (!before) continue;
         rows.push(...this.pointsOf(id, pointsBetween(snap, before)));

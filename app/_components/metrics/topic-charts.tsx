@@ -20,7 +20,7 @@ function sizeOption(counts: number[]): ChartOption {
       const p = (Array.isArray(params) ? params[0] : params) as { name: string; value: number };
       return `${p.name}<br/><b>${p.value.toLocaleString()}</b> messages`;
     } },
-    xAxis: { type: 'category', data: SIZE_BUCKETS },
+    xAxis: { type: 'category', data: SIZE_BUCKETS, axisLabel: { interval: 0, fontSize: 10 } },
     yAxis: { type: 'value', minInterval: 1 },
     series: [{ type: 'bar', name: 'Messages', data: SIZE_BUCKETS.map((_, i) => counts[i] ?? 0), barCategoryGap: '25%' }],
   };

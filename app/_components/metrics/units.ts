@@ -26,5 +26,6 @@ export function formatValue(v: number, unit: Unit): string {
 /** Axis labels: compact, the unit said once in the axis name. */
 export function formatAxis(v: number, unit: Unit): string {
   if (unit === 'bytes' || unit === 'bytesPerSec') return formatBytes(v);
-  return COMPACT.format(v);
+  // Compact notation rounds small ticks to one digit (0.25 → 0.3), so below 1,000 they read as they are.
+  return Math.abs(v) < 1000 ? PLAIN.format(v) : COMPACT.format(v);
 }
