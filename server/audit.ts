@@ -44,7 +44,7 @@ const MAX_KEYS = 50;
 const MAX_JSON = 8_000;
 
 /** user:password@ in any URL-looking string (an SMTP URL typed with its password), whatever the field's name. */
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi;
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]{0,31}:\/\/[^\s/:@]{0,256}):[^\s/@]{0,1024}@/gi;
 
 /**
  * A JSON-safe copy of `value` with secret-looking fields replaced by
@@ -57,8 +57,9 @@ export function sanitizeAuditInput(value: unknown): unknown {
     if (v === null || typeof v === 'boolean') return v;
     if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
     if (typeof v === 'string') {
-      const safe = v.replace(URL_CREDENTIALS, `$1:${REDACTED}@`);
-      return safe.length > MAX_STRING ? `${safe.slice(0, MAX_STRING)}… (${safe.length} chars)` : safe;
+      // Cut first: the pattern then scans at most MAX_STRING characters, whatever was sent (a 4 MiB body).
+      const cut = v.length > MAX_STRING ? `${v.slice(0, MAX_STRING)}… (${v.length} chars)` : v;
+      return cut.includes('://') ? cut.replace(URL_CREDENTIALS, `$1:${REDACTED}@`) : cut;
     }
     if (typeof v === 'bigint') return v.toString();
     if (typeof v === 'undefined' || typeof v === 'function' || typeof v === 'symbol') return undefined;
