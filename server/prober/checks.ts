@@ -8,7 +8,10 @@
 import { FilterExpression, Producer, SimpleConsumer, type MessageView, type TransactionChecker } from 'rocketmq-client-nodejs';
 import pb from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
 import { CHECK_NAMES, describeFailure, ProbeError, type CheckName, type ProbeOutcome } from './model.ts';
-import { PROBE_NAMESPACE, PROBE_RESOURCES } from './resources.ts';
+import { PROBE_RESOURCES } from './resources.ts';
+
+/** The probe resources live without a namespace (their reserved prefix keeps them apart). */
+const PROBE_NAMESPACE = '';
 
 /** What a check is given: where the broker answers and the run it belongs to. */
 export interface ProbeContext {

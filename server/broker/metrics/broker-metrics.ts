@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { HrTime } from '@opentelemetry/api';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
+import { isProbeResource, isSystemTopic } from '../names.ts';
 import type { ConsumerLag } from '../stats.ts';
 import { METRIC, type MetricLabels } from './instruments.ts';
 import { counterData, gaugeData, hrTime, publishMetrics, type MetricSource, type Point } from './producer.ts';
@@ -48,7 +49,7 @@ export class BrokerMetrics implements MetricSource {
     const outbound = [...traffic.outboundSeries()];
     const ends = [...traffic.endSeries()];
     const nowMs = Date.now();
-    const lags = gauges.consumerLags(nowMs).map((l) => ({ l, attributes: { ...labels, consumer_group: l.group, topic: l.topic, is_retry: 'false', is_system: 'false' } }));
+    const lags = gauges.consumerLags(nowMs).map((l) => ({ l, attributes: { ...labels, consumer_group: l.group, topic: l.topic, is_retry: 'false', is_system: String(isSystemTopic(l.topic) || isProbeResource(l.group)) } }));
     const lagPoints = (pick: (l: ConsumerLag) => number) => lags.map(({ l, attributes }) => ({ attributes, value: pick(l) }));
     const storageLabels = { ...labels, storage_type: 'local', storage_medium: 'disk' };
     const s = gauges.storage();
