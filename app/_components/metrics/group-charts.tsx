@@ -2,9 +2,9 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../trpc.tsx';
-import { ChartGrid, MetricChart } from './metric-chart.tsx';
+import { ChartGrid, ChartSection, MetricChart } from './metric-chart.tsx';
 import { lineOf } from './series.ts';
-import { RangePicker, useChartRange } from './time-range.tsx';
+import { useChartRange } from './time-range.tsx';
 
 /** How often the group's lag charts refresh: the sampler's own cadence. */
 const LIVE_MS = 10_000;
@@ -20,11 +20,7 @@ export function GroupCharts({ instanceId, group }: { instanceId: string; group: 
   const s = history.data;
   const common = { loading: history.isPending, error: history.error };
   return (
-    <section aria-label="Group metrics" className="space-y-3">
-      <div className="flex items-center justify-between gap-2">
-        <h2 className="text-sm font-semibold">Consumption</h2>
-        <RangePicker value={range} onChange={setRange} />
-      </div>
+    <ChartSection label="Group metrics" title="Consumption" range={range} onRange={setRange}>
       <ChartGrid columns={3}>
         <MetricChart title="Lag (messages)" unit="count" lines={s && [lineOf('Lag', s, 'lag')]} {...common} emptyHint="Messages stored and not yet acknowledged by the group." />
         <MetricChart title="Lag (time)" unit="seconds" lines={s && [lineOf('Oldest unacknowledged', s, 'lagSec')]} {...common} emptyHint="Age of the oldest message the group has not acknowledged." />
@@ -33,6 +29,6 @@ export function GroupCharts({ instanceId, group }: { instanceId: string; group: 
         <MetricChart title="Dead letters" unit="perSec" lines={s && [lineOf('To DLQ', s, 'dlq')]} {...common} emptyHint="Messages moved to the group's dead-letter queue." />
         <MetricChart title="In flight" unit="count" lines={s && [lineOf('In flight', s, 'inflight')]} {...common} emptyHint="Delivered and not yet acknowledged." />
       </ChartGrid>
-    </section>
+    </ChartSection>
   );
 }

@@ -6,6 +6,8 @@ import { EmptyState } from '../empty-state.tsx';
 import { ErrorBanner } from '../errors.tsx';
 import { formatShortTime, formatTime } from '../time.tsx';
 import { Skeleton } from '../ui.tsx';
+import type { ChartRange } from '../../../server/metrics-history/ranges.ts';
+import { RangePicker } from './time-range.tsx';
 import { formatAxis, formatValue, type Unit } from './units.ts';
 
 /** One line of a chart: its name and a value per time (null: no point there, drawn as a gap). */
@@ -60,4 +62,17 @@ export function MetricChart({ title, unit, lines, loading, error, height = 180, 
 /** Charts in a responsive grid: one column on narrow screens, two or three on wide ones. */
 export function ChartGrid({ children, columns = 2 }: { children: React.ReactNode; columns?: 2 | 3 }) {
   return <div className={`grid gap-3 ${columns === 3 ? 'md:grid-cols-2 xl:grid-cols-3' : 'md:grid-cols-2'}`}>{children}</div>;
+}
+
+/** A page's block of charts: its title, the shared range picker, the charts. */
+export function ChartSection({ label, title, range, onRange, children }: { label: string; title: string; range: ChartRange; onRange(r: ChartRange): void; children: React.ReactNode }) {
+  return (
+    <section aria-label={label} className="space-y-3">
+      <div className="flex items-center justify-between gap-2">
+        <h2 className="text-sm font-semibold">{title}</h2>
+        <RangePicker value={range} onChange={onRange} />
+      </div>
+      {children}
+    </section>
+  );
 }

@@ -2,9 +2,9 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../trpc.tsx';
-import { ChartGrid, MetricChart } from './metric-chart.tsx';
+import { ChartGrid, ChartSection, MetricChart } from './metric-chart.tsx';
 import { lineOf } from './series.ts';
-import { RangePicker, useChartRange } from './time-range.tsx';
+import { useChartRange } from './time-range.tsx';
 
 /** The overview's charts: every instance's traffic, send latency, backlog and storage over the picked range. */
 export function OverviewCharts() {
@@ -15,11 +15,7 @@ export function OverviewCharts() {
   const lines = (field: string, zero = true) => rows?.map((i) => lineOf(i.name, i.series, field, zero));
   const common = { loading: overview.isPending, error: overview.error };
   return (
-    <section aria-label="Instance metrics" className="mb-6 space-y-3">
-      <div className="flex items-center justify-between gap-2">
-        <h2 className="text-sm font-semibold">Traffic and health</h2>
-        <RangePicker value={range} onChange={setRange} />
-      </div>
+    <ChartSection label="Instance metrics" title="Traffic and health" range={range} onRange={setRange}>
       <ChartGrid columns={3}>
         <MetricChart title="Messages in" unit="perSec" lines={lines('in')} {...common} />
         <MetricChart title="Messages out" unit="perSec" lines={lines('out')} {...common} />
@@ -28,6 +24,6 @@ export function OverviewCharts() {
         <MetricChart title="Storage" unit="bytes" lines={lines('storage', false)} {...common} />
         <MetricChart title="Send errors" unit="perSec" lines={lines('sendErrors')} {...common} emptyHint="SDK sends answered with an error status." />
       </ChartGrid>
-    </section>
+    </ChartSection>
   );
 }

@@ -6,9 +6,9 @@ import { Chart, type ChartOption } from '../chart.tsx';
 import { EmptyState } from '../empty-state.tsx';
 import { useTRPC } from '../trpc.tsx';
 import { Skeleton } from '../ui.tsx';
-import { ChartGrid, MetricChart } from './metric-chart.tsx';
+import { ChartGrid, ChartSection, MetricChart } from './metric-chart.tsx';
 import { lineOf, vectorLines, vectorTotal } from './series.ts';
-import { RangePicker, useChartRange } from './time-range.tsx';
+import { useChartRange } from './time-range.tsx';
 
 /** RocketMQ's message-size buckets as the chart names them. */
 const SIZE_BUCKETS = ['≤ 1 KiB', '≤ 4 KiB', '≤ 512 KiB', '≤ 1 MiB', '≤ 2 MiB', '≤ 4 MiB', '> 4 MiB'];
@@ -36,11 +36,7 @@ export function TopicCharts({ instanceId, topic }: { instanceId: string; topic: 
   const sizeChart = useMemo(() => sizeOption(sizes), [sizes]);
   const common = { loading: history.isPending, error: history.error };
   return (
-    <section aria-label="Topic metrics" className="space-y-3">
-      <div className="flex items-center justify-between gap-2">
-        <h2 className="text-sm font-semibold">Traffic</h2>
-        <RangePicker value={range} onChange={setRange} />
-      </div>
+    <ChartSection label="Topic metrics" title="Traffic" range={range} onRange={setRange}>
       <ChartGrid>
         <MetricChart title="Messages in and out" unit="perSec" lines={s && [lineOf('In', s, 'in'), lineOf('Out', s, 'out')]} area={false} {...common} />
         <MetricChart title="Bytes in" unit="bytesPerSec" lines={s && [lineOf('Bytes in', s, 'bytesIn')]} {...common} />
@@ -50,6 +46,6 @@ export function TopicCharts({ instanceId, topic }: { instanceId: string; topic: 
         </section>
         <MetricChart title="Growth per queue" unit="perSec" lines={s && vectorLines((i) => `Queue ${i}`, s, 'queueIn')} area={false} {...common} />
       </ChartGrid>
-    </section>
+    </ChartSection>
   );
 }
