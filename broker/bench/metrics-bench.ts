@@ -21,13 +21,17 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** msg/s of `total` async puts by 64 closed-loop producers; with metrics on, a scrape runs every second. */
-async function putRound(dir: string, on: boolean, total: number, scrape: () => Promise<string>): Promise<number> {
+/**
+ * msg/s and process CPU per put of `total` async puts by 64 closed-loop producers; with metrics on, a scrape
+ * runs every second (a harsher cadence than Prometheus's usual 15 s).
+ */
+async function putRound(dir: string, on: boolean, total: number, scrape: () => Promise<string>): Promise<{ msgPerSec: number; cpuUs: number }> {
   fs.rmSync(dir, { recursive: true, force: true });
   const broker = await Broker.open({ dataDir: dir, metrics: { enabled: on } });
   broker.createTopic({ name: 'bench', queueNums: 8 });
   const scraper = on ? setInterval(() => void scrape(), 1000) : undefined;
   let issued = 0;
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: PRODUCERS }, async () => {
@@ -38,9 +42,10 @@ async function putRound(dir: string, on: boolean, total: number, scrape: () => P
     }),
   );
   const msgPerSec = Math.round(total / ((performance.now() - started) / 1000));
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(scraper);
   await broker.close();
-  return msgPerSec;
+  return { msgPerSec, cpuUs: Math.round(((cpu.user + cpu.system) / total) * 100) / 100 };
 }
 
 /** A broker with `topics` topics (2 queues, a message each) and as many groups, each consuming one topic. */
@@ -125,20 +130,35 @@ export async function runMetricsBench(opts: { dir: string; quick: boolean }, emi
   const dir = path.join(opts.dir, 'metrics');
   const metrics = startMetrics();
   const total = opts.quick ? 100_000 : 300_000;
-  const rounds = opts.quick ? 3 : 5;
-  const on: number[] = [];
-  const off: number[] = [];
+  const rounds = opts.quick ? 3 : 7;
+  const on: { msgPerSec: number; cpuUs: number }[] = [];
+  const off: { msgPerSec: number; cpuUs: number }[] = [];
   try {
-    // Alternated, off first, so drift in the machine's speed lands on both sides.
+    // Alternated, and which side goes first alternates too, so drift in the machine's speed and the JIT's
+    // warm-up land on both sides.
     for (let r = 0; r < rounds; r++) {
-      off.push(await putRound(dir, false, total, () => metrics.scrape()));
-      on.push(await putRound(dir, true, total, () => metrics.scrape()));
+      for (const side of r % 2 === 0 ? [false, true] : [true, false]) (side ? on : off).push(await putRound(dir, side, total, () => metrics.scrape()));
     }
   } finally {
     await metrics.shutdown();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  emit({ bench: 'metrics.put.ratio', producers: PRODUCERS, messages: total, rounds, onMsgPerSec: median(on), offMsgPerSec: median(off), onOfOff: Math.round((median(on) / median(off)) * 1000) / 1000, on, off });
+  const rate = (xs: typeof on) => median(xs.map((x) => x.msgPerSec));
+  const cpu = (xs: typeof on) => median(xs.map((x) => x.cpuUs));
+  emit({
+    bench: 'metrics.put.ratio',
+    producers: PRODUCERS,
+    messages: total,
+    rounds,
+    onMsgPerSec: rate(on),
+    offMsgPerSec: rate(off),
+    onOfOff: Math.round((rate(on) / rate(off)) * 1000) / 1000,
+    cpuUsPerPutOn: cpu(on),
+    cpuUsPerPutOff: cpu(off),
+    cpuOnOfOff: Math.round((cpu(on) / cpu(off)) * 1000) / 1000,
+    on: on.map((x) => x.msgPerSec),
+    off: off.map((x) => x.msgPerSec),
+  });
   await samplerAndScrape(emit, 1000, opts.quick ? 4 : 10);
   await chartQuery(emit, opts.quick ? 5 : 20, opts.quick ? 20 : 50);
 }
