@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../broker/test-support.ts';
 import { startConsoleTestEnv, type ConsoleTestEnv } from '../console-test-env.ts';
 import { createDb } from '../db.ts';
-import { BACKOFF_MS, enqueueNotifications, MAX_DELIVERY_ATTEMPTS, runDeliveries, sendTestNotification, startDeliveryWorker } from './delivery-worker.ts';
+import { BACKOFF_MS, DELIVERY_RETENTION_MS, enqueueNotifications, MAX_DELIVERY_ATTEMPTS, pruneDeliveries, runDeliveries, sendTestNotification, startDeliveryWorker } from './delivery-worker.ts';
 import type { AlertPayload } from './notify.ts';
 import { closedPort, startWebhookReceiver, type WebhookReceiver } from './test-receivers.ts';
 
@@ -149,5 +149,16 @@ describe('startDeliveryWorker', () => {
     } finally {
       await stop();
     }
+  });
+});
+
+describe('pruneDeliveries', () => {
+  it('deletes finished deliveries past the retention and keeps recent and pending ones', async () => {
+    const id = await channel('pruned', receiver.url);
+    const old = new Date(Date.now() - DELIVERY_RETENTION_MS - 60_000);
+    const row = (state: string, createdAt: Date) => ({ channelId: id, kind: 'fired', state, payload: '{}', createdAt });
+    await env.db.alertDelivery.createMany({ data: [row('sent', old), row('failed', old), row('pending', old), row('sent', new Date())] });
+    expect(await pruneDeliveries(env.db, Date.now())).toBe(2);
+    expect((await env.db.alertDelivery.findMany({ where: { channelId: id } })).map((d) => d.state).sort()).toEqual(['pending', 'sent']);
   });
 });

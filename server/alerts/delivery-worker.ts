@@ -144,12 +144,27 @@ const holder = globalThis as typeof globalThis & { __meridianDeliveryWorker?: ()
  * Polls for due deliveries every `intervalMs` (an unref'd timer) until the returned function is called,
  * which waits for the poll under way. One per process: a second call returns the running worker's stop.
  */
+/** Finished notifications (sent or given up) are kept this long on their channel, then deleted. */
+export const DELIVERY_RETENTION_MS = 30 * 24 * 3_600_000;
+/** How often the worker deletes expired deliveries (the query scans finished rows, so not every poll). */
+const PRUNE_INTERVAL_MS = 3_600_000;
+
+/** Deletes sent and failed deliveries older than DELIVERY_RETENTION_MS; pending ones stay whatever their age. */
+export async function pruneDeliveries(db: Db, now: number): Promise<number> {
+  const { count } = await db.alertDelivery.deleteMany({ where: { state: { in: ['sent', 'failed'] }, createdAt: { lt: new Date(now - DELIVERY_RETENTION_MS) } } });
+  return count;
+}
+
 export function startDeliveryWorker(db: Db, intervalMs = DELIVERY_POLL_INTERVAL_MS): () => Promise<void> {
   if (holder.__meridianDeliveryWorker) return holder.__meridianDeliveryWorker;
   let running: Promise<void> | undefined;
+  let prunedAt = 0;
   const poll = (): void => {
+    const now = Date.now();
+    const prune = now - prunedAt >= PRUNE_INTERVAL_MS;
+    if (prune) prunedAt = now;
     // A poll slower than the interval (a slow receiver): skip a beat rather than run two at once.
-    running ??= runDeliveries(db)
+    running ??= (prune ? pruneDeliveries(db, now).then(() => runDeliveries(db)) : runDeliveries(db))
       .then((outcomes) => {
         const failed = outcomes.filter((o) => o.state === 'failed' || o.state === 'pending').length;
         if (failed > 0) logger.info({ event: 'alert.delivery_failures', attempted: outcomes.length, failed }, 'some notifications failed');
