@@ -5,7 +5,7 @@ import type { Runtime } from '../runtime.ts';
 import { currentValue } from './alert-values.ts';
 import { enqueueNotifications } from './delivery-worker.ts';
 import type { AlertPayload } from './notify.ts';
-import { ALERT_METRICS, compare, COMPARISONS, type AlertMetric, type Comparison, type ScopeKind } from './rules.ts';
+import { ALERT_METRICS, channelIdsOf, compare, COMPARISONS, type AlertMetric, type Comparison, type ScopeKind } from './rules.ts';
 
 /** How often rules are evaluated: a little more than the sampler's 10 s, so each look sees a new point. */
 export const EVALUATE_INTERVAL_MS = 15_000;
@@ -106,7 +106,7 @@ export class AlertEvaluator {
   }
 
   private async notify(rule: AlertRule, p: Omit<AlertPayload, 'ruleName' | 'severity' | 'instanceId' | 'metric' | 'threshold'>): Promise<void> {
-    const channelIds = parseIds(rule.channelIds);
+    const channelIds = channelIdsOf(rule.channelIds);
     await enqueueNotifications(this.db, { eventId: p.eventId ?? null, kind: p.kind, channelIds, payload: { ...p, ruleName: rule.name, severity: rule.severity, instanceId: rule.instanceId, metric: rule.metric, threshold: rule.threshold } });
   }
 
@@ -142,15 +142,6 @@ function sentence(rule: AlertRule, scope: string, value: number | undefined, wha
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-function parseIds(json: string): string[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 /** Starts evaluating every EVALUATE_INTERVAL_MS; the returned stop waits for a round in flight. */

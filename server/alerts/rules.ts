@@ -52,6 +52,16 @@ export const alertRuleSchema = z
 export type AlertRuleInput = z.input<typeof alertRuleSchema>;
 export type AlertRuleValues = z.output<typeof alertRuleSchema>;
 
+/** A rule row's `channelIds` column (a JSON array) as ids; anything else reads as none. */
+export function channelIdsOf(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 export function compare(value: number, comparison: Comparison, threshold: number): boolean {
   switch (comparison) {
     case 'gt':

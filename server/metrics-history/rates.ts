@@ -1,5 +1,6 @@
 import { round, type PointValues } from './fields.ts';
-import { SEND_LATENCY_BOUNDS_MS, type InstanceSnapshot } from './snapshot.ts';
+import { RPC_LATENCY_BUCKETS_MS } from '../broker/index.ts';
+import type { InstanceSnapshot } from './snapshot.ts';
 
 /** A counter's increase; a broker restart (the counter went down) counts from zero, as Prometheus's rate does. */
 function increase(now: number, before: number | undefined): number {
@@ -46,7 +47,7 @@ export function pointsBetween(now: InstanceSnapshot, before: InstanceSnapshot | 
   const i = now.instance;
   const b = before?.instance;
   const sendCounts = bucketIncreases(i.sendBuckets, b?.sendBuckets);
-  const p99 = quantile(SEND_LATENCY_BOUNDS_MS, sendCounts, 0.99);
+  const p99 = quantile(RPC_LATENCY_BUCKETS_MS, sendCounts, 0.99);
   const instance: PointValues = {
     in: perSecond(i.in, b?.in, secs),
     out: perSecond(i.out, b?.out, secs),

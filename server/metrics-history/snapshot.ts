@@ -1,4 +1,4 @@
-import { METRIC, MESSAGE_SIZE_BUCKETS_BYTES } from '../broker/index.ts';
+import { METRIC, MESSAGE_SIZE_BUCKETS_BYTES, RPC_LATENCY_BUCKETS_MS } from '../broker/index.ts';
 import type { Sample } from '../prometheus-samples.ts';
 
 /** Counters (since the broker started) and gauges of one instance at one moment, by entity. */
@@ -9,8 +9,6 @@ export interface InstanceSnapshot {
   groups: Map<string, { out: number; retries: number; dlq: number; lag: number; lagLatencyMs: number; inflight: number; ready: number }>;
 }
 
-/** The send-latency buckets a snapshot keeps (RocketMQ's rpc-latency bounds, +Inf last). */
-export const SEND_LATENCY_BOUNDS_MS = [1, 3, 5, 7, 10, 100, 1000, 2000, 3000];
 /** Most queues a topic's per-queue growth tracks (more are summed into the last). */
 const MAX_TRACKED_QUEUES = 32;
 
@@ -18,7 +16,7 @@ const MAX_TRACKED_QUEUES = 32;
 export function snapshotOf(samples: readonly Sample[], at: number): InstanceSnapshot {
   const snap: InstanceSnapshot = {
     at,
-    instance: { in: 0, out: 0, bytesIn: 0, bytesOut: 0, retries: 0, dlq: 0, sends: 0, sendErrors: 0, sendBuckets: new Array<number>(SEND_LATENCY_BOUNDS_MS.length + 1).fill(0), backlog: 0, storage: 0, diskFree: undefined, connections: 0 },
+    instance: { in: 0, out: 0, bytesIn: 0, bytesOut: 0, retries: 0, dlq: 0, sends: 0, sendErrors: 0, sendBuckets: new Array<number>(RPC_LATENCY_BUCKETS_MS.length + 1).fill(0), backlog: 0, storage: 0, diskFree: undefined, connections: 0 },
     topics: new Map(),
     groups: new Map(),
   };
@@ -89,7 +87,7 @@ export function snapshotOf(samples: readonly Sample[], at: number): InstanceSnap
         break;
       }
       case `${METRIC.rpcLatency}_bucket`:
-        if (l.request_code === 'send_message') addAtBound(i.sendBuckets, SEND_LATENCY_BOUNDS_MS, l.le!, s.value);
+        if (l.request_code === 'send_message') addAtBound(i.sendBuckets, RPC_LATENCY_BUCKETS_MS, l.le!, s.value);
         break;
       case `${METRIC.rpcLatency}_count`:
         if (l.request_code === 'send_message') {

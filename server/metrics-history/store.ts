@@ -1,5 +1,5 @@
 import type { Db } from '../db.ts';
-import { fold, FIELDS, type PointValues, type SeriesKind, type SpanPoint } from './fields.ts';
+import { fold, type PointValues, type SeriesKind, type SpanPoint } from './fields.ts';
 
 /** Sampling resolution, kept for a day. */
 export const SAMPLE_MS = 10_000;
@@ -114,14 +114,13 @@ export class HistoryStore {
     const series = await this.db.metricSeries.findUnique({ where: { instanceId_kind_name: key }, select: { id: true } });
     const steps = new Map<number, SpanPoint[]>();
     if (series) {
-      let upTo = toMs;
       // Coarse to fine: each tier serves its span, the finer ones what comes after it.
       const usable = TIERS.filter((t) => t.ms <= stepMs && start >= now - t.keepMs - t.ms);
       const chosen = usable.length > 0 ? usable[usable.length - 1]! : TIERS[TIERS.length - 1]!;
       const tiers = TIERS.filter((t) => t.ms <= chosen.ms).reverse();
       let from = start;
       for (const [i, tier] of tiers.entries()) {
-        upTo = i === tiers.length - 1 ? toMs : Math.min(toMs, (await this.tierEnd(tier)) ?? from);
+        const upTo = i === tiers.length - 1 ? toMs : Math.min(toMs, (await this.tierEnd(tier)) ?? from);
         if (upTo > from) await this.readInto(steps, series.id, tier, from, upTo, stepMs);
         from = Math.max(from, upTo);
         if (from >= toMs) break;
@@ -166,9 +165,4 @@ export class HistoryStore {
     this.ids.set(k, row.id);
     return row.id;
   }
-}
-
-/** Field names a kind keeps (for the router's output schema and the charts). */
-export function fieldsOf(kind: SeriesKind): string[] {
-  return Object.keys(FIELDS[kind]);
 }

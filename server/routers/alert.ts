@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../db.ts';
 import type { AlertRule } from '../generated/prisma/client.ts';
-import { alertRuleSchema, MAX_RULES, type AlertRuleValues } from '../alerts/rules.ts';
+import { alertRuleSchema, channelIdsOf, MAX_RULES, type AlertRuleValues } from '../alerts/rules.ts';
 import { AppError, audits, operatorProcedure, router, viewerProcedure } from '../trpc.ts';
 import { PageInput, paginate } from './paging.ts';
 
@@ -32,7 +32,7 @@ async function ruleRows(db: Db, rules: AlertRule[]) {
   const instanceName = new Map(instances.map((i) => [i.id, i.name]));
   const channelName = new Map(channels.map((c) => [c.id, c.name]));
   return rules.map((r) => {
-    const channelIds = JSON.parse(r.channelIds) as string[];
+    const channelIds = channelIdsOf(r.channelIds);
     return {
       id: r.id,
       name: r.name,
