@@ -70,6 +70,7 @@ test('an alert rule made in the form fires on a backlog and resolves when it dra
     await page.getByRole('button', { name: 'New rule' }).click();
     const form = page.getByRole('dialog');
     await form.getByLabel('Name').fill(`backlog of ${traffic.group}`);
+    await form.getByLabel('Instance').selectOption({ label: 'default' });
     await form.getByLabel('Metric').selectOption('backlog');
     await form.getByLabel('Scope').selectOption('group');
     // Validated as typed: a cleared group name is refused before anything is sent.

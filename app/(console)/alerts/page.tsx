@@ -22,14 +22,12 @@ export default function AlertsPage() {
   const rules = useQuery({ ...trpc.alert.rules.queryOptions(rulesTable[0]), refetchInterval: 15_000 });
   const active = useQuery({ ...trpc.alert.events.queryOptions({ active: true, pageSize: 100 }), refetchInterval: 15_000 });
   const history = useQuery({ ...trpc.alert.events.queryOptions({ page: historyTable[0].page, pageSize: historyTable[0].pageSize }), refetchInterval: 30_000 });
-  const instances = useQuery(trpc.instance.list.queryOptions({ pageSize: 200, sort: 'name' }));
-  const firstInstance = instances.data?.rows[0]?.id ?? '';
   const actions = (
     <>
       <NavLink href="/alerts/channels" className={secondaryButtonClass}>
         Channels
       </NavLink>
-      {canOperate && <DrawerButton label="New rule" title="New alert rule">{(close) => <RuleForm defaultInstanceId={firstInstance} onDone={close} />}</DrawerButton>}
+      {canOperate && <DrawerButton label="New rule" title="New alert rule">{(close) => <RuleForm onDone={close} />}</DrawerButton>}
     </>
   );
   return (

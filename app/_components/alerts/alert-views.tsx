@@ -36,7 +36,7 @@ function RuleActions({ rule, canOperate }: { rule: RuleRow; canOperate: boolean 
   return (
     <span className="flex items-center gap-3">
       <DrawerButton label="Edit" title={`Edit ${rule.name}`} buttonClassName={linkButtonClass}>
-        {(close) => <RuleForm rule={rule} defaultInstanceId={rule.instanceId} onDone={close} />}
+        {(close) => <RuleForm rule={rule} onDone={close} />}
       </DrawerButton>
       <button type="button" className={linkButtonClass} disabled={toggle.isPending} onClick={() => toggle.mutate({ id: rule.id, enabled: !rule.enabled })}>
         {rule.enabled ? 'Disable' : 'Enable'}

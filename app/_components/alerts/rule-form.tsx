@@ -6,11 +6,14 @@ import type { ReactNode } from 'react';
 import { useAfterSave } from '../after-save.ts';
 import { CheckboxField, Field, FormFooter, NumberField, TextField, useForm, type FieldErrors, type Form } from '../form.tsx';
 import { useTRPC } from '../trpc.tsx';
-import { inputClass } from '../ui.tsx';
+import { inputClass, Skeleton } from '../ui.tsx';
 import { ALERT_METRIC_NAMES, ALERT_METRICS, alertRuleSchema, COMPARISONS, SCOPE_KINDS, SEVERITIES, type AlertMetric, type AlertRuleInput, type Comparison, type ScopeKind } from '../../../server/alerts/rules.ts';
 import type { AppRouter } from '../../../server/routers/_app.ts';
 
-export type RuleRow = inferRouterOutputs<AppRouter>['alert']['rules']['rows'][number];
+type Outputs = inferRouterOutputs<AppRouter>;
+export type RuleRow = Outputs['alert']['rules']['rows'][number];
+type Instance = Outputs['instance']['list']['rows'][number];
+type Channel = Outputs['alertChannel']['list'][number];
 
 type Values = {
   name: string;
@@ -71,16 +74,26 @@ function Select<K extends 'instanceId' | 'scopeKind' | 'metric' | 'comparison' |
   );
 }
 
-/** Creates an alert rule, or edits `rule`: scope, metric, condition, duration, severity, channels. */
-export function RuleForm({ rule, defaultInstanceId, onDone }: { rule?: RuleRow; defaultInstanceId: string; onDone(): void }) {
+/**
+ * Creates an alert rule, or edits `rule`: scope, metric, condition, duration, severity, channels. The fields
+ * appear once the instances have loaded, so a new rule starts on a real instance rather than on none.
+ */
+export function RuleForm({ rule, onDone }: { rule?: RuleRow; onDone(): void }) {
   const trpc = useTRPC();
   const instances = useQuery(trpc.instance.list.queryOptions({ pageSize: 200, sort: 'name' }));
   const channels = useQuery(trpc.alertChannel.list.queryOptions());
+  if (!instances.data || !channels.data) return <Skeleton lines={6} />;
+  const rows = instances.data.rows;
+  return <RuleFields rule={rule} instances={rows} channels={channels.data} initialInstanceId={rule?.instanceId ?? rows[0]?.id ?? ''} onDone={onDone} />;
+}
+
+function RuleFields({ rule, instances, channels, initialInstanceId, onDone }: { rule: RuleRow | undefined; instances: Instance[]; channels: Channel[]; initialInstanceId: string; onDone(): void }) {
+  const trpc = useTRPC();
   const after = useAfterSave({ refresh: [trpc.alert.pathKey()], message: () => 'Alert rule saved.', then: onDone });
   const create = useMutation(trpc.alert.createRule.mutationOptions({ onSuccess: after }));
   const update = useMutation(trpc.alert.updateRule.mutationOptions({ onSuccess: after }));
   const save = rule ? update : create;
-  const form = useForm(initialValues(rule, defaultInstanceId), validate, save);
+  const form = useForm(initialValues(rule, initialInstanceId), validate, save);
   const v = form.values;
   const metric = ALERT_METRICS[v.metric];
   const submit = (values: Values) => (rule ? update.mutate({ id: rule.id, rule: inputOf(values) }) : create.mutate(inputOf(values)));
@@ -88,7 +101,7 @@ export function RuleForm({ rule, defaultInstanceId, onDone }: { rule?: RuleRow; 
   return (
     <form noValidate onSubmit={form.onSubmit(submit)} className="space-y-4">
       <TextField form={form} name="name" label="Name" autoComplete="off" />
-      <Select form={form} name="instanceId" label="Instance" options={(instances.data?.rows ?? []).map((i) => ({ value: i.id, label: i.name }))} />
+      <Select form={form} name="instanceId" label="Instance" options={instances.map((i) => ({ value: i.id, label: i.name }))} />
       <Select form={form} name="metric" label="Metric" hint={`Measured per ${metric.scopes.join(' or ')}.`} options={ALERT_METRIC_NAMES.map((m) => ({ value: m, label: ALERT_METRICS[m].label }))} />
       <div className="grid grid-cols-2 gap-3">
         <Select form={form} name="scopeKind" label="Scope" options={SCOPE_KINDS.map((s) => ({ value: s, label: s }))} />
@@ -105,8 +118,8 @@ export function RuleForm({ rule, defaultInstanceId, onDone }: { rule?: RuleRow; 
       <Select form={form} name="severity" label="Severity" options={SEVERITIES.map((s) => ({ value: s, label: s }))} />
       <fieldset className="space-y-2">
         <legend className="text-sm font-medium text-slate-700 dark:text-slate-200">Notify</legend>
-        {channels.data?.length ? (
-          channels.data.map((c) => <CheckboxField key={c.id} label={c.name} hint={c.summary} checked={v.channelIds.includes(c.id)} onChange={(on) => toggleChannel(c.id, on)} />)
+        {channels.length ? (
+          channels.map((c) => <CheckboxField key={c.id} label={c.name} hint={c.summary} checked={v.channelIds.includes(c.id)} onChange={(on) => toggleChannel(c.id, on)} />)
         ) : (
           <p className="text-xs text-slate-500 dark:text-slate-400">No channel yet: the alert shows in the console only. Add one under Channels.</p>
         )}
