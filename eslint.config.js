@@ -2,8 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** The engine is reached only through its public API (and its pure rules module, which the forms share). */
-const PUBLIC_ENGINE_MODULE = '(?!index\\.ts$|rules\\.ts$|test-support\\.ts$)';
-const ENGINE_MESSAGE = 'Import the engine through server/broker/index.ts (or server/broker/rules.ts); its internals are private.';
+const PUBLIC_ENGINE_MODULE = '(?!index\\.ts$|rules\\.ts$|acl/rules\\.ts$|test-support\\.ts$)';
+const ENGINE_MESSAGE = 'Import the engine through server/broker/index.ts (or its pure rules modules, server/broker/rules.ts and acl/rules.ts); its internals are private.';
 
 /** Import paths that reach into server/broker/, as written from a file in `from` (the rule sees the text). */
 function engineInternals(relativePrefix) {
@@ -31,7 +31,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: 'server/broker/(?!rules\\.ts$)', message: 'Pages import only server/broker/rules.ts from the engine (and call the server through tRPC).' }] },
+        { patterns: [{ regex: 'server/broker/(?!rules\\.ts$|acl/rules\\.ts$)', message: 'Pages import only server/broker/rules.ts and server/broker/acl/rules.ts from the engine (and call the server through tRPC).' }] },
       ],
     },
   },

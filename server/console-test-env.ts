@@ -47,7 +47,7 @@ export function testUser(role: Role, username: string = role): SessionUser {
 
 /** An embedded instance on a free gRPC port. */
 export function testInstance(id: string, over: Partial<InstanceSpec> = {}): InstanceSpec {
-  return { id, name: 'default', grpcPort: 0, retentionHours: 72, traceRetentionHours: 72, maxMessageSize: 4 << 20, flushMode: 'async', ...over };
+  return { id, name: 'default', grpcPort: 0, retentionHours: 72, traceRetentionHours: 72, maxMessageSize: 4 << 20, flushMode: 'async', maxTps: null, maxReceiveTps: null, tlsCertFile: null, tlsKeyFile: null, ...over };
 }
 
 /** How a call fails: the tRPC code (the HTTP status) and the stable appCode the console shows; 'OK' when it does not. */

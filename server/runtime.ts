@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { GrpcEndpoint } from '../broker/grpc/server.ts';
+import { GrpcEndpoint, readTlsFiles } from '../broker/grpc/server.ts';
 import { Broker, logger, type FlushMode } from './broker/index.ts';
 import type { Instance } from './db.ts';
 
@@ -12,11 +12,29 @@ export interface InstanceSpec {
   traceRetentionHours: number;
   maxMessageSize: number;
   flushMode: FlushMode;
+  /** Messages per second accepted from producers / delivered to consumers; null = unlimited. */
+  maxTps: number | null;
+  maxReceiveTps: number | null;
+  /** PEM files: with both, gRPC is served over TLS only. */
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
 }
 
 /** The runtime's part of an instance's control-plane record. */
 export function specOf(i: Instance): InstanceSpec {
-  return { id: i.id, name: i.name, grpcPort: i.grpcPort, retentionHours: i.retentionHours, traceRetentionHours: i.traceRetentionHours, maxMessageSize: i.maxMessageSize, flushMode: i.flushMode === 'sync' ? 'sync' : 'async' };
+  return {
+    id: i.id,
+    name: i.name,
+    grpcPort: i.grpcPort,
+    retentionHours: i.retentionHours,
+    traceRetentionHours: i.traceRetentionHours,
+    maxMessageSize: i.maxMessageSize,
+    flushMode: i.flushMode === 'sync' ? 'sync' : 'async',
+    maxTps: i.maxTps,
+    maxReceiveTps: i.maxReceiveTps,
+    tlsCertFile: i.tlsCertFile,
+    tlsKeyFile: i.tlsKeyFile,
+  };
 }
 
 export type InstanceStatus = 'starting' | 'running' | 'stopped' | 'error';
@@ -102,8 +120,12 @@ export class Runtime {
         maxMessageSize: spec.maxMessageSize,
         metrics: { labels: { node_id: spec.name, instance: spec.name } },
       });
+      // The instance-wide limits are the control plane's spec; per-topic and per-group ones stay the engine's.
+      const limits = entry.broker.access.limits;
+      entry.broker.access.setLimits({ ...limits, send: spec.maxTps ? { perSecond: spec.maxTps } : null, receive: spec.maxReceiveTps ? { perSecond: spec.maxReceiveTps } : null });
       const clientMetricsEndpoint = process.env.MERIDIAN_CLIENT_METRICS_ENDPOINT;
-      entry.endpoint = await GrpcEndpoint.start({ broker: entry.broker, port: spec.grpcPort, ...(clientMetricsEndpoint ? { clientMetricsEndpoint } : {}) });
+      const tls = spec.tlsCertFile && spec.tlsKeyFile ? readTlsFiles(spec.tlsCertFile, spec.tlsKeyFile) : undefined;
+      entry.endpoint = await GrpcEndpoint.start({ broker: entry.broker, port: spec.grpcPort, ...(clientMetricsEndpoint ? { clientMetricsEndpoint } : {}), ...(tls ? { tls } : {}) });
       entry.status = 'running';
       entry.startedAt = Date.now();
       logger.info({ event: 'instance.start', instance: spec.name, port: entry.endpoint.port }, 'instance started');

@@ -26,6 +26,8 @@ export interface ClientInfo {
   address: string;
   /** The SDK's platform string (OS, runtime). */
   platform: string;
+  /** The ACL user its telemetry stream authenticated as; '' with authentication off. */
+  user: string;
   connectedAt: number;
   lastHeartbeat: number;
   /** Messages the client sent / was handed since it connected. */

@@ -15,10 +15,12 @@ export interface CallContext {
   host: string;
   /** host:port the call comes from. */
   peer: string;
+  /** The authenticated user; undefined with authentication off. */
+  user: string | undefined;
 }
 
 /** Address "1.2.3.4:5678" / "[::1]:5678" → host. */
-function hostOf(addr: string): string {
+export function hostOf(addr: string): string {
   const m = /^\[(.*)\]:\d+$/.exec(addr) ?? /^(.*):\d+$/.exec(addr);
   return m?.[1] ?? addr;
 }
@@ -32,6 +34,7 @@ export function callContext(call: CallMeta): CallContext {
     version: md.get('x-mq-client-version'),
     host: hostOf(call.peer),
     peer: call.peer,
+    user: call.user,
   };
 }
 

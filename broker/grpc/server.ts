@@ -1,9 +1,11 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import tls from 'node:tls';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
 import { BrokerError, hrTime, logger, type Broker } from '../../server/broker/index.ts';
 import { ClientRegistry } from './clients.ts';
 import { GrpcMetrics } from './metrics.ts';
-import { Http2GrpcServer, type MethodDefinition } from './h2/server.ts';
+import { Http2GrpcServer, type MethodDefinition, type TlsFiles } from './h2/server.ts';
 import { Renewals } from './renewals.ts';
 import { toWireMessage } from './messages.ts';
 import { messagingService } from './proto.ts';
@@ -24,6 +26,8 @@ export interface GrpcEndpointOptions {
   pushInvisibleMs?: number;
   /** host:port of an OTLP/gRPC collector that SDKs should push their client metrics to (Settings.metric). */
   clientMetricsEndpoint?: string;
+  /** Serve gRPC over TLS only, with this certificate chain and key (see readTlsFiles). */
+  tls?: TlsFiles;
 }
 
 /** The RocketMQ proxy's frame limit: far above any body limit, so an oversized body gets a protocol status. */
@@ -48,6 +52,8 @@ export class GrpcEndpoint {
     private readonly broker: Broker,
     readonly port: number,
     readonly host: string,
+    /** Whether clients must connect with TLS (the SDKs' sslEnabled). */
+    readonly tls: boolean,
   ) {
     this.metrics = new GrpcMetrics(broker.metricLabels, this.clients);
   }
@@ -57,9 +63,9 @@ export class GrpcEndpoint {
     const clientMetrics = opts.clientMetricsEndpoint ? endpointsOf(opts.clientMetricsEndpoint) : undefined;
     // An oversized message then gets MESSAGE_BODY_TOO_LARGE rather than a transport error that makes SDKs
     // write the endpoint off.
-    const server = new Http2GrpcServer({ maxReceiveMessageLength: Math.max(MAX_FRAME_BYTES, opts.broker.limits.maxMessageSize * 2) });
+    const server = new Http2GrpcServer({ maxReceiveMessageLength: Math.max(MAX_FRAME_BYTES, opts.broker.limits.maxMessageSize * 2), ...(opts.tls ? { tls: opts.tls } : {}) });
     const port = await server.listen(host, opts.port);
-    const endpoint = new GrpcEndpoint(server, opts.broker, port, host);
+    const endpoint = new GrpcEndpoint(server, opts.broker, port, host, opts.tls !== undefined);
     const pushInvisibleMs = opts.pushInvisibleMs ?? DEFAULT_PUSH_INVISIBLE_MS;
     endpoint.renewals = new Renewals(opts.broker, endpoint.clients, pushInvisibleMs);
     const advertised: Endpoints = {
@@ -94,7 +100,7 @@ export class GrpcEndpoint {
     // Consume verification delivers through a live consumer of the group: refused while none is connected.
     opts.broker.setLiveConsumerCheck((group) => endpoint.clients.list({ group }).some((c) => c.kind === 'PUSH_CONSUMER' || c.kind === 'SIMPLE_CONSUMER'));
     opts.broker.setSubscriptionSource(() => endpoint.clients.subscriptionsByGroup());
-    logger.info({ event: 'grpc.start', port, host }, 'gRPC endpoint listening');
+    logger.info({ event: 'grpc.start', port, host, tls: endpoint.tls }, 'gRPC endpoint listening');
     return endpoint;
   }
 
@@ -115,6 +121,27 @@ export class GrpcEndpoint {
     await this.server.close(graceMs);
     logger.info({ event: 'grpc.stop', port: this.port }, 'gRPC endpoint stopped');
   }
+}
+
+/**
+ * A PEM certificate chain and private key from their files, checked to form a usable pair before the port
+ * opens: a wrong path or a key of another certificate is refused with the file named.
+ */
+export function readTlsFiles(certFile: string, keyFile: string): TlsFiles {
+  const read = (file: string, what: string): Buffer => {
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      throw new BrokerError('INVALID_ARGUMENT', `Cannot read the TLS ${what} file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  const files = { cert: read(certFile, 'certificate'), key: read(keyFile, 'key') };
+  try {
+    tls.createSecureContext(files);
+  } catch (e) {
+    throw new BrokerError('INVALID_ARGUMENT', `The TLS certificate ${certFile} and key ${keyFile} do not form a usable pair: ${(e as Error).message}`);
+  }
+  return files;
 }
 
 /** "host:port" as protocol Endpoints; a malformed one is refused when the endpoint starts. */

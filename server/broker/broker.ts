@@ -27,6 +27,7 @@ import type { ProducerInfo, PutMessage } from './produce/put-message.ts';
 import { QueueSelector } from './produce/queue-selector.ts';
 import { homeTopicOf, resendOf } from './produce/resend.ts';
 import { loadSecret } from './secret.ts';
+import { AccessControl } from './acl/access-control.ts';
 import { consumerLag, groupStats, topicStats, type ConsumerLag, type GroupStats, type TopicStats } from './stats.ts';
 import { MessageStore, type FlushMode, type GetResult, type StoredMessage } from './store/message-store.ts';
 import { browseByTime, messageVolume, type BrowseCursor, type BrowsePage, type BrowseRequest, type VolumeBucket } from './store/time-browse.ts';
@@ -99,6 +100,8 @@ export class Broker {
   private readonly metrics: BrokerMetrics;
   /** The labels of this broker's series; front-ends label theirs the same. */
   readonly metricLabels: MetricLabels;
+  /** The allow-list, request authentication, ACL 2.0 authorization and rate limits (front-ends enforce them). */
+  readonly access: AccessControl;
   private checkBackHandler: CheckBackHandler | undefined;
   private liveConsumerCheck: LiveConsumerCheck | undefined;
   private subscriptionSource: SubscriptionSource | undefined;
@@ -113,6 +116,7 @@ export class Broker {
   ) {
     const meta = path.join(options.dataDir, 'metadata');
     this.catalog = new Catalog(meta);
+    this.access = new AccessControl(meta);
     this.metricLabels = { cluster: 'meridian', node_type: 'broker', node_id: path.basename(path.resolve(options.dataDir)), ...options.metrics.labels };
     this.traffic = new Traffic(this.metricLabels, options.metrics.enabled !== false);
     this.offsetStore = new OffsetStore(meta, options.checkpointIntervalMs);

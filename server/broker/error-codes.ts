@@ -91,6 +91,8 @@ export const ERROR_SURFACES = {
   VERIFICATION_NOT_FOUND: { rocketmq: 'NOT_FOUND', http: 'NOT_FOUND' },
   GROUP_NOT_SUBSCRIBED: { rocketmq: 'PRECONDITION_FAILED', http: 'PRECONDITION_FAILED' },
   NO_LIVE_CONSUMER: { rocketmq: 'PRECONDITION_FAILED', http: 'PRECONDITION_FAILED' },
+  USER_EXISTS: { rocketmq: 'BAD_REQUEST', http: 'CONFLICT' },
+  USER_NOT_FOUND: { rocketmq: 'NOT_FOUND', http: 'NOT_FOUND' },
   CORRUPT_DATA: { rocketmq: 'INTERNAL_SERVER_ERROR', http: 'INTERNAL_SERVER_ERROR' },
   INTERNAL: { rocketmq: 'INTERNAL_SERVER_ERROR', http: 'INTERNAL_SERVER_ERROR' },
 } as const satisfies Record<BrokerErrorCode, Surface>;

@@ -32,6 +32,9 @@ export type BrokerErrorCode =
   | 'GROUP_NOT_SUBSCRIBED'
   /** Consume verification needs a connected consumer of the group to deliver to. */
   | 'NO_LIVE_CONSUMER'
+  /** An ACL user of that name exists already / does not exist. */
+  | 'USER_EXISTS'
+  | 'USER_NOT_FOUND'
   | 'CORRUPT_DATA'
   /** A broken invariant of the engine itself: a bug, never the caller's fault. */
   | 'INTERNAL';

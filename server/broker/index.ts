@@ -44,6 +44,12 @@ export type { TraceEvent, TraceInput, TraceStep } from './trace/recorder.ts';
 
 export { logger } from './logger.ts';
 
+export { AccessControl } from './acl/access-control.ts';
+export type { Authentication, AuthFailure, DenialCounts, RequestIdentity, UserPatch } from './acl/access-control.ts';
+export type { AccessCheck, AccessDecision, AccessReason, DecidingEntry } from './acl/evaluator.ts';
+export type { LimitRefusal, LimitScope } from './acl/rate-limiter.ts';
+export * from './acl/rules.ts';
+
 export { HistogramFamily } from './metrics/histogram.ts';
 export { counterData, engineMetricProducer, gaugeData, hrTime, publishMetrics } from './metrics/producer.ts';
 export type { MetricSource, Point } from './metrics/producer.ts';

@@ -22,6 +22,8 @@ export interface CallMeta {
   readonly peer: string;
   /** When the client gives up (epoch ms, from grpc-timeout); Infinity when it set none. */
   readonly deadline: number;
+  /** The user the call authenticated as (set before any handler runs); undefined with authentication off. */
+  readonly user?: string | undefined;
 }
 
 /**
@@ -31,6 +33,7 @@ export interface CallMeta {
  */
 export class Call<Req> extends EventEmitter implements CallMeta {
   request!: Req;
+  user: string | undefined;
   cancelled = false;
   private ended = false;
   private trailers: http2.OutgoingHttpHeaders | undefined;

@@ -42,6 +42,13 @@ interface Route {
 export interface Http2GrpcServerOptions {
   /** Largest request message accepted (decompressed); larger ones fail with RESOURCE_EXHAUSTED. */
   maxReceiveMessageLength: number;
+  /** PEM certificate chain and key: the server then speaks TLS only (ALPN h2), as the SDKs' sslEnabled expects. */
+  tls?: TlsFiles;
+}
+
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
 }
 
 /** Concurrent calls per connection: far above what a client process uses (long polls included). */
@@ -56,18 +63,20 @@ export class Http2GrpcServer {
   private readonly routes = new Map<string, Route>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly peers = new WeakMap<http2.Http2Session, string>();
-  private readonly server: http2.Http2Server;
+  private readonly server: http2.Http2Server | http2.Http2SecureServer;
 
   constructor(private readonly opts: Http2GrpcServerOptions) {
-    this.server = http2.createServer({
+    const options = {
       settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, initialWindowSize: STREAM_WINDOW_BYTES },
       // nghttp2's own buffers; requests are bounded by maxReceiveMessageLength per call instead.
       maxSessionMemory: Math.max(64, Math.ceil((opts.maxReceiveMessageLength * 2) / 2 ** 20)),
-    });
+    };
+    this.server = opts.tls ? http2.createSecureServer({ ...options, cert: opts.tls.cert, key: opts.tls.key, allowHTTP1: false }) : http2.createServer(options);
     this.server.on('session', (session) => this.onSession(session));
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
-    // A peer that speaks garbage loses its connection; the server goes on.
+    // A peer that speaks garbage (or plain text to a TLS port) loses its connection; the server goes on.
     this.server.on('sessionError', () => undefined);
+    this.server.on('tlsClientError', () => undefined);
   }
 
   addService(methods: Record<string, MethodDefinition>, handlers: Handlers): void {

@@ -1,3 +1,4 @@
+import { admitReceive, authorize, groupCheck, topicCheck } from '../access.ts';
 import type { Call } from '../h2/server.ts';
 import type { Group } from '../../../server/broker/index.ts';
 import { resolveName, type CallContext } from '../context.ts';
@@ -56,11 +57,19 @@ export function popHandlers(opts: ServiceOptions): Handlers {
     return advertised ? `${advertised.host}:${advertised.port}` : '';
   }
 
+  /** Consuming needs SUB on the group and on the topic; answers the topic's stored name. */
+  function authorizeConsume(ctx: CallContext, group: Resource | null | undefined, topic: Resource | null | undefined): string {
+    const name = topicName(ctx, topic);
+    authorize(broker.access, ctx, [groupCheck(resolveName(ctx, group, 'group'), 'SUB'), topicCheck(name, 'SUB')]);
+    return name;
+  }
+
   async function receive(call: ReceiveCall, ctx: CallContext, signal: AbortSignal): Promise<object[]> {
     const req = call.request;
+    const topic = authorizeConsume(ctx, req.group, req.message_queue?.topic);
     const g: Group = groupOf(opts, ctx, req.group);
-    const topic = topicName(ctx, req.message_queue?.topic);
     broker.readableTopic(topic);
+    admitReceive(broker.access, g.name);
     const subscription = subscriptionOf(req.filter_expression);
     const filter = filterOf(req.filter_expression);
     const invisibleMs = invisibleMsOf(req);
@@ -77,6 +86,7 @@ export function popHandlers(opts: ServiceOptions): Handlers {
     });
     if (received.length === 0) return receiveFrames(status('MESSAGE_NOT_FOUND', 'No new message'), []);
     opts.clients.countTraffic(ctx.clientId, 0, received.length);
+    broker.access.limiter.received(g.name, received.length);
     if (req.auto_renew) {
       for (const r of received) renewals.track(r.receiptHandle, { group: g.name, topic, clientId: ctx.clientId, visibleAt: r.invisibleUntil });
     }
@@ -86,7 +96,7 @@ export function popHandlers(opts: ServiceOptions): Handlers {
 
   return {
     QueryAssignment: unary<{ topic: Resource | null; group: Resource | null; endpoints: Endpoints | null }>('QueryAssignment', 'topic', (req, ctx) => {
-      const topic = broker.readableTopic(topicName(ctx, req.topic));
+      const topic = broker.readableTopic(authorizeConsume(ctx, req.group, req.topic));
       const g = groupOf(opts, ctx, req.group);
       const queue = queueOf(opts, echoResource(req.topic), [topic.messageType], endpointsOf(opts, req.endpoints));
       // One assignment standing for every queue (receive pops from all); FIFO groups get one per queue, as the proxy does.
@@ -101,7 +111,7 @@ export function popHandlers(opts: ServiceOptions): Handlers {
       'group',
       (req, ctx) => {
         const g = resolveName(ctx, req.group, 'group');
-        const topic = topicName(ctx, req.topic);
+        const topic = authorizeConsume(ctx, req.group, req.topic);
         if (req.entries.length === 0) throw new ProtocolError('BAD_REQUEST', 'AckMessage carries no entry');
         const entries = req.entries.map((e) => {
           let st = OK;
@@ -127,8 +137,10 @@ export function popHandlers(opts: ServiceOptions): Handlers {
       if (ms === undefined || ms < 0 || ms > MAX_INVISIBLE_MS) {
         throw new ProtocolError('ILLEGAL_INVISIBLE_TIME', `Invisible duration must be from 0 to 12 h, got ${ms ?? 'none'}`);
       }
+      const group = resolveName(ctx, req.group, 'group');
+      authorize(broker.access, ctx, [groupCheck(group, 'SUB')]);
       renewals.forget(req.receipt_handle);
-      const r = broker.changeInvisibleDuration(resolveName(ctx, req.group, 'group'), topicName(ctx, req.topic), req.receipt_handle, ms);
+      const r = broker.changeInvisibleDuration(group, topicName(ctx, req.topic), req.receipt_handle, ms);
       return { status: OK, receipt_handle: r.receiptHandle };
     }),
 
@@ -139,10 +151,11 @@ export function popHandlers(opts: ServiceOptions): Handlers {
       delivery_attempt: number;
       max_delivery_attempts: number;
     }>('ForwardMessageToDeadLetterQueue', 'group', async (req, ctx) => {
+      const topic = authorizeConsume(ctx, req.group, req.topic);
       renewals.forget(req.receipt_handle);
       await broker.forwardToDeadLetter(
         resolveName(ctx, req.group, 'group'),
-        topicName(ctx, req.topic),
+        topic,
         req.receipt_handle,
         `client gave up after ${req.delivery_attempt} of ${req.max_delivery_attempts} attempts`,
       );

@@ -1,4 +1,5 @@
 import { DEFAULT_QUEUES, MAX_MESSAGE_ID_BYTES, unwrapName, type ProducerInfo, type PutMessage } from '../../../server/broker/index.ts';
+import { admitSend, authorize, topicCheck } from '../access.ts';
 import type { CallContext } from '../context.ts';
 import { toPutMessage } from '../messages.ts';
 import { combined, OK, ProtocolError, toStatus } from '../status.ts';
@@ -44,6 +45,8 @@ export function produceHandlers(opts: ServiceOptions): Handlers {
   /** The engine put of one wire message, creating its topic first under auto-create. */
   function prepare(ctx: CallContext, m: WireMessage, producer: ProducerInfo): PutMessage {
     const name = topicName(ctx, m.topic);
+    authorize(broker.access, ctx, [topicCheck(name, 'PUB')]);
+    admitSend(broker.access, name, 1);
     const put = toPutMessage(m, name, broker.limits, ctx.host);
     put.producer = producer;
     if (opts.autoCreate && !broker.hasTopic(name)) {
@@ -90,6 +93,7 @@ export function produceHandlers(opts: ServiceOptions): Handlers {
     RecallMessage: unary<{ topic: Resource | null; recall_handle: string }>('RecallMessage', 'topic', (req, ctx) => {
       if (!req.recall_handle) throw new ProtocolError('BAD_REQUEST', 'recall_handle is empty');
       const topic = req.topic?.name ? topicName(ctx, req.topic) : undefined;
+      if (broker.access.settings.authorization) authorize(broker.access, ctx, [topicCheck(topic ?? topicName(ctx, req.topic), 'PUB')]);
       return { status: OK, message_id: broker.recall(req.recall_handle, topic) };
     }),
   };

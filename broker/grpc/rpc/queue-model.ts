@@ -1,5 +1,6 @@
+import { admitReceive, authorize, groupCheck, topicCheck } from '../access.ts';
 import type { Call } from '../h2/server.ts';
-import type { CallContext } from '../context.ts';
+import { resolveName, type CallContext } from '../context.ts';
 import { toWireMessage } from '../messages.ts';
 import { OK, ProtocolError, status, toStatus } from '../status.ts';
 import { toMs, type FilterExpression, type MessageQueue, type Resource } from '../wire.ts';
@@ -23,9 +24,14 @@ type PullCall = Call<PullRequest>;
 export function queueModelHandlers(opts: ServiceOptions): Handlers {
   const { broker } = opts;
 
-  /** A real queue of a topic (queue-model RPCs address queues by id). */
-  function realQueue(ctx: CallContext, req: QueueRef): { topic: string; queueId: number } {
-    const t = broker.readableTopic(topicName(ctx, req.message_queue?.topic));
+  /**
+   * A real queue of a topic (queue-model RPCs address queues by id), once the caller may SUB the topic and,
+   * when the call names one, its group.
+   */
+  function realQueue(ctx: CallContext, req: QueueRef & { group?: Resource | null }): { topic: string; queueId: number } {
+    const name = topicName(ctx, req.message_queue?.topic);
+    authorize(broker.access, ctx, [...(req.group ? [groupCheck(resolveName(ctx, req.group, 'group'), 'SUB')] : []), topicCheck(name, 'SUB')]);
+    const t = broker.readableTopic(name);
     const queueId = req.message_queue?.id ?? -1;
     if (queueId < 0 || queueId >= t.readQueueNums) {
       throw new ProtocolError('BAD_REQUEST', `Topic "${t.name}" has queues 0-${t.readQueueNums - 1}, not ${queueId}`);
@@ -35,8 +41,9 @@ export function queueModelHandlers(opts: ServiceOptions): Handlers {
 
   async function pull(call: PullCall, ctx: CallContext, signal: AbortSignal): Promise<object[]> {
     const req = call.request;
-    const group = groupOf(opts, ctx, req.group);
     const { topic, queueId } = realQueue(ctx, req);
+    const group = groupOf(opts, ctx, req.group);
+    admitReceive(broker.access, group.name);
     const filter = filterOf(req.filter_expression);
     const res = await broker.pull({
       group: group.name,
@@ -52,6 +59,7 @@ export function queueModelHandlers(opts: ServiceOptions): Handlers {
       return [{ status: status('ILLEGAL_OFFSET', `Offset ${req.offset} is outside ${res.minOffset}-${res.maxOffset}`) }, { next_offset: res.nextOffset }];
     }
     opts.clients.countTraffic(ctx.clientId, 0, res.messages.length);
+    broker.access.limiter.received(group.name, res.messages.length);
     const head = { status: res.messages.length > 0 ? OK : status('MESSAGE_NOT_FOUND', 'No new message') };
     return [head, ...res.messages.map((m) => ({ message: toWireMessage(m, '') })), { next_offset: res.nextOffset }];
   }

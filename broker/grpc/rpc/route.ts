@@ -1,5 +1,6 @@
 import { isBrokerError, logger, MESSAGE_TYPES, subscriptionFilter, type Group } from '../../../server/broker/index.ts';
 import type { ClientRegistry, ClientSubscription } from '../clients.ts';
+import { authorize, groupCheck, topicCheck } from '../access.ts';
 import type { Call } from '../h2/server.ts';
 import { callContext, resolveName, type CallContext } from '../context.ts';
 import { consumerSettings, producerSettings } from '../settings.ts';
@@ -9,6 +10,8 @@ import { echoResource, endpointsOf, groupOf, MAX_BATCH, queueOf, topicName, unar
 
 type TelemetryStream = Call<TelemetryCommand>;
 
+const CONSUMER_TYPES = new Set(['PUSH_CONSUMER', 'SIMPLE_CONSUMER', 'PULL_CONSUMER', 'LITE_PUSH_CONSUMER']);
+
 /** Routing, client sessions and settings: QueryRoute, Heartbeat, Telemetry, NotifyClientTermination. */
 export function routeHandlers(opts: ServiceOptions): Handlers {
   const { broker, clients } = opts;
@@ -17,6 +20,7 @@ export function routeHandlers(opts: ServiceOptions): Handlers {
       // After this answer is on its way (see ClientRegistry.echoSettings).
       if (ctx.clientId) setImmediate(() => clients.echoSettings(ctx.clientId));
       const name = topicName(ctx, req.topic);
+      authorize(broker.access, ctx, [topicCheck(name, 'PUB', 'SUB')]);
       const endpoints = endpointsOf(opts, req.endpoints);
       const res = echoResource(req.topic);
       if (!broker.hasTopic(name)) {
@@ -32,11 +36,14 @@ export function routeHandlers(opts: ServiceOptions): Handlers {
       if (!clients.heartbeat(ctx.clientId)) {
         throw new ProtocolError('UNRECOGNIZED_CLIENT_TYPE', 'No settings from this client yet: open the telemetry stream first');
       }
+      // Consumers' heartbeats need SUB on their group; producers' are not checked (the proxy's rule).
+      if (req.group?.name && CONSUMER_TYPES.has(req.client_type)) authorize(broker.access, ctx, [groupCheck(resolveName(ctx, req.group, 'group'), 'SUB')]);
       if (req.group?.name && opts.autoCreate) groupOf(opts, ctx, req.group);
       return { status: OK };
     }),
 
-    NotifyClientTermination: unary<{ group?: Resource | null }>('NotifyClientTermination', undefined, (_req, ctx) => {
+    NotifyClientTermination: unary<{ group?: Resource | null }>('NotifyClientTermination', undefined, (req, ctx) => {
+      if (req.group?.name) authorize(broker.access, ctx, [groupCheck(resolveName(ctx, req.group, 'group'), 'SUB')]);
       clients.remove(ctx.clientId);
       return { status: OK };
     }),
@@ -81,12 +88,15 @@ function onSettings(opts: ServiceOptions, ctx: CallContext, s: Settings, stream:
   };
   if (s.pub_sub === 'publishing' && s.publishing) {
     const topics = s.publishing.topics.map((t) => topicName(ctx, t));
+    authorize(opts.broker.access, ctx, topics.map((t) => topicCheck(t, 'PUB')));
     const answer = { status: OK, settings: producerSettings(s, limits) } as TelemetryCommand;
     opts.clients.upsertSettings(ctx.clientId, s, answer, clientInfo(ctx, s, topics, []), stream);
     return answer;
   }
   if (s.pub_sub === 'subscription' && s.subscription) {
     const subs = subscriptionsOf(ctx, s);
+    const groupName = resolveName(ctx, s.subscription.group, 'group');
+    authorize(opts.broker.access, ctx, [groupCheck(groupName, 'SUB'), ...subs.map((x) => topicCheck(x.topic, 'SUB'))]);
     // A bad expression is refused when the consumer subscribes, not at its first receive.
     for (const sub of subs) subscriptionFilter(sub.filterType, sub.expression);
     let g: Group | undefined;
@@ -97,7 +107,7 @@ function onSettings(opts: ServiceOptions, ctx: CallContext, s: Settings, stream:
       if (!isBrokerError(e, 'GROUP_NOT_FOUND')) throw e;
     }
     const info = clientInfo(ctx, s, subs.map((x) => x.topic), subs);
-    info.group = g?.name ?? resolveName(ctx, s.subscription.group, 'group');
+    info.group = g?.name ?? groupName;
     const answer = { status: OK, settings: consumerSettings(s, g, limits) } as TelemetryCommand;
     opts.clients.upsertSettings(ctx.clientId, s, answer, info, stream);
     return answer;
@@ -127,5 +137,6 @@ function clientInfo(ctx: CallContext, s: Settings, topics: string[], subscriptio
     host: s.user_agent?.hostname || ctx.host,
     address: ctx.peer,
     platform: s.user_agent?.platform ?? '',
+    user: ctx.user ?? '',
   } as Parameters<ClientRegistry['upsertSettings']>[3];
 }

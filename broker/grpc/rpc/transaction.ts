@@ -1,10 +1,13 @@
+import { authorize, topicCheck } from '../access.ts';
 import { OK, ProtocolError } from '../status.ts';
-import { unary, type Handlers, type ServiceOptions } from './shared.ts';
+import type { Resource } from '../wire.ts';
+import { topicName, unary, type Handlers, type ServiceOptions } from './shared.ts';
 
 /** Transactions: EndTransaction (COMMIT or ROLLBACK of a half message; check-backs go over Telemetry). */
 export function transactionHandlers(opts: ServiceOptions): Handlers {
   return {
-    EndTransaction: unary<{ transaction_id: string; message_id: string; resolution: string }>('EndTransaction', 'topic', async (req) => {
+    EndTransaction: unary<{ topic: Resource | null; transaction_id: string; message_id: string; resolution: string }>('EndTransaction', 'topic', async (req, ctx) => {
+      if (opts.broker.access.settings.authorization) authorize(opts.broker.access, ctx, [topicCheck(topicName(ctx, req.topic), 'PUB')]);
       if (!req.transaction_id?.trim()) throw new ProtocolError('INVALID_TRANSACTION_ID', 'transaction_id is blank');
       if (req.resolution !== 'COMMIT' && req.resolution !== 'ROLLBACK') {
         throw new ProtocolError('BAD_REQUEST', `resolution must be COMMIT or ROLLBACK, got ${req.resolution || 'none'}`);
