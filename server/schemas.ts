@@ -188,3 +188,12 @@ export const channelTargetSchema = z.discriminatedUnion('kind', [
 ]);
 export type ChannelTargetInput = z.infer<typeof channelTargetSchema>;
 // ---- end of notification channels ----
+
+/** Messages per second, as the instance form takes it: 0 means unlimited. */
+export const tpsLimitSchema = z.number().int('Whole number').min(0, '0 (unlimited) or more').max(10_000_000, 'At most 10,000,000 per second');
+/** A PEM file on the console's host, or '' for none. */
+export const tlsFileSchema = z.string().trim().max(1024, 'At most 1,024 characters');
+/** TLS needs both files or neither: the problem, if one is given without the other. */
+export function tlsPairError(certFile: string | null | undefined, keyFile: string | null | undefined): string | undefined {
+  return !certFile === !keyFile ? undefined : 'Give both the certificate and the key file, or neither';
+}

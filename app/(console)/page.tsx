@@ -7,7 +7,7 @@ import { useAfterSave } from '../_components/after-save.ts';
 import { Badge } from '../_components/badge.tsx';
 import { useTableState, type Column } from '../_components/data-table.tsx';
 import { EmptyState } from '../_components/empty-state.tsx';
-import { InstanceForm } from '../_components/instance-form.tsx';
+import { InstanceForm, instanceSpecOf } from '../_components/instance-form.tsx';
 import { OverviewCharts } from '../_components/metrics/overview-charts.tsx';
 import { NavLink } from '../_components/nav-link.tsx';
 import { DrawerButton } from '../_components/overlay.tsx';
@@ -37,12 +37,12 @@ const columns: Column<InstanceRow>[] = [
   { key: 'clients', header: 'Clients', align: 'right', render: (r) => r.summary?.clients ?? '—' },
 ];
 
-const NEW_INSTANCE = { name: '', region: 'local', description: '', grpcPort: 0, retentionHours: DEFAULT_RETENTION_HOURS, traceRetentionHours: DEFAULT_RETENTION_HOURS, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, flushMode: 'async' } as const;
+const NEW_INSTANCE = { name: '', region: 'local', description: '', grpcPort: 0, retentionHours: DEFAULT_RETENTION_HOURS, traceRetentionHours: DEFAULT_RETENTION_HOURS, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, flushMode: 'async', maxTps: 0, maxReceiveTps: 0, tlsCertFile: '', tlsKeyFile: '' } as const;
 
 function CreateInstance({ onDone }: { onDone(): void }) {
   const trpc = useTRPC();
   const create = useMutation(trpc.instance.create.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.instance.pathKey()], then: onDone }) }));
-  return <InstanceForm initial={NEW_INSTANCE} submitLabel="Create instance" pending={create.isPending} server={create} onSubmit={(v) => create.mutate(v)} />;
+  return <InstanceForm initial={NEW_INSTANCE} submitLabel="Create instance" pending={create.isPending} server={create} onSubmit={(v) => create.mutate(instanceSpecOf(v))} />;
 }
 
 export default function OverviewPage() {

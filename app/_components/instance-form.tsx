@@ -1,7 +1,7 @@
 'use client';
 
 import { fieldError, maxMessageSizeSchema, traceRetentionError } from '../../server/broker/rules.ts';
-import { descriptionSchema, FLUSH_MODES, grpcPortSchema, instanceNameSchema, regionSchema, retentionHoursSchema } from '../../server/schemas.ts';
+import { descriptionSchema, FLUSH_MODES, grpcPortSchema, instanceNameSchema, regionSchema, retentionHoursSchema, tlsFileSchema, tlsPairError, tpsLimitSchema } from '../../server/schemas.ts';
 import { formatBytes } from './bytes.tsx';
 import { Field, FormFooter, NumberField, TextField, useForm, type FieldErrors } from './form.tsx';
 import { inputClass } from './ui.tsx';
@@ -15,7 +15,23 @@ export type InstanceFormValue = {
   traceRetentionHours: number;
   maxMessageSize: number;
   flushMode: (typeof FLUSH_MODES)[number];
+  /** 0: unlimited. */
+  maxTps: number;
+  maxReceiveTps: number;
+  /** '': none. */
+  tlsCertFile: string;
+  tlsKeyFile: string;
 };
+
+/** The router's spec of the form's values: 0 and '' are "none". */
+export function instanceSpecOf(v: InstanceFormValue) {
+  return { ...v, maxTps: v.maxTps || null, maxReceiveTps: v.maxReceiveTps || null, tlsCertFile: v.tlsCertFile.trim() || null, tlsKeyFile: v.tlsKeyFile.trim() || null };
+}
+
+/** The form's values of an instance's limits and TLS files. */
+export function limitFieldsOf(i: { maxTps: number | null; maxReceiveTps: number | null; tlsCertFile: string | null; tlsKeyFile: string | null }) {
+  return { maxTps: i.maxTps ?? 0, maxReceiveTps: i.maxReceiveTps ?? 0, tlsCertFile: i.tlsCertFile ?? '', tlsKeyFile: i.tlsKeyFile ?? '' };
+}
 
 /** The schema of each checked field: the same the instance router's input uses. */
 const FIELD_SCHEMAS = {
@@ -26,6 +42,10 @@ const FIELD_SCHEMAS = {
   retentionHours: retentionHoursSchema,
   traceRetentionHours: retentionHoursSchema,
   maxMessageSize: maxMessageSizeSchema,
+  maxTps: tpsLimitSchema,
+  maxReceiveTps: tpsLimitSchema,
+  tlsCertFile: tlsFileSchema,
+  tlsKeyFile: tlsFileSchema,
 } as const;
 
 function instanceErrors(v: InstanceFormValue): FieldErrors<InstanceFormValue> {
@@ -38,6 +58,8 @@ function instanceErrors(v: InstanceFormValue): FieldErrors<InstanceFormValue> {
     const error = traceRetentionError(v.traceRetentionHours, v.retentionHours);
     if (error) e.traceRetentionHours = error;
   }
+  const tls = tlsPairError(v.tlsCertFile.trim(), v.tlsKeyFile.trim());
+  if (tls && !e.tlsCertFile && !e.tlsKeyFile) e[v.tlsCertFile.trim() ? 'tlsKeyFile' : 'tlsCertFile'] = tls;
   return e;
 }
 
@@ -58,6 +80,10 @@ export function InstanceForm(props: { initial: InstanceFormValue; nameLocked?: b
       <NumberField form={form} name="retentionHours" label="Message retention (hours)" />
       <NumberField form={form} name="traceRetentionHours" label="Trace retention (hours)" hint="How long each message's trace events are kept" />
       <NumberField form={form} name="maxMessageSize" label="Max message size (bytes)" hint={formatBytes(form.values.maxMessageSize)} />
+      <NumberField form={form} name="maxTps" label="Send limit (messages/s)" hint="0: unlimited. Over it, sends get TOO_MANY_REQUESTS and the SDK retries." min={0} />
+      <NumberField form={form} name="maxReceiveTps" label="Receive limit (messages/s)" hint="0: unlimited." min={0} />
+      <TextField form={form} name="tlsCertFile" label="TLS certificate file (PEM)" hint="A path on the console's host; with the key, gRPC is TLS only (SDK sslEnabled)." autoComplete="off" />
+      <TextField form={form} name="tlsKeyFile" label="TLS key file (PEM)" hint="Read at start; never shown or sent anywhere." autoComplete="off" />
       <TextField form={form} name="description" label="Description" className="sm:col-span-2" />
       <div className="sm:col-span-2">
         <FormFooter error={form.bannerError} disabled={form.invalid || props.pending} label={props.submitLabel} />

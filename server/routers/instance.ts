@@ -3,7 +3,7 @@ import { DEFAULT_RETENTION_HOURS, maxMessageSizeSchema, traceRetentionError } fr
 import { embeddedAdmin } from '../broker-admin.ts';
 import type { Db, Instance } from '../db.ts';
 import { specOf, type Runtime } from '../runtime.ts';
-import { descriptionSchema, FLUSH_MODES, grpcPortSchema, instanceNameSchema, regionSchema, retentionHoursSchema } from '../schemas.ts';
+import { descriptionSchema, FLUSH_MODES, grpcPortSchema, instanceNameSchema, regionSchema, retentionHoursSchema, tlsFileSchema, tlsPairError } from '../schemas.ts';
 import { adminProcedure, AppError, audits, InstanceRef, router, viewerProcedure } from '../trpc.ts';
 import { PageInput, paginate } from './paging.ts';
 
@@ -12,13 +12,18 @@ const Spec = z.object({
   region: regionSchema,
   description: descriptionSchema,
   grpcPort: grpcPortSchema,
-  maxTps: z.number().int().positive().nullable(),
+  /** Messages per second accepted from producers / delivered to consumers; null = unlimited. */
+  maxTps: z.number().int().positive().max(10_000_000).nullable(),
+  maxReceiveTps: z.number().int().positive().max(10_000_000).nullable(),
+  /** PEM files on the console's host; with both, the instance serves gRPC over TLS only. */
+  tlsCertFile: tlsFileSchema.min(1).nullable(),
+  tlsKeyFile: tlsFileSchema.min(1).nullable(),
   retentionHours: retentionHoursSchema,
   traceRetentionHours: retentionHoursSchema,
   maxMessageSize: maxMessageSizeSchema,
   flushMode: z.enum(FLUSH_MODES),
 });
-const CreateInput = Spec.partial({ description: true, maxTps: true, retentionHours: true, traceRetentionHours: true, maxMessageSize: true, flushMode: true }).extend({ name: instanceNameSchema });
+const CreateInput = Spec.partial({ description: true, maxTps: true, maxReceiveTps: true, tlsCertFile: true, tlsKeyFile: true, retentionHours: true, traceRetentionHours: true, maxMessageSize: true, flushMode: true }).extend({ name: instanceNameSchema });
 
 /** An instance row as the console shows it: control-plane spec plus live status and summary from the runtime. */
 async function view(i: Instance, runtime: Runtime) {
@@ -29,6 +34,7 @@ async function view(i: Instance, runtime: Runtime) {
     status: live?.status ?? 'stopped',
     error: live?.error ?? null,
     endpoint: live?.endpoint ? `${live.endpoint.host === '0.0.0.0' ? 'localhost' : live.endpoint.host}:${live.endpoint.port}` : null,
+    tls: live?.endpoint?.tls ?? false,
     summary,
   };
 }
@@ -37,6 +43,11 @@ async function view(i: Instance, runtime: Runtime) {
 function checkTraceRetention(traceRetentionHours: number, retentionHours: number): void {
   const error = traceRetentionError(traceRetentionHours, retentionHours);
   if (error) throw new AppError('INVALID_TRACE_RETENTION', 'BAD_REQUEST', error, 'traceRetentionHours');
+}
+
+function checkTlsPair(certFile: string | null | undefined, keyFile: string | null | undefined): void {
+  const error = tlsPairError(certFile, keyFile);
+  if (error) throw new AppError('INVALID_TLS', 'BAD_REQUEST', error, certFile ? 'tlsKeyFile' : 'tlsCertFile');
 }
 
 async function findInstance(db: Db, id: string): Promise<Instance> {
@@ -63,6 +74,7 @@ export const instanceRouter = router({
       // A trace is worth keeping as long as the messages it describes, unless told otherwise.
       const traceRetentionHours = input.traceRetentionHours ?? input.retentionHours;
       checkTraceRetention(traceRetentionHours ?? DEFAULT_RETENTION_HOURS, input.retentionHours ?? DEFAULT_RETENTION_HOURS);
+      checkTlsPair(input.tlsCertFile, input.tlsKeyFile);
       const created = await ctx.db.instance.create({ data: { ...input, ...(traceRetentionHours ? { traceRetentionHours } : {}), kind: 'embedded' } });
       await ctx.runtime.start(specOf(created));
       return view(created, ctx.runtime);
@@ -74,6 +86,7 @@ export const instanceRouter = router({
     .mutation(async ({ ctx, input: { instanceId, ...patch } }) => {
       const current = await findInstance(ctx.db, instanceId);
       checkTraceRetention(patch.traceRetentionHours ?? current.traceRetentionHours, patch.retentionHours ?? current.retentionHours);
+      checkTlsPair(patch.tlsCertFile === undefined ? current.tlsCertFile : patch.tlsCertFile, patch.tlsKeyFile === undefined ? current.tlsKeyFile : patch.tlsKeyFile);
       const updated = await ctx.db.instance.update({ where: { id: instanceId }, data: patch });
       await ctx.runtime.start(specOf(updated));
       return view(updated, ctx.runtime);

@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation.js';
 import { useAfterSave } from '../../../../_components/after-save.ts';
 import { Badge } from '../../../../_components/badge.tsx';
 import { DangerDelete } from '../../../../_components/confirm.tsx';
-import { InstanceForm } from '../../../../_components/instance-form.tsx';
+import { InstanceForm, instanceSpecOf, limitFieldsOf } from '../../../../_components/instance-form.tsx';
 import { useInstance } from '../../../../_components/instance-scope.tsx';
 import { PageHeader } from '../../../../_components/page-header.tsx';
 import { Time } from '../../../../_components/time.tsx';
@@ -50,12 +50,15 @@ export default function InstanceSettingsPage() {
       <Card title="Specification">
         {isAdmin ? (
           <InstanceForm
-            initial={{ name: i.name, region: i.region, description: i.description, grpcPort: i.grpcPort, retentionHours: i.retentionHours, traceRetentionHours: i.traceRetentionHours, maxMessageSize: i.maxMessageSize, flushMode: i.flushMode === 'sync' ? 'sync' : 'async' }}
+            initial={{ name: i.name, region: i.region, description: i.description, grpcPort: i.grpcPort, retentionHours: i.retentionHours, traceRetentionHours: i.traceRetentionHours, maxMessageSize: i.maxMessageSize, flushMode: i.flushMode === 'sync' ? 'sync' : 'async', ...limitFieldsOf(i) }}
             nameLocked
             submitLabel="Save and restart"
             pending={update.isPending}
             server={update}
-            onSubmit={({ name: _name, ...spec }) => update.mutate({ instanceId: i.id, ...spec })}
+            onSubmit={(v) => {
+              const { name: _name, ...spec } = instanceSpecOf(v);
+              update.mutate({ instanceId: i.id, ...spec });
+            }}
           />
         ) : (
           <p className="text-sm text-slate-500 dark:text-slate-400">Only admins change instances.</p>
