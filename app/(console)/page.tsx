@@ -42,7 +42,7 @@ const NEW_INSTANCE = { name: '', region: 'local', description: '', grpcPort: 0, 
 function CreateInstance({ onDone }: { onDone(): void }) {
   const trpc = useTRPC();
   const create = useMutation(trpc.instance.create.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.instance.pathKey()], then: onDone }) }));
-  return <InstanceForm initial={NEW_INSTANCE} submitLabel="Create instance" pending={create.isPending} server={create} onSubmit={(v) => create.mutate(instanceSpecOf(v))} />;
+  return <InstanceForm initial={NEW_INSTANCE} submitLabel="Create instance" pending={create.isPending} server={create} onSubmit={(v) => create.mutate({ name: v.name, ...instanceSpecOf(v) })} />;
 }
 
 export default function OverviewPage() {

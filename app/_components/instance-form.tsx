@@ -23,8 +23,8 @@ export type InstanceFormValue = {
   tlsKeyFile: string;
 };
 
-/** The router's spec of the form's values: 0 and '' are "none". */
-export function instanceSpecOf(v: InstanceFormValue) {
+/** The router's spec of the form's values (all but the name): 0 and '' are "none". */
+export function instanceSpecOf({ name: _name, ...v }: InstanceFormValue) {
   return { ...v, maxTps: v.maxTps || null, maxReceiveTps: v.maxReceiveTps || null, tlsCertFile: v.tlsCertFile.trim() || null, tlsKeyFile: v.tlsKeyFile.trim() || null };
 }
 

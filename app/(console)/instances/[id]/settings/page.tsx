@@ -55,10 +55,7 @@ export default function InstanceSettingsPage() {
             submitLabel="Save and restart"
             pending={update.isPending}
             server={update}
-            onSubmit={(v) => {
-              const { name: _name, ...spec } = instanceSpecOf(v);
-              update.mutate({ instanceId: i.id, ...spec });
-            }}
+            onSubmit={(v) => update.mutate({ ...instanceSpecOf(v), instanceId: i.id })}
           />
         ) : (
           <p className="text-sm text-slate-500 dark:text-slate-400">Only admins change instances.</p>
