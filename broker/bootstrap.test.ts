@@ -59,13 +59,21 @@ describe('readBootstrap', () => {
       namespaces: ['ns1'],
       topics: [{ name: 'orders', namespace: 'ns1', type: 'FIFO', queues: 4 }],
       groups: [{ name: 'billing', namespace: 'ns1', fifo: true, maxDeliveryAttempts: 5 }],
+      users: [{ username: 'app', password: 'app-secret-1', userType: 'NORMAL', userStatus: 'ENABLE' }],
+      acls: [{ subject: 'User:app', policies: [{ policyType: 'CUSTOM', entries: [{ resource: 'Topic:orders', actions: ['PUB'], sourceIps: [], decision: 'ALLOW' }] }] }],
     };
     expect(readBootstrap(writeFile(full))).toEqual(full);
-    expect(readBootstrap(writeFile({}))).toEqual({ namespaces: [], topics: [], groups: [] });
-    expect(readBootstrap(writeFile({ topics: [{ name: 'a' }] }))).toEqual({ namespaces: [], topics: [{ name: 'a' }], groups: [] });
+    expect(readBootstrap(writeFile({}))).toEqual({ namespaces: [], topics: [], groups: [], users: [], acls: [] });
+    expect(readBootstrap(writeFile({ topics: [{ name: 'a' }] }))).toEqual({ namespaces: [], topics: [{ name: 'a' }], groups: [], users: [], acls: [] });
   });
 
   it.each([
+    ['users[0].password', { users: [{ username: 'app', password: 'short' }] }],
+    ['users[0].userType', { users: [{ username: 'app', password: 'long-enough', userType: 'ROOT' }] }],
+    ['acls[0].subject', { acls: [{ subject: 'app', policies: [] }] }],
+    ['acls[0].policies[0].entries[0].resource', { acls: [{ subject: 'User:app', policies: [{ entries: [{ resource: 'Topic:a*b', actions: ['PUB'], decision: 'ALLOW' }] }] }] }],
+    ['acls[0].policies[0].entries[0].sourceIps[0]', { acls: [{ subject: 'User:app', policies: [{ entries: [{ resource: 'Topic:a', actions: ['PUB'], sourceIps: ['10.0.0.0/33'], decision: 'ALLOW' }] }] }] }],
+    ['acls[0].policies[0].entries[0].actions[0]', { acls: [{ subject: 'User:app', policies: [{ entries: [{ resource: 'Topic:a', actions: ['PUBLISH'], decision: 'ALLOW' }] }] }] }],
     ['topics[0].type', { topics: [{ name: 'a', type: 'BOGUS' }] }],
     ['topics[1].type', { topics: [{ name: 'a' }, { name: 'b', type: 'normal' }] }],
     ['topics[0].queues', { topics: [{ name: 'a', queues: 0 }] }],
@@ -156,8 +164,10 @@ describe('readBootstrap', () => {
   });
 });
 
+type BootstrapInput = Parameters<typeof applyBootstrap>[1];
+
 describe('applyBootstrap', () => {
-  const first: Bootstrap = {
+  const first: BootstrapInput = {
     namespaces: ['shop', 'empty-ns'],
     topics: [
       { name: 'orders', namespace: 'shop', type: 'FIFO', queues: 4 },
@@ -188,7 +198,7 @@ describe('applyBootstrap', () => {
     let broker = await openBroker(dataDir);
     applyBootstrap(broker, first);
     await broker.put({ topic: 'events', body: 'kept' });
-    const second: Bootstrap = {
+    const second: BootstrapInput = {
       namespaces: [],
       topics: [
         { name: 'orders', namespace: 'shop', type: 'NORMAL', queues: 2 },
@@ -237,5 +247,41 @@ describe('applyBootstrap', () => {
     await broker.put({ topic: 'orders', body: 'after-group' });
     applyBootstrap(broker, { namespaces: [], topics: [{ name: 'orders', queues: 1 }], groups: [{ name: 'g', maxDeliveryAttempts: 3 }] });
     expect(broker.consumerOffset('g', 'orders', 0)).toBe(0);
+  });
+
+  it('creates and updates ACL users and merges their policies by resource; the password is sealed on disk', async () => {
+    const dataDir = tempDir();
+    let broker = await openBroker(dataDir);
+    const boot = readBootstrap(
+      writeFile({
+        users: [{ username: 'app', password: 'first-secret' }, { username: 'root', password: 'root-secret', userType: 'SUPER' }],
+        acls: [{ subject: 'User:app', policies: [{ entries: [{ resource: 'Topic:orders', actions: ['Pub', 'sub'], decision: 'Allow' }] }] }],
+      }),
+    );
+    expect(applyBootstrap(broker, boot)).toEqual({ created: 2, updated: 0 });
+    expect(broker.access.listUsers().map((u) => [u.username, u.userType, u.userStatus])).toEqual([
+      ['app', 'NORMAL', 'ENABLE'],
+      ['root', 'SUPER', 'ENABLE'],
+    ]);
+    expect(broker.access.policiesOf('app')).toEqual([{ policyType: 'CUSTOM', entries: [{ resource: 'Topic:orders', actions: ['PUB', 'SUB'], sourceIps: [], decision: 'ALLOW' }] }]);
+    expect(fs.readFileSync(path.join(dataDir, 'metadata', 'acl.json'), 'utf8')).not.toContain('first-secret');
+
+    // A second file updates the password and adds an entry; the first entry stays.
+    const second = readBootstrap(
+      writeFile({
+        users: [{ username: 'app', password: 'second-secret' }],
+        acls: [{ subject: 'User:app', policies: [{ policyType: 'CUSTOM', entries: [{ resource: 'Topic:pay-*', actions: ['PUB'], sourceIps: ['10.0.0.0/8'], decision: 'DENY' }] }] }],
+      }),
+    );
+    expect(applyBootstrap(broker, second)).toEqual({ created: 0, updated: 1 });
+    await closeBroker(broker);
+    broker = await openBroker(dataDir);
+    expect(broker.access.policiesOf('app')[0]!.entries.map((e) => e.resource)).toEqual(['Topic:orders', 'Topic:pay-*']);
+    expect(broker.access.listUsers()).toHaveLength(2);
+  });
+
+  it('refuses an ACL naming no user', async () => {
+    const broker = await openBroker();
+    expect(() => applyBootstrap(broker, { namespaces: [], topics: [], groups: [], users: [], acls: [{ subject: 'User:ghost', policies: [] }] })).toThrow(/User:ghost names no user/);
   });
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { isBrokerError, MESSAGE_TYPES, validateNamespace, validateResourceName, wrapName, type Broker } from '../server/broker/index.ts';
+import { AclBootstrapSchema, isBrokerError, MESSAGE_TYPES, validateNamespace, validateResourceName, wrapName, type Broker } from '../server/broker/index.ts';
 
 /** A zod check that runs the engine's own name rules, so errors point at the field. */
 function engineName(check: (value: string) => void) {
@@ -15,7 +15,10 @@ function engineName(check: (value: string) => void) {
 }
 const namespaceName = engineName(validateNamespace);
 
-/** `--bootstrap resources.json`: resources a standalone broker creates or updates at start (never deletes). */
+/**
+ * `--bootstrap resources.json`: resources a standalone broker creates or updates at start (never deletes), and
+ * ACL users and policies in Apache RocketMQ's ACL 2.0 JSON shape (`users`, `acls`).
+ */
 export const BootstrapSchema = z
   .object({
     namespaces: z.array(namespaceName).default([]),
@@ -43,6 +46,8 @@ export const BootstrapSchema = z
           .strict(),
       )
       .default([]),
+    users: AclBootstrapSchema.shape.users,
+    acls: AclBootstrapSchema.shape.acls,
   })
   .strict();
 export type Bootstrap = z.infer<typeof BootstrapSchema>;
@@ -66,7 +71,7 @@ export function readBootstrap(file: string): Bootstrap {
 }
 
 /** Creates what is missing and updates what exists. */
-export function applyBootstrap(broker: Broker, b: Bootstrap): { created: number; updated: number } {
+export function applyBootstrap(broker: Broker, b: Omit<Bootstrap, 'users' | 'acls'> & Partial<Pick<Bootstrap, 'users' | 'acls'>>): { created: number; updated: number } {
   let created = 0;
   let updated = 0;
   const namespaces = new Set([...b.namespaces, ...b.topics.flatMap((t) => t.namespace ?? []), ...b.groups.flatMap((g) => g.namespace ?? [])]);
@@ -96,6 +101,10 @@ export function applyBootstrap(broker: Broker, b: Bootstrap): { created: number;
     const patch = { ...(g.fifo !== undefined ? { fifo: g.fifo } : {}), ...(g.maxDeliveryAttempts ? { maxDeliveryAttempts: g.maxDeliveryAttempts } : {}) };
     upsert(broker.hasGroup(full), () => broker.updateGroup(full, patch), () => broker.createGroup({ name: g.name, ...namespaceOf(g), ...patch }));
   }
+  const users = b.users ?? [];
+  const known = new Set(broker.access.listUsers().map((u) => u.username));
+  for (const u of users) upsert(known.has(u.username), () => broker.access.upsertUser(u), () => broker.access.upsertUser(u));
+  broker.access.applyBootstrap({ users: [], acls: b.acls ?? [] });
   return { created, updated };
 }
 

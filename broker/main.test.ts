@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -166,9 +166,19 @@ function meta(): grpc.Metadata {
   return md;
 }
 
-function call<T>(c: grpc.Client, rpc: string, req: object, timeoutMs = 5000): Promise<T> {
+/** Metadata signed as the SDKs sign: HMAC-SHA1 of x-mq-date-time under the password, upper-case hex. */
+function signedMeta(username: string, password: string): grpc.Metadata {
+  const md = meta();
+  const dateTime = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  md.set('x-mq-date-time', dateTime);
+  const signature = createHmac('sha1', password).update(dateTime).digest('hex').toUpperCase();
+  md.set('authorization', `MQv2-HMAC-SHA1 Credential=${username}, SignedHeaders=x-mq-date-time, Signature=${signature}`);
+  return md;
+}
+
+function call<T>(c: grpc.Client, rpc: string, req: object, timeoutMs = 5000, md = meta()): Promise<T> {
   const fn = (c as unknown as Record<string, UnaryFn>)[rpc]!;
-  return new Promise<T>((resolve, reject) => fn.call(c, req, meta(), { deadline: Date.now() + timeoutMs }, (e, r) => (e ? reject(e) : resolve(r as T))));
+  return new Promise<T>((resolve, reject) => fn.call(c, req, md, { deadline: Date.now() + timeoutMs }, (e, r) => (e ? reject(e) : resolve(r as T))));
 }
 
 function collect(c: grpc.Client, rpc: string, req: object, timeoutMs = 10_000): Promise<StreamReply[]> {
@@ -182,8 +192,8 @@ function collect(c: grpc.Client, rpc: string, req: object, timeoutMs = 10_000): 
   });
 }
 
-function queryRoute(c: grpc.Client, topic: string): Promise<{ status: Status; message_queues: { accept_message_types: string[] }[] }> {
-  return call(c, 'QueryRoute', { topic: { resource_namespace: '', name: topic } });
+function queryRoute(c: grpc.Client, topic: string, md = meta()): Promise<{ status: Status; message_queues: { accept_message_types: string[] }[] }> {
+  return call(c, 'QueryRoute', { topic: { resource_namespace: '', name: topic } }, 5000, md);
 }
 
 function messageId(): string {
@@ -258,6 +268,13 @@ describe('flags', () => {
       '--metrics-port',
       '--metrics-token-file',
       '--client-metrics-endpoint',
+      '--acl',
+      '--acl-super-user',
+      '--allow-ip',
+      '--max-tps',
+      '--max-receive-tps',
+      '--tls-cert',
+      '--tls-key',
       '--help',
       'MERIDIAN_LOG_LEVEL',
       'SIGUSR2',
@@ -293,6 +310,24 @@ describe('flags', () => {
   });
 });
 
+describe('access flags', () => {
+  it.each([
+    [['--allow-ip', '10.0.0.0/40'], /--allow-ip: "10.0.0.0\/40" is not an IP address or CIDR/],
+    [['--max-tps=-3'], /--max-tps must be a non-negative number/],
+    [['--max-tps', '1.5'], /--max-tps must be a whole number/],
+    [['--tls-cert', '/nonexistent/cert.pem'], /--tls-cert and --tls-key go together/],
+    [['--tls-cert', '/nonexistent/cert.pem', '--tls-key', '/nonexistent/key.pem'], /Cannot read the TLS certificate file \/nonexistent\/cert.pem/],
+    [['--acl-super-user', 'root'], /--acl-super-user needs a password/],
+    [['--acl-super-user', 'bad name'], /--acl-super-user: The username must/],
+  ])('%j exits 2 with a message, before touching the data directory', async (flags, message) => {
+    const dataDir = path.join(tempDir(), 'data');
+    const { code, stderr } = await runToExit(['--data-dir', dataDir, '--port', '0', ...flags]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
+});
+
 describe('bootstrap', () => {
   it('exits 2 naming the bad field of an invalid bootstrap file', async () => {
     const dataDir = path.join(tempDir(), 'data');
@@ -322,6 +357,37 @@ describe('bootstrap', () => {
 });
 
 describe('running broker', () => {
+  it('with --acl and bootstrap users: unsigned requests are refused, signed ones pass, and the switch persists', async () => {
+    const dataDir = path.join(tempDir(), 'data');
+    const file = writeBootstrap({
+      topics: [{ name: 'orders' }, { name: 'payments' }],
+      users: [{ username: 'app', password: 'app-secret-1' }],
+      acls: [{ subject: 'User:app', policies: [{ entries: [{ resource: 'Topic:orders', actions: ['PUB'], decision: 'ALLOW' }] }] }],
+    });
+    const passwordFile = path.join(tempDir(), 'root.pw');
+    fs.writeFileSync(passwordFile, 'root-secret-1\n');
+    let b = await start(['--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1', '--bootstrap', file, '--acl', '--acl-super-user', 'root', '--acl-super-password-file', passwordFile, '--allow-ip', '127.0.0.0/8', '--allow-ip', '::1']);
+    let c = connect(b.port);
+    const anonymous = await queryRoute(c, 'orders');
+    expect(anonymous.status.code).toBe('UNAUTHORIZED');
+    expect(anonymous.status.message).toMatch(/carries no credentials/);
+    expect((await queryRoute(c, 'orders', signedMeta('app', 'app-secret-1'))).status.code).toBe('OK');
+    const denied = await queryRoute(c, 'payments', signedMeta('app', 'app-secret-1'));
+    expect(denied.status).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/User:app has no permission to PUB or SUB Topic:payments from 127\.0\.0\.1/) });
+    expect((await queryRoute(c, 'payments', signedMeta('root', 'root-secret-1'))).status.code).toBe('OK');
+    expect((await queryRoute(c, 'orders', signedMeta('app', 'wrong-secret'))).status.message).toMatch(/signature of User:app .* does not match/);
+    expect(fs.readFileSync(path.join(dataDir, 'metadata', 'acl.json'), 'utf8')).not.toMatch(/app-secret-1|root-secret-1/);
+    expect(b.stdout()).not.toMatch(/app-secret-1|root-secret-1/);
+    await stop(b);
+
+    // Restarted without the flags: ACL stays on, with the same users.
+    b = await start(['--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1']);
+    c = connect(b.port);
+    expect((await queryRoute(c, 'orders')).status.code).toBe('UNAUTHORIZED');
+    expect((await queryRoute(c, 'orders', signedMeta('app', 'app-secret-1'))).status.code).toBe('OK');
+    await stop(b);
+  });
+
   it('serves bootstrapped topics, keeps unknown ones unknown, holds the data dir, and stops on SIGTERM', async () => {
     const dataDir = path.join(tempDir(), 'data');
     const file = writeBootstrap({

@@ -4,11 +4,11 @@
 import fs from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Broker, BrokerError, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUES, DEFAULT_RETENTION_HOURS, logger } from '../server/broker/index.ts';
+import { addressProblem, Broker, BrokerError, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUES, DEFAULT_RETENTION_HOURS, logger, PasswordSchema, UsernameSchema } from '../server/broker/index.ts';
 import { startMetrics, type MetricsHandle } from '../server/metrics-export.ts';
 import { startOtel } from '../server/otel.ts';
 import { applyBootstrap, BootstrapError, readBootstrap } from './bootstrap.ts';
-import { DEFAULT_LONG_POLLING_MS, GrpcEndpoint } from './grpc/server.ts';
+import { DEFAULT_LONG_POLLING_MS, GrpcEndpoint, readTlsFiles } from './grpc/server.ts';
 import { loopDelayMonitor, loopDelayMs } from './loop-delay.ts';
 import { startMetricsServer } from './metrics-server.ts';
 
@@ -25,9 +25,26 @@ Options:
   --host <addr>          Address to listen on (default 0.0.0.0).
   --flush sync|async     sync: a send is acknowledged after fdatasync (group commit);
                          async (default): after the OS has the bytes (survives a crash of the broker).
-  --bootstrap <file>     Create or update namespaces, topics and groups from a JSON file:
+  --bootstrap <file>     Create or update namespaces, topics, groups, ACL users and policies from a JSON file
+                         (users and acls in Apache RocketMQ's ACL 2.0 shape; never deleted):
                          {"namespaces":["ns1"],"topics":[{"name":"orders","namespace":"ns1","type":"NORMAL","queues":8}],
-                          "groups":[{"name":"billing","namespace":"ns1","fifo":false,"maxDeliveryAttempts":16}]}
+                          "groups":[{"name":"billing","namespace":"ns1","fifo":false,"maxDeliveryAttempts":16}],
+                          "users":[{"username":"app","password":"…","userType":"NORMAL","userStatus":"ENABLE"}],
+                          "acls":[{"subject":"User:app","policies":[{"policyType":"CUSTOM","entries":[
+                            {"resource":"Topic:ns1%orders","actions":["PUB","SUB"],"sourceIps":["10.0.0.0/8"],"decision":"ALLOW"}]}]}]}
+  --acl                  Turn authentication (request signatures) and authorization (ACL 2.0 policies) on, and
+                         keep them on. Without it the instance keeps what it had (off on a new data directory:
+                         then anyone who can reach the port may produce and consume).
+  --acl-super-user <name>
+                         Create or update this SUPER user at start, its password read from
+                         --acl-super-password-file <file> (first line) or MERIDIAN_ACL_SUPER_PASSWORD.
+  --allow-ip <addr|cidr> Only these addresses may connect (repeatable; IPv4 or IPv6, e.g. 10.0.0.0/8). Replaces
+                         the stored allow-list; without it the stored one stays (empty: every address).
+  --max-tps <n>          Messages per second the broker accepts from producers (0: unlimited); over it sends
+                         get TOO_MANY_REQUESTS and the SDKs retry. Stored; without the flag the stored limit stays.
+  --max-receive-tps <n>  Messages per second delivered to consumers (0: unlimited). Stored likewise.
+  --tls-cert <file>      PEM certificate chain; with --tls-key, gRPC is served over TLS only (SDK sslEnabled).
+  --tls-key <file>       PEM private key for --tls-cert.
   --auto-create          Create unknown topics on first send (type from the message, ${DEFAULT_QUEUES} queues) and
                          groups on first sight. Off by default: unknown ones get NOT_FOUND statuses.
   --max-message-size <b> Largest message body in bytes (default ${DEFAULT_MAX_MESSAGE_SIZE}).
@@ -91,6 +108,14 @@ async function main(): Promise<void> {
         'metrics-host': { type: 'string' },
         'metrics-token-file': { type: 'string' },
         'client-metrics-endpoint': { type: 'string' },
+        acl: { type: 'boolean', default: false },
+        'acl-super-user': { type: 'string' },
+        'acl-super-password-file': { type: 'string' },
+        'allow-ip': { type: 'string', multiple: true },
+        'max-tps': { type: 'string' },
+        'max-receive-tps': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -115,7 +140,9 @@ async function main(): Promise<void> {
   if (brokerName !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(brokerName)) fail(`--broker-name must be 1-64 letters, digits, '_', '-' or '.', got "${brokerName}"`);
   const metricsPort = values['metrics-port'] === undefined ? undefined : intFlag('metrics-port', values['metrics-port'], 0);
   if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort > 65535)) fail(`--metrics-port must be an integer from 0 to 65535, got "${values['metrics-port']}"`);
-  const metricsToken = values['metrics-token-file'] ? readTokenOrFail(values['metrics-token-file']) : process.env.MERIDIAN_METRICS_TOKEN || undefined;
+  const metricsToken = values['metrics-token-file'] ? readFirstLineOrFail('metrics-token-file', values['metrics-token-file'], 'token') : process.env.MERIDIAN_METRICS_TOKEN || undefined;
+  const access = accessFlags(values);
+  const tls = tlsFlags(values['tls-cert'], values['tls-key']);
 
   // Before the broker opens: it checks once whether an SDK is registered.
   const otel = values['no-trace'] ? undefined : startOtel();
@@ -139,6 +166,7 @@ async function main(): Promise<void> {
   let endpoint: GrpcEndpoint;
   try {
     if (bootstrap) applyBootstrap(broker, bootstrap);
+    applyAccessFlags(broker, access);
     endpoint = await GrpcEndpoint.start({
       broker,
       port,
@@ -147,6 +175,7 @@ async function main(): Promise<void> {
       longPollingMs,
       ...(brokerName ? { brokerName } : {}),
       ...(values['client-metrics-endpoint'] ? { clientMetricsEndpoint: values['client-metrics-endpoint'] } : {}),
+      ...(tls ? { tls } : {}),
     });
   } catch (e) {
     await broker.close();
@@ -172,6 +201,9 @@ async function main(): Promise<void> {
       dataDir: values['data-dir'],
       flush,
       autoCreate: values['auto-create'],
+      tls: endpoint.tls,
+      authentication: broker.access.settings.authentication,
+      authorization: broker.access.settings.authorization,
       recovery: broker.recovery,
       ...(metricsServer ? { metricsPort: metricsServer.port, metricsAuth: metricsToken ? 'bearer' : 'open' } : {}),
     },
@@ -239,16 +271,90 @@ function logStatsOnSignal(): void {
   });
 }
 
-/** The metrics token: the file's first line, which must not be empty. */
-function readTokenOrFail(file: string): string {
-  let token: string;
+/** A secret file's first line, which must not be empty. */
+function readFirstLineOrFail(flag: string, file: string, what: string): string {
+  let line: string;
   try {
-    token = fs.readFileSync(file, 'utf8').split(/\r?\n/)[0]!.trim();
+    line = fs.readFileSync(file, 'utf8').split(/\r?\n/)[0]!.trim();
   } catch (e) {
-    fail(`Cannot read --metrics-token-file ${file}: ${(e as Error).message}`);
+    fail(`Cannot read --${flag} ${file}: ${(e as Error).message}`);
   }
-  if (!token) fail(`--metrics-token-file ${file} is empty; put the token on its first line`);
-  return token;
+  if (!line) fail(`--${flag} ${file} is empty; put the ${what} on its first line`);
+  return line;
+}
+
+interface AccessFlags {
+  acl: boolean;
+  superUser?: { username: string; password: string };
+  allowIps?: string[];
+  maxTps?: number;
+  maxReceiveTps?: number;
+}
+
+/** The ACL, allow-list and limit flags, checked before the data directory is touched. */
+function accessFlags(values: {
+  acl?: boolean;
+  'acl-super-user'?: string;
+  'acl-super-password-file'?: string;
+  'allow-ip'?: string[];
+  'max-tps'?: string;
+  'max-receive-tps'?: string;
+}): AccessFlags {
+  const flags: AccessFlags = { acl: values.acl === true };
+  const user = values['acl-super-user'];
+  if (user !== undefined) {
+    const name = UsernameSchema.safeParse(user);
+    if (!name.success) fail(`--acl-super-user: ${name.error.issues[0]!.message}, got "${user}"`);
+    const file = values['acl-super-password-file'];
+    const password = file ? readFirstLineOrFail('acl-super-password-file', file, 'password') : process.env.MERIDIAN_ACL_SUPER_PASSWORD;
+    if (!password) fail('--acl-super-user needs a password: --acl-super-password-file <file> or MERIDIAN_ACL_SUPER_PASSWORD');
+    const checked = PasswordSchema.safeParse(password);
+    if (!checked.success) fail(`The password of --acl-super-user: ${checked.error.issues[0]!.message}`);
+    flags.superUser = { username: name.data, password };
+  } else if (values['acl-super-password-file']) fail('--acl-super-password-file needs --acl-super-user <name>');
+  if (values['allow-ip']) {
+    for (const a of values['allow-ip']) {
+      const problem = addressProblem(a.trim());
+      if (problem) fail(`--allow-ip: ${problem}`);
+    }
+    flags.allowIps = values['allow-ip'].map((a) => a.trim());
+  }
+  if (values['max-tps'] !== undefined) flags.maxTps = tpsFlag('max-tps', values['max-tps']);
+  if (values['max-receive-tps'] !== undefined) flags.maxReceiveTps = tpsFlag('max-receive-tps', values['max-receive-tps']);
+  return flags;
+}
+
+function tpsFlag(name: string, value: string): number {
+  const n = intFlag(name, value, 0);
+  if (!Number.isInteger(n) || n > 10_000_000) fail(`--${name} must be a whole number of messages per second from 0 (unlimited) to 10000000, got "${value}"`);
+  return n;
+}
+
+/** Stored in the data directory, so later changes (console, admin API) persist and flags only override. */
+function applyAccessFlags(broker: Broker, f: AccessFlags): void {
+  if (f.superUser) broker.access.upsertUser({ ...f.superUser, userType: 'SUPER', userStatus: 'ENABLE' });
+  if (f.acl) broker.access.updateSettings({ authentication: true, authorization: true });
+  if (f.allowIps) broker.access.updateSettings({ allowIps: f.allowIps });
+  if (f.maxTps !== undefined || f.maxReceiveTps !== undefined) {
+    const limits = broker.access.limits;
+    const limit = (n: number | undefined, current: typeof limits.send) => (n === undefined ? current : n === 0 ? null : { perSecond: n });
+    broker.access.setLimits({ ...limits, send: limit(f.maxTps, limits.send), receive: limit(f.maxReceiveTps, limits.receive) });
+  }
+  const { authentication } = broker.access.settings;
+  if (authentication && !broker.access.listUsers().some((u) => u.userStatus === 'ENABLE')) {
+    logger.warn({ event: 'acl.no_users' }, 'Authentication is on but no enabled user exists: every request will be refused. Add one with --acl-super-user or the bootstrap file.');
+  }
+  if (!authentication) logger.warn({ event: 'acl.off' }, 'ACL is off: anyone who can reach the gRPC port may produce and consume (start with --acl to require credentials)');
+}
+
+function tlsFlags(cert: string | undefined, key: string | undefined) {
+  if (!cert && !key) return undefined;
+  if (!cert || !key) fail('--tls-cert and --tls-key go together: give both PEM files');
+  try {
+    return readTlsFiles(cert, key);
+  } catch (e) {
+    fail((e as Error).message);
+  }
 }
 
 function readBootstrapOrFail(file: string) {
