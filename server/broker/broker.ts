@@ -199,6 +199,8 @@ export class Broker {
       traceShed: () => this.trace.shedCount + this.trace.writeDroppedCount,
       queueOffsets: () =>
         this.catalog.topics.list().flatMap((t) => Array.from({ length: t.readQueueNums }, (_, queueId) => ({ topic: t.name, queueId, maxOffset: store.maxOffset(t.name, queueId) }))),
+      accessDenials: () => ({ ...this.access.denials }),
+      rateLimits: () => this.access.limiter.usage(),
       dataDir: options.dataDir,
     }, options.metrics.enabled !== false);
     this.timer.start();

@@ -21,6 +21,10 @@ export interface BrokerGauges {
   traceShed(): number;
   /** Every readable queue's end offset: messages stored in it since it was created. */
   queueOffsets(): { topic: string; queueId: number; maxOffset: number }[];
+  /** Requests refused by the allow-list, authentication or authorization, by reason. */
+  accessDenials(): Record<string, number>;
+  /** Each rate-limit bucket: its limit and what it admitted and refused. */
+  rateLimits(): { scope: string; name: string; perSecond: number; admitted: number; refused: number }[];
   dataDir: string;
 }
 
@@ -80,6 +84,17 @@ export class BrokerMetrics implements MetricSource {
       gauge(METRIC.timingMessages, 'Scheduled messages not yet delivered', one(gauges.timingMessages(), storageLabels)),
       gauge(METRIC.queueOffset, 'Messages stored in the queue since it was created (its end offset)', gauges.queueOffsets().map((q) => ({ attributes: { ...labels, topic: q.topic, queue_id: String(q.queueId) }, value: q.maxOffset }))),
       gauge(METRIC.halfMessages, 'Transactional half messages awaiting commit or rollback', [...gauges.halfMessages()].map(([topic, n]) => ({ attributes: { ...labels, topic }, value: n }))),
+      counter(METRIC.accessDenied, 'Requests refused by the IP allow-list, authentication or authorization', Object.entries(gauges.accessDenials()).map(([reason, value]) => ({ attributes: { ...labels, reason }, value }))),
+      ...this.rateLimitData(gauge, counter),
+    ];
+  }
+
+  private rateLimitData(gauge: (name: string, description: string, points: Iterable<Point>) => MetricData, counter: (name: string, description: string, points: Iterable<Point>) => MetricData): MetricData[] {
+    const buckets = this.gauges.rateLimits().map((b) => ({ b, attributes: { ...this.labels, scope: b.scope, ...(b.name ? { name: b.name } : {}) } }));
+    return [
+      gauge(METRIC.rateLimit, 'Messages per second a rate limit allows', buckets.map(({ b, attributes }) => ({ attributes, value: b.perSecond }))),
+      counter(METRIC.rateLimitAdmitted, 'Messages a rate limit admitted', buckets.map(({ b, attributes }) => ({ attributes, value: b.admitted }))),
+      counter(METRIC.rateLimitRefused, 'Messages refused with TOO_MANY_REQUESTS by a rate limit', buckets.map(({ b, attributes }) => ({ attributes, value: b.refused }))),
     ];
   }
 
