@@ -2,6 +2,7 @@
  * Shared set-up for the SDK integration tests (`sdk-*.test.ts`): a real engine on a temp dir behind a real
  * gRPC endpoint on a free port, and the official Node.js SDK clients pointed at it. No mocks.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,10 @@ import {
   type PushConsumerOptions,
   type SimpleConsumerOptions,
 } from 'rocketmq-client-nodejs';
+import * as grpc from '@grpc/grpc-js';
 import { Broker, logger as brokerLogger, type BrokerOptions } from '../../server/broker/index.ts';
+import type { TlsFiles } from './h2/server.ts';
+import { messagingService } from './proto.ts';
 import { GrpcEndpoint } from './server.ts';
 
 // The engine logs JSON lines to stdout at info by default; keep test output readable unless asked otherwise.
@@ -39,6 +43,8 @@ export interface FixtureOptions {
   longPollingMs?: number;
   /** Invisible time of push deliveries (renewed while the client is connected). */
   pushInvisibleMs?: number;
+  /** Serve gRPC over TLS only (clients then need sslEnabled / grpc credentials.createSsl). */
+  tls?: TlsFiles;
 }
 
 interface Shutdownable {
@@ -169,6 +175,7 @@ function startEndpoint(broker: Broker, opts: FixtureOptions): Promise<GrpcEndpoi
     longPollingMs: opts.longPollingMs ?? 2000,
     autoCreate: opts.autoCreate ?? false,
     ...(opts.pushInvisibleMs ? { pushInvisibleMs: opts.pushInvisibleMs } : {}),
+    ...(opts.tls ? { tls: opts.tls } : {}),
   });
 }
 
@@ -218,4 +225,111 @@ export async function sendMany(producer: Producer, topic: string, n: number, pre
     ids.push(r.messageId);
   }
   return ids;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Raw gRPC (no SDK): what another SDK or a hand-written client puts on the wire
+// ---------------------------------------------------------------------------------------------------------
+
+/** x-mq-date-time as the SDKs format it (yyyyMMdd'T'HHmmss'Z'), of `at` read as UTC. */
+export function mqDateTime(at: Date = new Date()): string {
+  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export interface RawCredentials {
+  accessKey: string;
+  accessSecret: string;
+  /** The signed x-mq-date-time (default: now, UTC). */
+  dateTime?: string;
+  /** Go and Python encode the signature in lowercase hex, the others in uppercase. */
+  lowercase?: boolean;
+  /** The Credential field (default the access key; Go sends `<AK>//Rocketmq`). */
+  credential?: string;
+}
+
+/** The request headers every SDK sends, signed when `creds` is given; `dateTime: null` leaves x-mq-date-time out. */
+export function rawMetadata(opts: { creds?: RawCredentials; dateTime?: string | null; clientId?: string } = {}): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set('x-mq-protocol', 'v2');
+  md.set('x-mq-language', 'GOLANG');
+  md.set('x-mq-client-version', '5.1.4');
+  md.set('x-mq-request-id', randomBytes(16).toString('hex'));
+  md.set('x-mq-client-id', opts.clientId ?? `raw@${process.pid}@${randomBytes(4).toString('hex')}`);
+  const c = opts.creds;
+  const signed = c?.dateTime ?? mqDateTime();
+  if (opts.dateTime !== null) md.set('x-mq-date-time', opts.dateTime ?? signed);
+  if (c) {
+    const hex = createHmac('sha1', c.accessSecret).update(signed, 'utf8').digest('hex');
+    const signature = c.lowercase ? hex : hex.toUpperCase();
+    md.set('authorization', `MQv2-HMAC-SHA1 Credential=${c.credential ?? c.accessKey}, SignedHeaders=x-mq-date-time, Signature=${signature}`);
+  }
+  return md;
+}
+
+export interface RawStatus {
+  code: string;
+  message: string;
+}
+
+/** A MessagingService client of @grpc/grpc-js, with promise wrappers for the three call shapes. */
+export class RawClient {
+  readonly grpc: grpc.Client;
+
+  constructor(address: string, credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}) {
+    this.grpc = new (messagingService())(address, credentials, options);
+  }
+
+  /** A unary call; a gRPC-level error rejects. */
+  unary<T>(rpc: string, req: object, md: grpc.Metadata = rawMetadata(), timeoutMs = 5000): Promise<T> {
+    const fn = this.method(rpc) as (r: object, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, res?: unknown) => void) => void;
+    return new Promise<T>((resolve, reject) => {
+      fn.call(this.grpc, req, md, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as T)));
+    });
+  }
+
+  /** A server-streaming call, collected to its end. */
+  serverStream<T>(rpc: string, req: object, md: grpc.Metadata = rawMetadata(), timeoutMs = 10_000): Promise<T[]> {
+    const fn = this.method(rpc) as (r: object, m: grpc.Metadata, o: grpc.CallOptions) => grpc.ClientReadableStream<T>;
+    return new Promise<T[]>((resolve, reject) => {
+      const out: T[] = [];
+      const stream = fn.call(this.grpc, req, md, { deadline: Date.now() + timeoutMs });
+      stream.on('data', (r: T) => out.push(r));
+      stream.on('error', reject);
+      stream.on('end', () => resolve(out));
+    });
+  }
+
+  /** Opens a bidirectional stream (Telemetry). */
+  duplex<In extends object, Out>(rpc: string, md: grpc.Metadata = rawMetadata(), timeoutMs = 10_000): grpc.ClientDuplexStream<In, Out> {
+    const fn = this.method(rpc) as (m: grpc.Metadata, o: grpc.CallOptions) => grpc.ClientDuplexStream<In, Out>;
+    return fn.call(this.grpc, md, { deadline: Date.now() + timeoutMs });
+  }
+
+  close(): void {
+    this.grpc.close();
+  }
+
+  private method(rpc: string): unknown {
+    const fn = (this.grpc as unknown as Record<string, unknown>)[rpc];
+    if (typeof fn !== 'function') throw new Error(`MessagingService has no method ${rpc}`);
+    return fn;
+  }
+}
+
+/** One SendMessage entry on the wire (as proto-loader encodes it), with the message id given. */
+export function wireMessage(topic: string, id = `01${randomBytes(16).toString('hex').toUpperCase()}`, body = 'x'): object {
+  return {
+    topic: { name: topic, resource_namespace: '' },
+    user_properties: {},
+    system_properties: {
+      message_id: id,
+      message_type: 'NORMAL',
+      body_encoding: 'IDENTITY',
+      born_timestamp: { seconds: Math.floor(Date.now() / 1000), nanos: 0 },
+      born_host: 'raw-host',
+      queue_id: 0,
+      keys: [],
+    },
+    body: Buffer.from(body),
+  };
 }

@@ -188,8 +188,7 @@ export class AccessControl {
     this.live(username);
     const acls = { ...this.data.acls };
     delete acls[username];
-    this.users.delete(username);
-    this.commit({ ...this.data, users: this.data.users.filter((u) => u.username !== username), acls });
+    this.commit({ ...this.data, users: this.data.users.filter((u) => u.username !== username), acls }, () => this.users.delete(username));
   }
 
   /** Replaces the user's policy of that type (an ACL holds one per type); no entries removes it. */
@@ -224,9 +223,7 @@ export class AccessControl {
     const now = Date.now();
     const prev = this.users.get(u.username)?.stored;
     const stored: StoredUser = { username: u.username, password: encryptSecret(this.key, u.password), userType: u.userType, userStatus: u.userStatus, createdAt: prev?.createdAt ?? now, updatedAt: now };
-    this.commit({ ...this.data, users: [...this.data.users.filter((x) => x.username !== u.username), stored] });
-    this.users.set(u.username, { stored, password: u.password });
-    this.rebuild();
+    this.commit({ ...this.data, users: [...this.data.users.filter((x) => x.username !== u.username), stored] }, () => this.users.set(u.username, { stored, password: u.password }));
     return viewOf(stored);
   }
 
@@ -236,9 +233,11 @@ export class AccessControl {
     return u;
   }
 
-  private commit(next: AclFile): void {
+  /** Persists `next`, then applies it (and `applyLive`, the in-memory side) before any listener hears of it. */
+  private commit(next: AclFile, applyLive?: () => void): void {
     writeAclFile(this.file, next);
     this.data = next;
+    applyLive?.();
     this.rebuild();
     for (const l of this.listeners) l();
   }

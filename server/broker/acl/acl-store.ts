@@ -35,9 +35,11 @@ export type AclFile = z.infer<typeof AclFileSchema>;
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 
+const KEY_HEX = /^[0-9a-fA-F]{64}$/;
+
 export function loadAclKey(metaDir: string, fromEnv = process.env.MERIDIAN_ACL_KEY): Buffer {
   if (fromEnv) {
-    if (!/^[0-9a-fA-F]{64}$/.test(fromEnv)) throw new BrokerError('INVALID_ARGUMENT', 'MERIDIAN_ACL_KEY must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`');
+    if (!KEY_HEX.test(fromEnv)) throw new BrokerError('INVALID_ARGUMENT', 'MERIDIAN_ACL_KEY must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`');
     return Buffer.from(fromEnv, 'hex');
   }
   const file = path.join(metaDir, 'acl.key');
@@ -46,7 +48,9 @@ export function loadAclKey(metaDir: string, fromEnv = process.env.MERIDIAN_ACL_K
     writeFileAtomic(file, randomBytes(KEY_BYTES).toString('hex'));
     fs.chmodSync(file, 0o600);
   }
-  return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
+  const hex = fs.readFileSync(file, 'utf8').trim();
+  if (!KEY_HEX.test(hex)) throw new BrokerError('CORRUPT_DATA', `${file} is not 64 hex digits: restore it from a backup (the stored ACL passwords need it), or set MERIDIAN_ACL_KEY`);
+  return Buffer.from(hex, 'hex');
 }
 
 export function encryptSecret(key: Buffer, secret: string): string {

@@ -18,14 +18,19 @@ export class TokenBucket {
 
   /** Takes `n` tokens if there are, else none; never waits (an over-limit request is refused at once). */
   take(n: number, now: number): boolean {
-    this.refill(now);
-    if (this.tokens < n) {
+    if (!this.has(n, now)) {
       this.refused += n;
       return false;
     }
     this.tokens -= n;
     this.admitted += n;
     return true;
+  }
+
+  /** True when `n` tokens are there (nothing taken). */
+  has(n: number, now: number): boolean {
+    this.refill(now);
+    return this.tokens >= n;
   }
 
   /** Takes `n` tokens even past empty: receives learn their count after the fact. */
@@ -37,8 +42,7 @@ export class TokenBucket {
 
   /** True when at least one token is there. */
   hasToken(now: number): boolean {
-    this.refill(now);
-    return this.tokens >= 1;
+    return this.has(1, now);
   }
 
   private refill(now: number): void {
@@ -94,9 +98,10 @@ export class RateLimiter {
   /** Admits `n` messages sent to `topic`, or says which limit refuses them (no bucket is charged then). */
   admitSend(topic: string, n: number, now = Date.now()): LimitRefusal | undefined {
     const t = this.topics.get(topic);
-    if (t && !t.hasToken(now)) return (t.refused += n, { scope: 'topic', name: topic, perSecond: t.limit.perSecond });
+    // Both buckets are asked before either is charged: a send one of them refuses costs the other nothing.
+    if (t && !t.has(n, now)) return (t.refused += n, { scope: 'topic', name: topic, perSecond: t.limit.perSecond });
     if (this.send && !this.send.take(n, now)) return { scope: 'send', perSecond: this.send.limit.perSecond };
-    if (t && !t.take(n, now)) return { scope: 'topic', name: topic, perSecond: t.limit.perSecond };
+    t?.take(n, now);
     return undefined;
   }
 

@@ -41,30 +41,41 @@ export function signatureMatches(credential: Credential, dateTime: string, passw
   return expected.length === credential.signature.length && timingSafeEqual(expected, credential.signature);
 }
 
-/** The date-time as epoch ms read as UTC, or undefined when it is not the SDKs' format. */
+/** The date-time as epoch ms read as UTC, or undefined when it is not the SDKs' format or no real instant. */
 export function parseDateTime(text: string): number | undefined {
   const m = DATE_TIME.exec(text);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  return Number.isNaN(ms) ? undefined : ms;
+  // Date.UTC rolls over (month 13 is next January, 30 February is March): a value that does not read back is no date.
+  const t = new Date(ms);
+  const same = t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === s;
+  return same ? ms : undefined;
 }
 
+const HOUR_MS = 3_600_000;
 /** Time zones run from UTC−12 to UTC+14. */
-const ZONE_MIN_MS = -12 * 3_600_000;
-const ZONE_MAX_MS = 14 * 3_600_000;
+const ZONE_MIN_MS = -12 * HOUR_MS;
+const ZONE_MAX_MS = 14 * HOUR_MS;
+/**
+ * The UTC offsets in use (IANA tz, standard and summer time): every whole hour from −12 to +14, and the
+ * half- and three-quarter-hour zones (Newfoundland, Marquesas, Iran, Afghanistan, India, Nepal, Myanmar,
+ * Eucla, central Australia, Lord Howe, Chatham).
+ */
+const ZONE_OFFSETS_MS: readonly number[] = [
+  ...Array.from({ length: (ZONE_MAX_MS - ZONE_MIN_MS) / HOUR_MS + 1 }, (_, i) => ZONE_MIN_MS + i * HOUR_MS),
+  ...[-9.5, -3.5, -2.5, 3.5, 4.5, 5.5, 5.75, 6.5, 8.75, 9.5, 10.5, 12.75, 13.75].map((h) => h * HOUR_MS),
+];
 
 /**
  * How far the signed date-time is from the broker's clock, in ms (0 when within the skew). Java, Go, Python
- * and C# format local time and still append 'Z', so a value off by a whole time zone is as good as UTC: the
- * distance is measured to the nearest instant the string could mean in any zone (quarter-hour offsets).
+ * and C# format local time and still append 'Z', so a value off by a real time zone's offset is as good as
+ * UTC: the distance is measured to the nearest instant the string could mean in some zone.
  */
 export function clockSkewMs(signedAt: number, now: number, maxSkewMs: number): number {
   const offset = signedAt - now;
-  if (Math.abs(offset) <= maxSkewMs) return 0;
-  if (offset < ZONE_MIN_MS - maxSkewMs || offset > ZONE_MAX_MS + maxSkewMs) return Math.abs(offset);
-  const quarter = 15 * 60_000;
-  const nearestZone = Math.round(offset / quarter) * quarter;
-  const rest = Math.abs(offset - nearestZone);
-  return rest <= maxSkewMs ? 0 : rest;
+  const rest = Math.min(...ZONE_OFFSETS_MS.map((zone) => Math.abs(offset - zone)));
+  if (rest <= maxSkewMs) return 0;
+  // Past every zone, the honest distance is the whole offset; within them, the drift from the nearest zone.
+  return offset < ZONE_MIN_MS || offset > ZONE_MAX_MS ? Math.abs(offset) : rest;
 }
