@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { ClientInfo } from '../broker/grpc/clients.ts';
 import type {
+  AccessDecision,
+  Action,
+  AclSettings,
+  AclUserView,
   Broker,
   BrokerLimits,
   BrokerPutResult,
@@ -14,7 +19,10 @@ import type {
   MessageMatch,
   Namespace,
   PendingMinute,
+  Policy,
   PutMessage,
+  RateLimit,
+  RateLimits,
   ResetResult,
   Resolution,
   ResetTarget,
@@ -25,6 +33,8 @@ import type {
   TopicStats,
   TraceEvent,
   TxnState,
+  UserStatus,
+  UserType,
   VerificationView,
   VolumeBucket,
 } from './broker/index.ts';
@@ -161,7 +171,70 @@ export interface DeadLetterAdmin {
   purgeDeadLetters(group: string, target: DeadLetterTarget): Promise<number>;
 }
 
-export interface BrokerAdmin extends InstanceAdmin, NamespaceAdmin, TopicAdmin, GroupAdmin, MessageAdmin, DeadLetterAdmin {}
+/** A user as created or given a new password: the one time its password leaves the broker. */
+export interface AclUserWithPassword {
+  user: AclUserView;
+  password: string;
+}
+
+export interface NewAclUser {
+  username: string;
+  /** Generated when left out. */
+  password?: string;
+  userType: UserType;
+  userStatus: UserStatus;
+}
+
+/** "Can this user do this on that resource from that address?", as the console's checker asks it. */
+export interface AccessQuestion {
+  username: string;
+  type: 'Topic' | 'Group';
+  /** The stored (namespaced) name. */
+  name: string;
+  action: Action;
+  ip: string;
+}
+
+/** The limits of one topic or group, keyed by stored name. */
+export interface ScopedLimits {
+  topics: Record<string, RateLimit>;
+  groups: Record<string, RateLimit>;
+}
+
+export type LimitUsage = ReturnType<Broker['access']['limiter']['usage']>;
+export type DenialCounts = Broker['access']['denials'];
+
+/**
+ * The instance's access control: switches, users, policies, the checker, rate limits and denial counts.
+ * Passwords are never part of a read; only creating a user or resetting its password answers with one.
+ */
+export interface AclAdmin {
+  aclSettings(): Promise<AclSettings>;
+  updateAclSettings(patch: Partial<AclSettings>): Promise<AclSettings>;
+  aclUsers(): Promise<AclUserView[]>;
+  createAclUser(input: NewAclUser): Promise<AclUserWithPassword>;
+  updateAclUser(username: string, patch: { userType?: UserType; userStatus?: UserStatus }): Promise<AclUserView>;
+  /** Sets `password`, or a generated one when left out. */
+  resetAclPassword(username: string, password?: string): Promise<AclUserWithPassword>;
+  deleteAclUser(username: string): Promise<void>;
+  aclPolicies(username: string): Promise<Policy[]>;
+  setAclPolicy(username: string, policy: Policy): Promise<Policy[]>;
+  /** The evaluator's answer whatever the switches say. */
+  checkAccess(q: AccessQuestion): Promise<AccessDecision>;
+  aclLimits(): Promise<{ limits: RateLimits; usage: LimitUsage }>;
+  /** Replaces the per-topic and per-group limits; the instance-wide ones are the instance spec's. */
+  setAclLimits(limits: ScopedLimits): Promise<RateLimits>;
+  aclDenials(): Promise<DenialCounts>;
+}
+
+/** 18 random bytes: 24 base64url characters, 144 bits, well inside the password length limits. */
+const GENERATED_PASSWORD_BYTES = 18;
+
+export function generatePassword(): string {
+  return randomBytes(GENERATED_PASSWORD_BYTES).toString('base64url');
+}
+
+export interface BrokerAdmin extends InstanceAdmin, NamespaceAdmin, TopicAdmin, GroupAdmin, MessageAdmin, DeadLetterAdmin, AclAdmin {}
 
 /**
  * BrokerAdmin over an engine running in this process, through the engine's facade only. The methods are
@@ -314,6 +387,51 @@ export class EmbeddedBrokerAdmin implements BrokerAdmin {
   }
   async purgeDeadLetters(group: string, target: DeadLetterTarget): Promise<number> {
     return this.broker.purgeDeadLetters(group, target);
+  }
+
+  async aclSettings(): Promise<AclSettings> {
+    return this.access.settings;
+  }
+  async updateAclSettings(patch: Partial<AclSettings>): Promise<AclSettings> {
+    return this.access.updateSettings(patch);
+  }
+  async aclUsers(): Promise<AclUserView[]> {
+    return this.access.listUsers();
+  }
+  async createAclUser(input: NewAclUser): Promise<AclUserWithPassword> {
+    const password = input.password ?? generatePassword();
+    return { user: this.access.createUser({ ...input, password }), password };
+  }
+  async updateAclUser(username: string, patch: { userType?: UserType; userStatus?: UserStatus }): Promise<AclUserView> {
+    return this.access.updateUser(username, patch);
+  }
+  async resetAclPassword(username: string, password: string = generatePassword()): Promise<AclUserWithPassword> {
+    return { user: this.access.updateUser(username, { password }), password };
+  }
+  async deleteAclUser(username: string): Promise<void> {
+    this.access.deleteUser(username);
+  }
+  async aclPolicies(username: string): Promise<Policy[]> {
+    return this.access.policiesOf(username);
+  }
+  async setAclPolicy(username: string, policy: Policy): Promise<Policy[]> {
+    return this.access.setPolicy(username, policy);
+  }
+  async checkAccess(q: AccessQuestion): Promise<AccessDecision> {
+    return this.access.evaluate(q.username, [{ type: q.type, name: q.name, actions: [q.action] }], q.ip);
+  }
+  async aclLimits(): Promise<{ limits: RateLimits; usage: LimitUsage }> {
+    return { limits: this.access.limits, usage: this.access.limiter.usage() };
+  }
+  async setAclLimits(limits: ScopedLimits): Promise<RateLimits> {
+    return this.access.setLimits({ ...this.access.limits, topics: limits.topics, groups: limits.groups });
+  }
+  async aclDenials(): Promise<DenialCounts> {
+    return { ...this.access.denials };
+  }
+
+  private get access(): Broker['access'] {
+    return this.broker.access;
   }
 
   private connected(filter: { group?: string } = {}): ClientInfo[] {

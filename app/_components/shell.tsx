@@ -10,7 +10,17 @@ import { ThemeToggle } from './theme-toggle.tsx';
 import { errorInfo, useTRPC } from './trpc.tsx';
 import { secondaryButtonClass, Skeleton } from './ui.tsx';
 
-const INSTANCE_SECTIONS = ['topics', 'groups', 'messages', 'namespaces', 'clients', 'settings'] as const;
+/** An instance's pages in the sidebar: path under /instances/[id] ('' is its overview) and label. */
+const INSTANCE_SECTIONS = [
+  { path: '', label: 'Overview' },
+  { path: 'topics', label: 'Topics' },
+  { path: 'groups', label: 'Groups' },
+  { path: 'messages', label: 'Messages' },
+  { path: 'namespaces', label: 'Namespaces' },
+  { path: 'clients', label: 'Clients' },
+  { path: 'acl', label: 'Access control' },
+  { path: 'settings', label: 'Settings' },
+] as const;
 
 const navItem = (active: boolean) => `block rounded px-2 py-1 ${active ? 'bg-slate-100 font-medium text-slate-900 dark:bg-slate-800 dark:text-slate-100' : 'text-slate-700 hover:bg-slate-50 dark:text-slate-300 dark:hover:bg-slate-800/60'}`;
 
@@ -38,7 +48,8 @@ function Sidebar({ role }: { role: string }) {
         </Link>
         <p className="px-2 pt-4 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">Instances</p>
         {instances.data?.rows.map((i) => {
-          const inside = pathname.startsWith(`/instances/${i.id}/`);
+          const home = `/instances/${i.id}`;
+          const inside = pathname === home || pathname.startsWith(`${home}/`);
           return (
             <div key={i.id}>
               <Link href={`/instances/${i.id}/topics`} className={`flex items-center justify-between ${navItem(inside)}`}>
@@ -48,10 +59,11 @@ function Sidebar({ role }: { role: string }) {
               {inside && (
                 <div className="ml-3 border-l border-slate-200 pl-2 dark:border-slate-700">
                   {INSTANCE_SECTIONS.map((section) => {
-                    const active = pathname.startsWith(`/instances/${i.id}/${section}`);
+                    const href = section.path ? `${home}/${section.path}` : home;
+                    const active = section.path ? pathname.startsWith(href) : pathname === home;
                     return (
-                      <Link key={section} href={`/instances/${i.id}/${section}`} className={`block rounded px-2 py-0.5 capitalize ${active ? 'font-medium text-indigo-600 dark:text-indigo-400' : 'text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100'}`}>
-                        {section}
+                      <Link key={section.path} href={href} className={`block rounded px-2 py-0.5 ${active ? 'font-medium text-indigo-600 dark:text-indigo-400' : 'text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100'}`}>
+                        {section.label}
                       </Link>
                     );
                   })}

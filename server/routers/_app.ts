@@ -1,4 +1,5 @@
 import { router } from '../trpc.ts';
+import { aclRouter } from './acl.ts';
 import { alertRouter } from './alert.ts';
 import { alertChannelRouter } from './alert-channel.ts';
 import { auditRouter } from './audit.ts';
@@ -32,6 +33,7 @@ export const appRouter = router({
   alertChannel: alertChannelRouter,
   health: healthRouter,
   metrics: metricsRouter,
+  acl: aclRouter,
 });
 
 export type AppRouter = typeof appRouter;
