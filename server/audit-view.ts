@@ -1,7 +1,9 @@
 // The audit log as the console shows it: targets named by instance name, inputs as key/value pairs.
 
+import { ACTOR_SCOPE_KEY } from './audit.ts';
 import { unwrapName } from './broker/index.ts';
 import type { AuditEvent, Db } from './db.ts';
+import { parseStoredScopes, scopeSummary, type Scopes } from './scope.ts';
 
 export interface AuditDetail {
   key: string;
@@ -24,9 +26,21 @@ export interface AuditRow {
   detail: AuditDetail[];
 }
 
-/** Names of the instances the events act on, in one query however many events there are. */
+function parsedInput(e: Pick<AuditEvent, 'input'>): unknown {
+  return JSON.parse(e.input);
+}
+
+/** The actor's scope recorded with the event (server/audit.ts), or null for an unscoped actor. */
+export function actorScopesOf(input: unknown): Scopes {
+  const recorded = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[ACTOR_SCOPE_KEY] : undefined;
+  // A recorded scope that no longer reads as one still says the actor was scoped: never shown as "all".
+  return recorded === undefined ? null : (parseStoredScopes(JSON.stringify(recorded)) ?? []);
+}
+
+/** Names of the instances the events act on and their actors' scopes name, in one query however many events there are. */
 async function instanceNames(db: Db, events: readonly AuditEvent[]): Promise<Map<string, string>> {
-  const ids = [...new Set(events.flatMap((e) => e.instanceId ?? []))];
+  const scoped = events.flatMap((e) => actorScopesOf(parsedInput(e)) ?? []).map((s) => s.instanceId);
+  const ids = [...new Set([...events.flatMap((e) => e.instanceId ?? []), ...scoped])];
   if (ids.length === 0) return new Map();
   const rows = await db.instance.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
   return new Map(rows.map((r) => [r.id, r.name]));
@@ -47,11 +61,14 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** The stored input as pairs (the instance is left out, the label names it), then a failure's code and sentence. */
-export function auditDetail(e: Pick<AuditEvent, 'input' | 'errorCode' | 'errorMessage'>): AuditDetail[] {
-  const input: unknown = JSON.parse(e.input);
+/** A scoped actor's scope in words, then the stored input as pairs (the instance is left out, the label names it), then a failure's code and sentence. */
+export function auditDetail(e: Pick<AuditEvent, 'input' | 'errorCode' | 'errorMessage'>, names: ReadonlyMap<string, string> = new Map()): AuditDetail[] {
+  const input = parsedInput(e);
+  const scopes = actorScopesOf(input);
   const entries = typeof input === 'object' && input !== null && !Array.isArray(input) ? Object.entries(input) : [['input', input] as const];
-  const pairs = entries.filter(([key]) => key !== 'instanceId').map(([key, value]) => ({ key, value: text(value) }));
+  const pairs = entries.filter(([key]) => key !== 'instanceId' && key !== ACTOR_SCOPE_KEY).map(([key, value]) => ({ key, value: text(value) }));
+  // A scoped actor's scope first: what the role they acted with applied to.
+  if (scopes !== null) pairs.unshift({ key: 'actor scope', value: scopeSummary(scopes, (id) => names.get(id) ?? id) });
   if (e.errorCode) pairs.push({ key: 'error', value: e.errorCode });
   if (e.errorMessage) pairs.push({ key: 'message', value: e.errorMessage });
   return pairs;
@@ -70,6 +87,6 @@ export async function auditRows(db: Db, events: readonly AuditEvent[]): Promise<
     result: e.result,
     errorCode: e.errorCode,
     instanceId: e.instanceId,
-    detail: auditDetail(e),
+    detail: auditDetail(e, names),
   }));
 }

@@ -3,6 +3,7 @@
 
 import type { AuditEvent } from './generated/prisma/client.ts';
 import type { Db } from './db.ts';
+import type { Scopes } from './scope.ts';
 
 export type AuditResult = 'ok' | 'error';
 
@@ -21,7 +22,15 @@ export interface AuditEntry {
   /** The sentence the caller was shown for a failure. */
   errorMessage?: string | null;
   instanceId?: string | null;
+  /** The actor's console scope (server/scope.ts); null or left out = unscoped. */
+  actorScopes?: Scopes | undefined;
 }
+
+/**
+ * The stored input's key for a scoped actor's scope: no migration needed, and the audit page reads it back
+ * (server/audit-view.ts). Unscoped actors have none, so events keep their input as sent.
+ */
+export const ACTOR_SCOPE_KEY = 'actorScope';
 
 /** Error sentences are short; a longer one (a stack pasted into a message) is cut, not stored whole. */
 const MAX_ERROR_MESSAGE_CHARS = 500;
@@ -94,11 +103,15 @@ export function sanitizeAuditInput(value: unknown): unknown {
   return walk(value, 0) ?? null;
 }
 
-/** The stored input summary: sanitized JSON, at most ~8 KB. */
-export function auditInputJson(input: unknown): string {
-  const json = JSON.stringify(sanitizeAuditInput(input));
-  if (json.length <= MAX_JSON) return json;
-  return JSON.stringify({ truncated: true, preview: json.slice(0, MAX_JSON - 100) });
+/** The stored input summary: sanitized JSON, at most ~8 KB, with a scoped actor's scope whatever the input's size. */
+export function auditInputJson(input: unknown, actorScopes: Scopes = null): string {
+  const sanitized = sanitizeAuditInput(input);
+  const scope = actorScopes === null ? {} : { [ACTOR_SCOPE_KEY]: sanitizeAuditInput(actorScopes) };
+  const json = JSON.stringify(sanitized);
+  if (json.length > MAX_JSON) return JSON.stringify({ truncated: true, preview: json.slice(0, MAX_JSON - 100), ...scope });
+  if (actorScopes === null) return json;
+  const fields = typeof sanitized === 'object' && sanitized !== null && !Array.isArray(sanitized) ? sanitized : { input: sanitized };
+  return JSON.stringify({ ...fields, ...scope });
 }
 
 /** Writes one audit event. */
@@ -109,7 +122,7 @@ export function recordAudit(db: Db, entry: AuditEntry): Promise<AuditEvent> {
       actorId: entry.actorId ?? null,
       action: entry.action,
       target: entry.target,
-      input: auditInputJson(entry.input ?? {}),
+      input: auditInputJson(entry.input ?? {}, entry.actorScopes ?? null),
       result: entry.result,
       errorCode: entry.errorCode ?? null,
       errorMessage: entry.errorMessage ? entry.errorMessage.slice(0, MAX_ERROR_MESSAGE_CHARS) : null,

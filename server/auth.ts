@@ -7,6 +7,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { logger } from './broker/index.ts';
 import type { Db } from './db.ts';
 import { MIN_PASSWORD_LENGTH, ROLES, type Role } from './schemas.ts';
+import { parseStoredScopes, type Scopes } from './scope.ts';
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
@@ -70,6 +71,20 @@ export interface SessionUser {
   sessionId: string;
   /** When the session expires unless used again (for the cookie's Expires). */
   sessionExpiresAt: Date;
+  /** The instances and namespaces the role applies to (server/scope.ts); null = all. Admins are always null. */
+  scopes: Scopes;
+}
+
+/**
+ * A user's scope as the session carries it: admins are never scoped; a stored value that no longer parses is
+ * no access (logged), never everything.
+ */
+export function sessionScopes(user: { username: string; role: Role; scopes: string | null }): Scopes {
+  if (user.role === 'admin') return null;
+  const scopes = parseStoredScopes(user.scopes);
+  if (scopes !== undefined) return scopes;
+  logger.warn({ event: 'console.scope_invalid', username: user.username }, 'stored console scope is not valid; the user has no access until an admin sets it again');
+  return [];
 }
 
 /** SHA-256 hex of a session token: the only form stored. */
@@ -124,14 +139,15 @@ export async function validateSession(
   const now = opts.now?.() ?? new Date();
   const session = await db.session.findUnique({
     where: { tokenHash: hashToken(token) },
-    include: { user: { select: { id: true, username: true, role: true } } },
+    include: { user: { select: { id: true, username: true, role: true, scopes: true } } },
   });
   if (!session) return null;
   if (session.expiresAt.getTime() <= now.getTime()) {
     await db.session.deleteMany({ where: { id: session.id } });
     return null;
   }
-  if (!isRole(session.user.role)) return null;
+  const { role } = session.user;
+  if (!isRole(role)) return null;
   let expiresAt = session.expiresAt;
   if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
     expiresAt = expiry(session.createdAt, now, opts);
@@ -140,9 +156,10 @@ export async function validateSession(
   return {
     id: session.user.id,
     username: session.user.username,
-    role: session.user.role,
+    role,
     sessionId: session.id,
     sessionExpiresAt: expiresAt,
+    scopes: sessionScopes({ username: session.user.username, role, scopes: session.user.scopes }),
   };
 }
 
@@ -337,7 +354,7 @@ export async function login(
   limiter: LoginRateLimiter,
   input: LoginInput,
   opts: SessionOptions = {},
-): Promise<{ token: string; expiresAt: Date; user: { id: string; username: string; role: Role } }> {
+): Promise<{ token: string; expiresAt: Date; user: { id: string; username: string; role: Role; scopes: Scopes } }> {
   const key = LoginRateLimiter.key(input.username, input.ip);
   limiter.check(key);
   const user = await db.consoleUser.findUnique({ where: { username: input.username.trim() } });
@@ -351,5 +368,6 @@ export async function login(
   limiter.recordSuccess(key);
   const session = await createSession(db, user.id, input, opts);
   await db.consoleUser.update({ where: { id: user.id }, data: { lastLoginAt: opts.now?.() ?? new Date() } });
-  return { ...session, user: { id: user.id, username: user.username, role: user.role } };
+  const role = user.role;
+  return { ...session, user: { id: user.id, username: user.username, role, scopes: sessionScopes({ username: user.username, role, scopes: user.scopes }) } };
 }

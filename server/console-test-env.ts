@@ -9,6 +9,7 @@ import { migrateDatabase } from './migrate/index.ts';
 import { appRouter } from './routers/_app.ts';
 import { Runtime, type InstanceSpec } from './runtime.ts';
 import type { Role } from './schemas.ts';
+import type { Scopes } from './scope.ts';
 import { appCodeOf, createCallerFactory, type InnerContext } from './trpc.ts';
 
 const createCaller = createCallerFactory(appRouter);
@@ -41,8 +42,9 @@ export async function startConsoleTestEnv(): Promise<ConsoleTestEnv> {
   };
 }
 
-export function testUser(role: Role, username: string = role): SessionUser {
-  return { id: `${role}-id`, username, role, sessionId: 's', sessionExpiresAt: new Date(Date.now() + 60_000) };
+/** A signed-in user of a role; `scopes` limits it to some instances and namespaces (server/scope.ts), null = all. */
+export function testUser(role: Role, username: string = role, scopes: Scopes = null): SessionUser {
+  return { id: `${role}-id`, username, role, sessionId: 's', sessionExpiresAt: new Date(Date.now() + 60_000), scopes };
 }
 
 /** An embedded instance on a free gRPC port. */

@@ -7,6 +7,7 @@ import { embeddedAdmin, type BrokerAdmin } from './broker-admin.ts';
 import type { Db } from './db.ts';
 import type { InstanceSpec, Runtime } from './runtime.ts';
 import type { Role } from './schemas.ts';
+import { ConsoleScope, InstanceScope, ScopeError } from './scope.ts';
 
 // ---------------------------------------------------------------------------
 // Context
@@ -148,6 +149,7 @@ function asRace(e: unknown): (typeof RACE_SURFACES)[keyof typeof RACE_SURFACES] 
 const mapErrors = t.middleware(async ({ next }) => {
   const res = await next();
   if (res.ok || res.error instanceof AppError) return res;
+  if (res.error.cause instanceof ScopeError) throw new AppError('FORBIDDEN', 'FORBIDDEN', res.error.cause.message);
   const engine = asEngineError(res.error.cause);
   if (engine) throw new TRPCError({ code: ERROR_SURFACES[engine.code].http, message: engine.message, cause: engine });
   const race = asRace(res.error.cause);
@@ -176,6 +178,7 @@ const auditMutations = t.middleware(async ({ ctx, type, path, meta, getRawInput,
     errorCode: res.ok ? null : appCodeOf(res.error),
     errorMessage: res.ok ? null : res.error.message,
     instanceId: stringField(input, 'instanceId') ?? null,
+    actorScopes: ctx.user?.scopes ?? null,
   });
   return res;
 });
@@ -196,8 +199,17 @@ export function authorizeRole(user: SessionUser | null, min: Role): SessionUser 
   return user;
 }
 
+/** The scope of a signed-in user: what their role applies to (server/scope.ts). */
+export function scopeOf(user: SessionUser): ConsoleScope {
+  return user.scopes === null ? ConsoleScope.ALL : new ConsoleScope(user.scopes);
+}
+
+/** `ctx.user` and `ctx.scope`: the signed-in caller with at least role `min`, and the instances and namespaces it applies to. */
 function requireRole(min: Role) {
-  return t.middleware(({ ctx, next }) => next({ ctx: { ...ctx, user: authorizeRole(ctx.user, min) } }));
+  return t.middleware(({ ctx, next }) => {
+    const user = authorizeRole(ctx.user, min);
+    return next({ ctx: { ...ctx, user, scope: scopeOf(user) } });
+  });
 }
 
 /** Any signed-in user (viewers read). */
@@ -210,26 +222,40 @@ export const adminProcedure = publicProcedure.use(requireRole('admin'));
 /** The input every instance-scoped procedure starts with. */
 export const InstanceRef = z.object({ instanceId: z.string().min(1) });
 
-/** The running instance an id names, as the admin of its data plane, or a typed error the console shows. */
-export function resolveInstance(runtime: Runtime, instanceId: string): { admin: BrokerAdmin; instance: InstanceSpec } {
+/** A running instance as a procedure acts on it: the admin of its data plane, its spec, the caller's scope on it. */
+export interface ResolvedInstance {
+  admin: BrokerAdmin;
+  instance: InstanceSpec;
+  scope: InstanceScope;
+}
+
+/**
+ * The running instance an id names, when the caller's scope includes it, or a typed error the console shows.
+ * Out of scope is FORBIDDEN whether or not the instance exists, so a scope does not reveal other instances.
+ */
+export function resolveInstance(runtime: Runtime, instanceId: string, scope: ConsoleScope): ResolvedInstance {
   const entry = runtime.get(instanceId);
+  if (!scope.allowsInstance(instanceId)) throw new AppError('FORBIDDEN', 'FORBIDDEN', `Your console scope does not include instance "${instanceId}"`);
   if (!entry) throw new AppError('INSTANCE_NOT_FOUND', 'NOT_FOUND', `Instance ${instanceId} is not known or not running`);
   const admin = embeddedAdmin(entry);
   if (!admin) {
     throw new AppError('INSTANCE_NOT_RUNNING', 'PRECONDITION_FAILED', `Instance "${entry.spec.name}" is ${entry.status}${entry.error ? `: ${entry.error}` : ''}`);
   }
-  return { admin, instance: entry.spec };
+  return { admin, instance: entry.spec, scope: scope.on(instanceId, entry.spec.name) };
 }
 
+/** Narrows `ctx.scope` to the instance: its `requireName` / `requireNamespace` / `allowsName` are what procedures call. */
 function onInstance(base: typeof viewerProcedure) {
-  return base.input(InstanceRef).use(({ ctx, input, next }) => next({ ctx: resolveInstance(ctx.runtime, input.instanceId) }));
+  return base.input(InstanceRef).use(({ ctx, input, next }) => next({ ctx: resolveInstance(ctx.runtime, input.instanceId, ctx.scope) }));
 }
 
 const INSTANCE_PROCEDURES = { viewer: onInstance(viewerProcedure), operator: onInstance(operatorProcedure), admin: onInstance(adminProcedure) };
 
 /**
- * A procedure on one instance's data plane, for callers with at least the role `min`: its input takes
- * `instanceId`, and `ctx.admin` / `ctx.instance` are the running instance it names.
+ * A procedure on one instance's data plane, for callers with at least the role `min` whose scope includes the
+ * instance: its input takes `instanceId`, `ctx.admin` / `ctx.instance` are the running instance it names, and
+ * `ctx.scope` is the caller's scope on it, which every procedure naming a topic, group, namespace or message
+ * checks (`ctx.scope.requireName(stored name)`), and every list filters by.
  */
 export function instanceProcedure(min: Role) {
   return INSTANCE_PROCEDURES[min];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditRows } from '../audit-view.ts';
+import type { SessionUser } from '../auth.ts';
 import { operatorProcedure, router } from '../trpc.ts';
 
 const AuditFilter = z.object({
@@ -27,10 +28,22 @@ function whereOf(input: z.infer<typeof AuditFilter>) {
   };
 }
 
+/**
+ * The events a scoped caller sees: everything on the instances whose every namespace is theirs, and their own
+ * actions on those they share with others by namespace (a target does not always name its namespace, so
+ * other people's events there could be of any). Nothing outside their instances. Unscoped: no filter.
+ */
+function scopeWhere(user: SessionUser) {
+  if (user.scopes === null) return {};
+  const whole = user.scopes.filter((e) => e.namespaces.length === 0).map((e) => e.instanceId);
+  const partial = user.scopes.filter((e) => e.namespaces.length > 0).map((e) => e.instanceId);
+  return { OR: [{ instanceId: { in: whole } }, { instanceId: { in: partial }, actorId: user.id }] };
+}
+
 export const auditRouter = router({
   /** Audit events, newest first, filtered on the server and paged; targets by instance name, inputs as pairs. */
   list: operatorProcedure.input(AuditFilter).query(async ({ ctx, input }) => {
-    const where = whereOf(input);
+    const where = { AND: [whereOf(input), scopeWhere(ctx.user)] };
     const [events, total] = await Promise.all([
       // The id breaks ties between events of the same millisecond, so pages neither overlap nor skip.
       ctx.db.auditEvent.findMany({ where, orderBy: [{ at: 'desc' }, { id: 'desc' }], skip: (input.page - 1) * input.pageSize, take: input.pageSize }),

@@ -36,5 +36,6 @@ export const authRouter = router({
       return { ok: true };
     }),
 
-  me: viewerProcedure.query(({ ctx }) => ({ id: ctx.user.id, username: ctx.user.username, role: ctx.user.role })),
+  /** Who is signed in, with their scope (null: every instance and namespace). */
+  me: viewerProcedure.query(({ ctx }) => ({ id: ctx.user.id, username: ctx.user.username, role: ctx.user.role, scopes: ctx.user.scopes })),
 });

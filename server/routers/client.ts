@@ -42,7 +42,9 @@ export const clientRouter = router({
   list: instanceProcedure('viewer')
     .input(PageInput.extend({ group: z.string().max(MAX_GROUP_LENGTH).optional() }))
     .query(async ({ ctx, input }) => {
+      if (input.group) ctx.scope.requireName(input.group);
       const clients = await ctx.admin.clients(input.group ? { group: input.group } : {});
-      return paginate(clients.map(clientView), input, searchText);
+      // A client belongs to the namespace it declares (else its group's): the caller sees those of their scope.
+      return paginate(clients.map(clientView).filter((c) => ctx.scope.allowsNamespace(c.namespace)), input, searchText);
     }),
 });

@@ -76,6 +76,7 @@ export const deadLetterRouter = router({
       }).refine(rangeInOrder, END_BEFORE_BEGIN),
     )
     .query(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.group);
       const beginMs = input.beginMs ?? 0;
       const page = await ctx.admin.deadLetters(input.group, {
         beginMs,
@@ -99,13 +100,19 @@ export const deadLetterRouter = router({
   /** Dead letters stored for the group, minus the purged. */
   count: instanceProcedure('viewer')
     .input(GroupRef)
-    .query(async ({ ctx, input }) => ({ count: await ctx.admin.deadLetterCount(input.group) })),
+    .query(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.group);
+      return { count: await ctx.admin.deadLetterCount(input.group) };
+    }),
 
   /** One dead letter back to the group for another round (its original topic, attempts from 1). */
   resend: instanceProcedure('operator')
     .meta(audits('instanceId', 'group'))
     .input(GroupRef.extend({ offset: deadLetterOffset }))
-    .mutation(({ ctx, input }) => ctx.admin.resendDeadLetter(input.group, input.offset, { by: by(ctx.user.username) })),
+    .mutation(({ ctx, input }) => {
+      ctx.scope.requireName(input.group);
+      return ctx.admin.resendDeadLetter(input.group, input.offset, { by: by(ctx.user.username) });
+    }),
 
   /**
    * A selection, or every letter matching a filter and range (not resent yet) stored until now, back to the
@@ -115,6 +122,7 @@ export const deadLetterRouter = router({
     .meta(audits('instanceId', 'group'))
     .input(GroupRef.extend({ target: z.union([z.object({ offsets: Selection }), Filter]) }))
     .mutation(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.group);
       await ctx.admin.getGroup(input.group);
       const target = 'offsets' in input.target ? { offsets: input.target.offsets } : filterTarget(input.target);
       const job = await jobRunner(ctx.db, ctx.runtime).start({ kind: 'DLQ_RESEND', instanceId: ctx.instance.id, params: { group: input.group, target }, createdBy: ctx.user.username });
@@ -125,7 +133,10 @@ export const deadLetterRouter = router({
   purge: instanceProcedure('operator')
     .meta(audits('instanceId', 'group'))
     .input(GroupRef.extend({ target: z.union([z.object({ offsets: Selection }), z.object({ all: z.literal(true) })]) }))
-    .mutation(async ({ ctx, input }) => ({ purged: await ctx.admin.purgeDeadLetters(input.group, input.target) })),
+    .mutation(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.group);
+      return { purged: await ctx.admin.purgeDeadLetters(input.group, input.target) };
+    }),
 
   /**
    * Purges every letter matching a filter, a range or both (stored until now): a background job, as it scans
@@ -139,6 +150,7 @@ export const deadLetterRouter = router({
         .refine((f) => f.match !== undefined || f.beginMs !== undefined || f.endMs !== undefined, { path: ['match'], message: 'Give a filter or a time range (purging the whole DLQ is purge all)' }),
     )
     .mutation(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.group);
       await ctx.admin.getGroup(input.group);
       const params = { group: input.group, target: filterTarget(input) };
       const job = await jobRunner(ctx.db, ctx.runtime).start({ kind: 'DLQ_PURGE', instanceId: ctx.instance.id, params, createdBy: ctx.user.username });

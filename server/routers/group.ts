@@ -13,6 +13,7 @@ import {
 } from '../broker/index.ts';
 import type { BrokerAdmin } from '../broker-admin.ts';
 import { descriptionSchema } from '../schemas.ts';
+import type { InstanceScope } from '../scope.ts';
 import { audits, instanceProcedure, router } from '../trpc.ts';
 import { clientView } from './client.ts';
 import { deleteProcedure } from './delete-procedure.ts';
@@ -33,6 +34,12 @@ const ResetInput = GroupRef.extend({
   topic: z.string().min(1).max(MAX_TOPIC_LENGTH),
   target: z.union([z.object({ timestamp: z.number().int().nonnegative() }), z.object({ position: z.enum(['earliest', 'latest']) })]),
 });
+
+/** A reset names a group and a topic: both must lie in the caller's scope. */
+function requireReset(scope: InstanceScope, input: { name: string; topic: string }): void {
+  scope.requireName(input.name);
+  scope.requireName(input.topic);
+}
 
 async function row(admin: BrokerAdmin, g: Group) {
   const [clients, stats, deadLetters] = await Promise.all([admin.clients({ group: g.name }), admin.groupStats(g.name), admin.deadLetterCount(g.name)]);
@@ -69,7 +76,9 @@ export const groupRouter = router({
   list: instanceProcedure('viewer')
     .input(PageInput.extend({ namespace: z.string().max(MAX_NAMESPACE_LENGTH).optional() }))
     .query(async ({ ctx, input }) => {
-      const rows = await Promise.all((await ctx.admin.listGroups(input.namespace)).map((g) => row(ctx.admin, g)));
+      if (input.namespace !== undefined) ctx.scope.requireNamespace(input.namespace);
+      const groups = (await ctx.admin.listGroups(input.namespace)).filter((g) => ctx.scope.allowsName(g.name));
+      const rows = await Promise.all(groups.map((g) => row(ctx.admin, g)));
       return paginate(rows, input, (r) => `${r.name} ${r.description}`);
     }),
 
@@ -77,6 +86,7 @@ export const groupRouter = router({
   get: instanceProcedure('viewer')
     .input(GroupRef)
     .query(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.name);
       const [group, stats, clients, deadLetters] = await Promise.all([
         ctx.admin.getGroup(input.name),
         ctx.admin.groupStats(input.name),
@@ -89,22 +99,34 @@ export const groupRouter = router({
   create: instanceProcedure('operator')
     .meta(audits('instanceId', 'namespace', 'name'))
     .input(GroupFields.extend({ name: groupNameSchema, namespace: namespaceNameSchema.optional() }))
-    .mutation(({ ctx, input: { instanceId: _instance, namespace, ...fields } }) => ctx.admin.createGroup({ ...withDescription(fields), ...(namespace ? { namespace } : {}) })),
+    .mutation(({ ctx, input: { instanceId: _instance, namespace, ...fields } }) => {
+      ctx.scope.requireNamespace(namespace ?? '');
+      return ctx.admin.createGroup({ ...withDescription(fields), ...(namespace ? { namespace } : {}) });
+    }),
 
   update: instanceProcedure('operator')
     .meta(audits('instanceId', 'name'))
     .input(GroupRef.extend(GroupFields.shape))
-    .mutation(({ ctx, input: { instanceId: _instance, name, ...fields } }) => ctx.admin.updateGroup(name, withDescription(fields))),
+    .mutation(({ ctx, input: { instanceId: _instance, name, ...fields } }) => {
+      ctx.scope.requireName(name);
+      return ctx.admin.updateGroup(name, withDescription(fields));
+    }),
 
   delete: deleteProcedure(GroupRef, (admin, name) => admin.deleteGroup(name)),
 
   /** How many messages a reset would replay (positive) or skip (negative), queue by queue; changes nothing. */
   previewReset: instanceProcedure('viewer')
     .input(ResetInput)
-    .query(({ ctx, input }) => ctx.admin.resetOffset(input.name, input.topic, input.target, true)),
+    .query(({ ctx, input }) => {
+      requireReset(ctx.scope, input);
+      return ctx.admin.resetOffset(input.name, input.topic, input.target, true);
+    }),
 
   resetOffset: instanceProcedure('operator')
     .meta(audits('instanceId', 'name'))
     .input(ResetInput)
-    .mutation(({ ctx, input }) => ctx.admin.resetOffset(input.name, input.topic, input.target, false)),
+    .mutation(({ ctx, input }) => {
+      requireReset(ctx.scope, input);
+      return ctx.admin.resetOffset(input.name, input.topic, input.target, false);
+    }),
 });

@@ -39,7 +39,7 @@ export const healthRouter = router({
   /** Every embedded instance's prober: on or off, its interval, and per check the last result and a 24 h strip. */
   overview: viewerProcedure.query(async ({ ctx }) => {
     const now = Date.now();
-    const instances = await ctx.db.instance.findMany({ where: { kind: 'embedded' }, orderBy: { createdAt: 'asc' }, take: MAX_OVERVIEW_INSTANCES });
+    const instances = await ctx.db.instance.findMany({ where: { kind: 'embedded', ...ctx.scope.where('id') }, orderBy: { createdAt: 'asc' }, take: MAX_OVERVIEW_INSTANCES });
     return {
       now,
       bucketMs: STRIP_BUCKET_MS,
@@ -54,6 +54,8 @@ export const healthRouter = router({
     .meta(audits('instanceId'))
     .input(SetProberInput)
     .mutation(async ({ ctx, input }) => {
+      // The prober probes the whole instance: a scope on some of its namespaces does not reach it.
+      ctx.scope.on(input.instanceId).requireWhole();
       const i = await ctx.db.instance.findUnique({ where: { id: input.instanceId } });
       if (!i) throw new AppError('INSTANCE_NOT_FOUND', 'NOT_FOUND', 'No such instance');
       if (i.kind !== 'embedded') throw new AppError('PROBER_UNSUPPORTED', 'PRECONDITION_FAILED', `Instance "${i.name}" is ${i.kind}; the prober runs for embedded instances`);

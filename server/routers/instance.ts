@@ -58,11 +58,14 @@ async function findInstance(db: Db, id: string): Promise<Instance> {
 
 export const instanceRouter = router({
   list: viewerProcedure.input(PageInput).query(async ({ ctx, input }) => {
-    const rows = await Promise.all((await ctx.db.instance.findMany()).map((i) => view(i, ctx.runtime)));
+    const rows = await Promise.all((await ctx.db.instance.findMany({ where: ctx.scope.where('id') })).map((i) => view(i, ctx.runtime)));
     return paginate(rows, input, (r) => `${r.name} ${r.region} ${r.description}`);
   }),
 
-  get: viewerProcedure.input(InstanceRef).query(async ({ ctx, input }) => view(await findInstance(ctx.db, input.instanceId), ctx.runtime)),
+  get: viewerProcedure.input(InstanceRef).query(async ({ ctx, input }) => {
+    ctx.scope.on(input.instanceId);
+    return view(await findInstance(ctx.db, input.instanceId), ctx.runtime);
+  }),
 
   create: adminProcedure
     .meta(audits('name'))

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Job } from '../generated/prisma/client.ts';
 import { JOB_KINDS } from '../jobs/dead-letter-jobs.ts';
 import { FINISHED_STATES, type JobState } from '../jobs/model.ts';
+import type { InstanceScope } from '../scope.ts';
 import { AppError, audits, instanceProcedure, router } from '../trpc.ts';
 import type { InnerContext } from '../trpc.ts';
 
@@ -29,10 +30,18 @@ function view(job: Job) {
   };
 }
 
-/** The job, if it belongs to the instance. */
-async function jobOf(ctx: InnerContext, instanceId: string, jobId: string): Promise<Job> {
+/** Whether the caller's scope covers what a job acts on: its group, or (a job of no group) the whole instance. */
+function jobInScope(scope: InstanceScope, group: string | null): boolean {
+  return group === null ? scope.whole : scope.allowsName(group);
+}
+
+/** The job, if it belongs to the instance; FORBIDDEN when what it acts on lies outside the caller's scope. */
+async function jobOf(ctx: InnerContext & { scope: InstanceScope }, instanceId: string, jobId: string): Promise<Job> {
   const job = await ctx.db.job.findUnique({ where: { id: jobId } });
   if (!job || job.instanceId !== instanceId) throw new AppError('JOB_NOT_FOUND', 'NOT_FOUND', `No job ${jobId} on this instance`);
+  const { group } = view(job);
+  if (group === null) ctx.scope.requireWhole();
+  else ctx.scope.requireName(group);
   return job;
 }
 
@@ -49,7 +58,7 @@ export const jobRouter = router({
       const jobs = await ctx.db.job.findMany({ where: { instanceId: input.instanceId, ...(input.kind ? { kind: input.kind } : {}) }, orderBy: { createdAt: 'desc' }, take: MAX_LIST });
       return jobs
         .map(view)
-        .filter((j) => input.group === undefined || j.group === input.group)
+        .filter((j) => jobInScope(ctx.scope, j.group) && (input.group === undefined || j.group === input.group))
         .slice(0, input.limit);
     }),
 

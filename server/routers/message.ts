@@ -4,6 +4,7 @@ import {
   MAX_MESSAGE_ID_BYTES,
   MAX_TOPIC_LENGTH,
   MAX_VOLUME_BUCKETS,
+  isSystemTopic,
   SystemProperty,
   TimerProperty,
   unwrapName,
@@ -12,6 +13,8 @@ import {
   type StoredMessage,
   type TraceEvent,
 } from '../broker/index.ts';
+import type { BrokerAdmin } from '../broker-admin.ts';
+import type { InstanceScope } from '../scope.ts';
 import { browseCursorSchema, END_BEFORE_START, messageMatchSchema, rangeInOrder, searchKeySchema, type MessageMatchInput } from '../schemas.ts';
 import { AppError, audits, instanceProcedure, router } from '../trpc.ts';
 import { CursorPageSize, MAX_CURSOR_PAGE_ROWS } from './paging.ts';
@@ -164,6 +167,24 @@ function view({ message, topic, held }: FoundMessage, otelTraceId: string | unde
   };
 }
 
+/** The stored message an id names, once its topic (its user topic, also while held) is known to lie in the caller's scope. */
+async function findInScope(admin: BrokerAdmin, scope: InstanceScope, messageId: string): Promise<FoundMessage | undefined> {
+  const found = await admin.findMessage(messageId);
+  if (found) scope.requireName(found.topic);
+  return found;
+}
+
+/** The user topic a trace names (its steps under internal topics such as the timer's say nothing of the namespace). */
+function topicOfTrace(trace: readonly TraceEvent[]): string | undefined {
+  return trace.find((e) => e.topic !== undefined && !isSystemTopic(e.topic))?.topic;
+}
+
+/** A trace is the caller's when its topic lies in their scope, or it names none. */
+function traceInScope(scope: InstanceScope, trace: readonly TraceEvent[]): boolean {
+  const topic = topicOfTrace(trace);
+  return topic === undefined || scope.allowsName(topic);
+}
+
 /** The last step of a message's life, for a results row. */
 function summaryOf(trace: readonly TraceEvent[]) {
   const last = trace.at(-1);
@@ -175,7 +196,12 @@ export const messageRouter = router({
   get: instanceProcedure('viewer')
     .input(z.object({ messageId: messageIdSchema }))
     .query(async ({ ctx, input }) => {
-      const [found, trace, otelTraceId] = await Promise.all([ctx.admin.findMessage(input.messageId), ctx.admin.traceOf(input.messageId), ctx.admin.otelTraceId(input.messageId)]);
+      const [found, trace, otelTraceId] = await Promise.all([findInScope(ctx.admin, ctx.scope, input.messageId), ctx.admin.traceOf(input.messageId), ctx.admin.otelTraceId(input.messageId)]);
+      // A message gone from the store (retention) keeps its trace: that names the topic the scope checks.
+      if (!found) {
+        const topic = topicOfTrace(trace);
+        if (topic !== undefined) ctx.scope.requireName(topic);
+      }
       return { message: found ? view(found, otelTraceId) : undefined, trace };
     }),
 
@@ -183,7 +209,7 @@ export const messageRouter = router({
   body: instanceProcedure('viewer')
     .input(z.object({ messageId: messageIdSchema }))
     .query(async ({ ctx, input }) => {
-      const found = await ctx.admin.findMessage(input.messageId);
+      const found = await findInScope(ctx.admin, ctx.scope, input.messageId);
       return { body: found ? found.message.body.toString('base64') : null };
     }),
 
@@ -195,6 +221,7 @@ export const messageRouter = router({
   browse: instanceProcedure('viewer')
     .input(BrowseInput)
     .query(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.topic);
       const match = matchOf(input.match);
       const page = await ctx.admin.browseMessages(input.topic, {
         beginMs: input.beginMs,
@@ -225,6 +252,7 @@ export const messageRouter = router({
       }),
     )
     .query(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.topic);
       const buckets = await ctx.admin.messageVolume(input.topic, input.beginMs, input.endMs, input.buckets);
       const widthMs = buckets.length > 1 ? buckets[1]!.startMs - buckets[0]!.startMs : input.endMs - input.beginMs;
       return { buckets, widthMs };
@@ -234,6 +262,7 @@ export const messageRouter = router({
   byKey: instanceProcedure('viewer')
     .input(z.object({ topic: topicRefSchema, key: searchKeySchema, pageSize: CursorPageSize, before: z.number().int().nonnegative().optional() }))
     .query(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.topic);
       // One more than the page tells whether another page follows.
       const found = await ctx.admin.messagesByKey(input.topic, input.key, { limit: input.pageSize + 1, ...(input.before !== undefined ? { before: input.before } : {}) });
       const page = found.slice(0, input.pageSize);
@@ -245,13 +274,17 @@ export const messageRouter = router({
     .input(z.object({ messageIds: z.array(messageIdSchema).max(MAX_CURSOR_PAGE_ROWS) }))
     .query(async ({ ctx, input }) => {
       const traces = await Promise.all(input.messageIds.map((id) => ctx.admin.traceOf(id)));
-      return Object.fromEntries(input.messageIds.map((id, i) => [id, summaryOf(traces[i]!)]));
+      // Another namespace's message reads as one with no recorded step: a page never lists those anyway.
+      return Object.fromEntries(input.messageIds.map((id, i) => [id, traceInScope(ctx.scope, traces[i]!) ? summaryOf(traces[i]!) : null]));
     }),
 
   /** Where the message stands with every group that subscribes to its topic (not yet delivered, in flight, acked, …). */
   deliveryStates: instanceProcedure('viewer')
     .input(z.object({ messageId: messageIdSchema }))
-    .query(async ({ ctx, input }) => ({ groups: await ctx.admin.deliveryStates(input.messageId) })),
+    .query(async ({ ctx, input }) => {
+      await findInScope(ctx.admin, ctx.scope, input.messageId);
+      return { groups: (await ctx.admin.deliveryStates(input.messageId)).filter((g) => ctx.scope.allowsName(g.group)) };
+    }),
 
   /**
    * Consume verification: the message once more to one group, through its normal delivery to its live
@@ -260,13 +293,18 @@ export const messageRouter = router({
   verify: instanceProcedure('operator')
     .meta(audits('instanceId', 'messageId', 'group'))
     .input(z.object({ messageId: messageIdSchema, group: groupRefSchema }))
-    .mutation(({ ctx, input }) => ctx.admin.verifyConsumption(input.messageId, input.group, `operator ${ctx.user.username}`)),
+    .mutation(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.group);
+      await findInScope(ctx.admin, ctx.scope, input.messageId);
+      return ctx.admin.verifyConsumption(input.messageId, input.group, `operator ${ctx.user.username}`);
+    }),
 
   /** How a consume verification ended (acked, failed, timed out), or that it is still pending. */
   verification: instanceProcedure('viewer')
     .input(z.object({ verificationId: z.string().trim().min(1).max(MAX_HANDLE_LENGTH) }))
     .query(async ({ ctx, input }) => {
       const v = await ctx.admin.verification(input.verificationId);
+      if (v) ctx.scope.requireName(v.group);
       if (!v) throw new AppError('VERIFICATION_NOT_FOUND', 'NOT_FOUND', `No consume verification has id ${input.verificationId}; only the latest ones are kept`);
       return v;
     }),
@@ -276,6 +314,8 @@ export const messageRouter = router({
     .meta(audits('instanceId', 'messageId'))
     .input(z.object({ messageId: messageIdSchema, to: topicRefSchema.optional() }))
     .mutation(async ({ ctx, input }) => {
+      await findInScope(ctx.admin, ctx.scope, input.messageId);
+      if (input.to !== undefined) ctx.scope.requireName(input.to);
       const sent = await ctx.admin.resend(input.messageId, { by: `operator ${ctx.user.username}`, ...(input.to !== undefined ? { to: input.to } : {}) });
       return { messageId: sent.messageId };
     }),

@@ -11,7 +11,7 @@ export const namespaceRouter = router({
   list: instanceProcedure('viewer')
     .input(PageInput)
     .query(async ({ ctx, input }) => {
-      const namespaces = await ctx.admin.listNamespaces();
+      const namespaces = (await ctx.admin.listNamespaces()).filter((ns) => ctx.scope.allowsNamespace(ns.name));
       const rows = await Promise.all(
         namespaces.map(async (ns) => {
           const [topics, groups] = await Promise.all([ctx.admin.listTopics(ns.name), ctx.admin.listGroups(ns.name)]);
@@ -24,8 +24,11 @@ export const namespaceRouter = router({
   create: instanceProcedure('operator')
     .meta(audits('instanceId', 'name'))
     .input(NamespaceRef.extend({ description: descriptionSchema.default('') }))
-    .mutation(({ ctx, input }) => ctx.admin.createNamespace(input.name, input.description)),
+    .mutation(({ ctx, input }) => {
+      ctx.scope.requireNamespace(input.name);
+      return ctx.admin.createNamespace(input.name, input.description);
+    }),
 
   /** Refused with NAMESPACE_NOT_EMPTY (and the counts) while it holds topics or groups. */
-  delete: deleteProcedure(NamespaceRef, (admin, name) => admin.deleteNamespace(name)),
+  delete: deleteProcedure(NamespaceRef, (admin, name) => admin.deleteNamespace(name), (scope, name) => scope.requireNamespace(name)),
 });

@@ -63,7 +63,9 @@ export const topicRouter = router({
   list: instanceProcedure('viewer')
     .input(PageInput.extend({ namespace: z.string().max(MAX_NAMESPACE_LENGTH).optional() }))
     .query(async ({ ctx, input }) => {
-      const topics = await ctx.admin.listTopics(input.namespace);
+      if (input.namespace !== undefined) ctx.scope.requireNamespace(input.namespace);
+      // Filtered before the stats are read and the page is cut: totals count only what the caller may see.
+      const topics = (await ctx.admin.listTopics(input.namespace)).filter((t) => ctx.scope.allowsName(t.name));
       const rows = await Promise.all(topics.map(async (t) => row(t, await ctx.admin.topicStats(t.name))));
       return paginate(rows, input, (r) => `${r.name} ${r.description}`);
     }),
@@ -72,6 +74,7 @@ export const topicRouter = router({
   get: instanceProcedure('viewer')
     .input(TopicRef)
     .query(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.name);
       const [topic, stats, limits] = await Promise.all([ctx.admin.getTopic(input.name), ctx.admin.topicStats(input.name), ctx.admin.limits()]);
       return { topic, stats, limits };
     }),
@@ -88,36 +91,47 @@ export const topicRouter = router({
         description: descriptionSchema.default(''),
       }),
     )
-    .mutation(({ ctx, input: { instanceId: _instance, namespace, description, ...topic } }) =>
-      ctx.admin.createTopic({ ...topic, ...(namespace ? { namespace } : {}), attributes: { description } }),
-    ),
+    .mutation(({ ctx, input: { instanceId: _instance, namespace, description, ...topic } }) => {
+      ctx.scope.requireNamespace(namespace ?? '');
+      return ctx.admin.createTopic({ ...topic, ...(namespace ? { namespace } : {}), attributes: { description } });
+    }),
 
   update: instanceProcedure('operator')
     .meta(audits('instanceId', 'name'))
     .input(TopicRef.extend({ queueNums: queueCountSchema.optional(), perm: z.enum(PERMISSIONS).optional(), description: descriptionSchema.optional() }))
-    .mutation(({ ctx, input }) =>
-      ctx.admin.updateTopic(input.name, {
+    .mutation(({ ctx, input }) => {
+      ctx.scope.requireName(input.name);
+      return ctx.admin.updateTopic(input.name, {
         ...(input.queueNums ? { queueNums: input.queueNums } : {}),
         ...(input.perm ? { perm: input.perm } : {}),
         ...(input.description !== undefined ? { attributes: { description: input.description } } : {}),
-      }),
-    ),
+      });
+    }),
 
   /** Scheduled (DELAY) and half (TRANSACTION) messages still waiting on this topic. */
   pending: instanceProcedure('viewer')
     .input(TopicRef)
-    .query(({ ctx, input }) => ctx.admin.pendingOf(input.name)),
+    .query(({ ctx, input }) => {
+      ctx.scope.requireName(input.name);
+      return ctx.admin.pendingOf(input.name);
+    }),
 
   /** Scheduled messages of the topic still waiting, soonest first, each with the handle that recalls it. */
   scheduled: instanceProcedure('viewer')
     .input(z.object({ topic: topicRefSchema, limit: z.number().int().min(1).max(MAX_SCHEDULED_LIST).default(DEFAULT_SCHEDULED_LIST) }))
-    .query(async ({ ctx, input }) => ({ messages: await ctx.admin.waitingScheduled(input.topic, input.limit) })),
+    .query(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.topic);
+      return { messages: await ctx.admin.waitingScheduled(input.topic, input.limit) };
+    }),
 
   /** Cancels a scheduled message before its delivery time; one already delivered or recalled is MESSAGE_NOT_FOUND. */
   recall: instanceProcedure('operator')
     .meta(audits('instanceId', 'topic'))
     .input(z.object({ topic: topicRefSchema, recallHandle: z.string().trim().min(1).max(MAX_HANDLE_LENGTH) }))
-    .mutation(async ({ ctx, input }) => ({ messageId: await ctx.admin.recall(input.topic, input.recallHandle) })),
+    .mutation(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.topic);
+      return { messageId: await ctx.admin.recall(input.topic, input.recallHandle) };
+    }),
 
   /** Commits or rolls back a half message in place of its producer (one already ended is TRANSACTION_ENDED). */
   endTransaction: instanceProcedure('operator')
@@ -131,6 +145,7 @@ export const topicRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      ctx.scope.requireName(input.topic);
       await requireMessageOf(ctx.admin, input.topic, input.messageId);
       return { state: await ctx.admin.endTransaction(input.transactionId, input.messageId, input.resolution, `operator ${ctx.user.username}`) };
     }),
@@ -152,6 +167,7 @@ export const topicRouter = router({
       }),
     )
     .mutation(async ({ ctx, input: { instanceId: _instance, name, ...message } }) => {
+      ctx.scope.requireName(name);
       const topic = await ctx.admin.getTopic(name);
       assertConsoleCanSend(topic);
       if (topic.messageType === 'FIFO' && !message.messageGroup) throw new AppError('MESSAGE_GROUP_REQUIRED', 'BAD_REQUEST', 'FIFO topics need a message group', 'messageGroup');

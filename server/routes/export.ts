@@ -11,6 +11,7 @@ import type { BrokerAdmin } from '../broker-admin.ts';
 import { ndjsonLine, NDJSON_TYPE } from '../message-ndjson.ts';
 import { END_BEFORE_START, MAX_EXPORT_IDS, messageMatchSchema, rangeEndOf, rangeInOrder, searchKeySchema } from '../schemas.ts';
 import { AppError } from '../trpc.ts';
+import type { InstanceScope } from '../scope.ts';
 import { answer, attachment, authorize, failureOf, queryOf, type HttpDeps } from './http.ts';
 import { ndjsonOf, ndjsonOfDeadLetter } from './message-json.ts';
 
@@ -161,14 +162,15 @@ function cursorPages<T>(read: (cursor: BrowseCursor | undefined) => Promise<{ it
  * one after the other; a page ends once its bodies reach EXPORT_PAGE_SCAN_BYTES, as a time export's does, so
  * a selection of large messages is not held in memory at once.
  */
-function selectionPages(admin: BrokerAdmin, ids: readonly string[], topic: string | undefined): () => Promise<ExportPage> {
+function selectionPages(admin: BrokerAdmin, scope: InstanceScope, ids: readonly string[], topic: string | undefined): () => Promise<ExportPage> {
   let next = 0;
   return async () => {
     const lines: string[] = [];
     let bytes = 0;
     while (next < ids.length && bytes < EXPORT_PAGE_SCAN_BYTES) {
       const found = await admin.findMessage(ids[next++]!);
-      if (!found || (topic !== undefined && found.topic !== topic)) continue;
+      // Messages outside the caller's scope are left out as the ones not found are: ids name nothing else.
+      if (!found || (topic !== undefined && found.topic !== topic) || !scope.allowsName(found.topic)) continue;
       bytes += found.message.body.length;
       lines.push(ndjsonLine(ndjsonOf(found.message, found.topic)));
     }
@@ -223,8 +225,9 @@ function fileSafe(s: string): string {
  */
 export function exportMessages(req: Request, deps: HttpDeps, instanceId: string): Promise<Response> {
   return answer(async () => {
-    const { admin, instance } = await authorize(req, deps, instanceId, 'viewer');
+    const { admin, instance, scope } = await authorize(req, deps, instanceId, 'viewer');
     const { ids, topic, key, ...range } = queryOf(req, ExportQuery);
+    if (topic !== undefined) scope.requireName(topic);
     if (key !== undefined) {
       if (ids) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'Give a key or ids, not both');
       if (topic === undefined) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'A key export needs the topic the key is searched in');
@@ -236,7 +239,7 @@ export function exportMessages(req: Request, deps: HttpDeps, instanceId: string)
       return ndjsonResponse(pagedStream(pages, { instanceId, export: 'key' }), `${unwrapName(topic).name}-key-${fileSafe(key)}-${fileStamp()}.ndjson`);
     }
     if (topic !== undefined) await admin.getTopic(topic);
-    if (ids) return ndjsonResponse(pagedStream(selectionPages(admin, ids, topic), { instanceId, export: 'selection' }), `selection-${fileStamp()}.ndjson`);
+    if (ids) return ndjsonResponse(pagedStream(selectionPages(admin, scope, ids, topic), { instanceId, export: 'selection' }), `selection-${fileStamp()}.ndjson`);
     if (topic === undefined) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', 'Give a topic (and a time range or a key) or ids');
     const endMs = endOf(range);
     const pages = cursorPages(
@@ -255,8 +258,9 @@ const GroupName = z.string().min(1).max(MAX_GROUP_LENGTH);
 /** GET /api/instances/<id>/groups/<group>/dead-letters/export: the group's dead letters (with filters) as NDJSON (viewer). */
 export function exportDeadLetters(req: Request, deps: HttpDeps, instanceId: string, group: string): Promise<Response> {
   return answer(async () => {
-    const { admin } = await authorize(req, deps, instanceId, 'viewer');
+    const { admin, scope } = await authorize(req, deps, instanceId, 'viewer');
     const name = GroupName.parse(group);
+    scope.requireName(name);
     const q = queryOf(req, RangeQuery);
     await admin.getGroup(name);
     const endMs = endOf(q);

@@ -13,22 +13,25 @@ import type { BrokerAdmin } from '../broker-admin.ts';
 import { contextFromRequest, type HttpDeps } from '../http-context.ts';
 import type { InstanceSpec } from '../runtime.ts';
 import type { Role } from '../schemas.ts';
-import { AppError, asEngineError, authorizeRole, resolveInstance, zodSentence, type InnerContext } from '../trpc.ts';
+import { ScopeError, type InstanceScope } from '../scope.ts';
+import { AppError, asEngineError, authorizeRole, resolveInstance, scopeOf, zodSentence, type InnerContext } from '../trpc.ts';
 
 export type { HttpDeps } from '../http-context.ts';
 
-/** A caller allowed on an instance: the request's context, its user, and the running instance. */
+/** A caller allowed on an instance: the request's context, its user, the running instance, and their scope on it. */
 export interface RouteCaller {
   ctx: InnerContext;
   user: SessionUser;
   admin: BrokerAdmin;
   instance: InstanceSpec;
+  /** What a route checks every topic, group or message it names against (`scope.requireName`). */
+  scope: InstanceScope;
 }
 
-/** The caller with at least role `min`, on the running instance `instanceId`; throws the error tRPC would. */
+/** The caller with at least role `min`, on the running instance `instanceId` in their scope; throws the error tRPC would. */
 export function authorizeOn(ctx: InnerContext, instanceId: string, min: Role): RouteCaller {
   const user = authorizeRole(ctx.user, min);
-  return { ctx, user, ...resolveInstance(ctx.runtime, instanceId) };
+  return { ctx, user, ...resolveInstance(ctx.runtime, instanceId, scopeOf(user)) };
 }
 
 /** The signed-in caller of a request with at least role `min`, on the running instance `instanceId`. */
@@ -56,6 +59,7 @@ export function failureOf(e: unknown, logAs?: string): RouteFailure {
 function classify(e: unknown): RouteFailure {
   const status = (code: TRPCError['code']) => getHTTPStatusCodeFromError(new TRPCError({ code }));
   if (e instanceof AppError) return { status: status(e.code), code: e.appCode, message: e.message };
+  if (e instanceof ScopeError) return { status: status('FORBIDDEN'), code: 'FORBIDDEN', message: e.message };
   const engine = asEngineError(e);
   if (engine) return { status: status(ERROR_SURFACES[engine.code].http), code: engine.code, message: engine.message };
   if (e instanceof ZodError) return { status: 400, code: 'BAD_REQUEST', message: zodSentence(e) };
@@ -102,5 +106,6 @@ export function auditRoute(ctx: InnerContext, entry: { action: string; target: s
     errorCode: entry.failure?.code ?? null,
     errorMessage: entry.failure?.message ?? null,
     instanceId: entry.instanceId,
+    actorScopes: ctx.user?.scopes ?? null,
   });
 }

@@ -189,8 +189,9 @@ export async function importMessages(req: Request, deps: HttpDeps, instanceId: s
   const topicParam = new URL(req.url).searchParams.get('topic') ?? '';
   let started: { admin: BrokerAdmin; topic: Topic; limits: BrokerLimits; body: ReadableStream<Uint8Array>; clientId: string };
   try {
-    const { admin, user } = authorizeOn(ctx, instanceId, 'operator');
+    const { admin, user, scope } = authorizeOn(ctx, instanceId, 'operator');
     const { topic: name } = queryOf(req, ImportQuery);
+    scope.requireName(name);
     const topic = await admin.getTopic(name);
     assertConsoleCanSend(topic);
     if (!req.body) throw new AppError('BAD_REQUEST', 'BAD_REQUEST', `Send the file as the request body (${NDJSON_TYPE})`);

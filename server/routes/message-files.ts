@@ -8,10 +8,11 @@ import { ndjsonOf } from './message-json.ts';
 const MessageId = z.string().trim().min(1).max(MAX_MESSAGE_ID_BYTES);
 
 async function found(req: Request, deps: HttpDeps, instanceId: string, messageId: string): Promise<FoundMessage> {
-  const { admin } = await authorize(req, deps, instanceId, 'viewer');
+  const { admin, scope } = await authorize(req, deps, instanceId, 'viewer');
   const id = MessageId.parse(messageId);
   const f = await admin.findMessage(id);
   if (!f) throw new AppError('MESSAGE_NOT_FOUND', 'NOT_FOUND', `No stored message has id ${id} on this instance`);
+  scope.requireName(f.topic);
   return f;
 }
 

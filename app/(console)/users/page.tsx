@@ -16,6 +16,7 @@ import { useTRPC } from '../../_components/trpc.tsx';
 import { inputClass } from '../../_components/ui.tsx';
 import { fieldError } from '../../../server/broker/rules.ts';
 import type { AppRouter } from '../../../server/routers/_app.ts';
+import { ScopeEditor, ScopeSummary } from './scope-editor.tsx';
 import { passwordSchema, ROLES, usernameSchema, type Role } from '../../../server/schemas.ts';
 
 type UserRow = inferRouterOutputs<AppRouter>['user']['list']['rows'][number];
@@ -23,7 +24,7 @@ type UserRow = inferRouterOutputs<AppRouter>['user']['list']['rows'][number];
 const ROLE_HELP: Record<Role, string> = {
   viewer: 'Reads everything, changes nothing.',
   operator: 'Also creates, changes and deletes topics, groups and namespaces, and sends messages.',
-  admin: 'Also manages instances and console users.',
+  admin: 'Also manages instances and console users, always on every instance.',
 };
 
 function CreateUser({ onDone }: { onDone(): void }) {
@@ -52,6 +53,19 @@ function RoleSelect({ user }: { user: UserRow }) {
   );
 }
 
+/** A viewer's or operator's scope and the drawer that changes it; admins always have every instance. */
+function ScopeCell({ user }: { user: UserRow }) {
+  if (user.role === 'admin') return <span className="text-slate-500">All instances</span>;
+  return (
+    <div className="flex items-center gap-2">
+      <ScopeSummary scopes={user.scopes} />
+      <DrawerButton label="Edit scope" title={`Scope of ${user.username}`} buttonClassName="text-xs text-blue-600 hover:underline">
+        {(close) => <ScopeEditor username={user.username} scopes={user.scopes} onDone={close} />}
+      </DrawerButton>
+    </div>
+  );
+}
+
 function DeleteUser({ username }: { username: string }) {
   const trpc = useTRPC();
   const del = useMutation(trpc.user.delete.mutationOptions({ onSuccess: useAfterSave({ refresh: [trpc.user.list.pathKey()] }) }));
@@ -62,6 +76,7 @@ function columnsFor(me: string | undefined): Column<UserRow>[] {
   return [
   { key: 'username', header: 'User', sortable: true, render: (r) => <span className="font-medium">{r.username}</span> },
   { key: 'role', header: 'Role', sortable: true, render: (r) => <RoleSelect user={r} /> },
+  { key: 'scopes', header: 'Scope', render: (r) => <ScopeCell user={r} /> },
   { key: 'lastLoginAt', header: 'Last sign-in', sortable: true, render: (r) => (r.lastLoginAt ? <Time at={new Date(r.lastLoginAt).getTime()} relative="beside" /> : <span className="text-slate-400">never</span>) },
   { key: 'actions', header: 'Actions', render: (r) => (r.username === me ? <span className="text-xs text-slate-400">you</span> : <DeleteUser username={r.username} />) },
   ];
